@@ -1,0 +1,76 @@
+"""Complaint intake and the public complaint view."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.context import settings
+from api.db import get_session
+from api.presenters import complaint_public
+from api.schemas import (
+    ApiErrorSchema,
+    ComplaintCreateSchema,
+    ComplaintSchema,
+    IdempotencyHeaderSchema,
+    LanguageArgsSchema,
+)
+from api.context import language
+from dispatch.errors import NotFound
+from dispatch.intake import ComplaintDraft, submit_complaint
+from dispatch.models import Complaint
+
+blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
+                description="File a complaint and follow it.")
+
+
+@blp.route("")
+class Complaints(MethodView):
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.arguments(ComplaintCreateSchema)
+    @blp.response(201, ComplaintSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema, description=(
+        "validation_error, outside_service_area (with the nearest district and distance), "
+        "unknown_category, invalid_phone, invalid_location, idempotency_key_reused"))
+    @blp.alt_response(400, schema=ApiErrorSchema, description="invalid_json")
+    def post(self, headers, data):
+        """File a complaint
+
+        The complaint is routed to the district that owns the point and returned with
+        its public id and due time. Send an `Idempotency-Key` (a UUID made when the form
+        opens): repeating the request returns the first answer and creates nothing.
+        """
+        config = settings()
+        reader_language = data["language"] or language()
+        draft = ComplaintDraft(
+            category=data["category"],
+            lon=data["location"]["coordinates"][0],
+            lat=data["location"]["coordinates"][1],
+            description=data["description"],
+            address=data["address"],
+            phone=data["phone"],
+            language=reader_language,
+            channel=data["channel"],
+            attributes=data["attributes"],
+        )
+        session = get_session()
+        result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
+        session.commit()
+        body = complaint_public(result.complaint, reader_language, config.timezone)
+        return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
+                           "Location": f"/api/v1/complaints/{result.complaint.public_id}"}
+
+
+@blp.route("/<string:public_id>")
+class ComplaintById(MethodView):
+    @blp.arguments(LanguageArgsSchema, location="query")
+    @blp.response(200, ComplaintSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="not_found")
+    def get(self, _args, public_id):
+        """Show a complaint (public view)"""
+        complaint = get_session().scalar(
+            select(Complaint).where(Complaint.public_id == public_id[:32]))
+        if complaint is None:
+            raise NotFound(f"no complaint {public_id[:32]!r}")
+        return complaint_public(complaint, language(), settings().timezone)

@@ -1,0 +1,119 @@
+"""Turning every failure into one JSON error shape, in one place."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+import redis.exceptions
+import sqlalchemy.exc
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from api.context import request_id
+from dispatch import errors as domain
+
+log = logging.getLogger(__name__)
+
+# One table from domain error to HTTP status; the first matching class wins.
+HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
+    (domain.NotFound, 404),
+    (domain.InvalidTransition, 409),
+    (domain.OutsideServiceArea, 422),
+    (domain.InvalidLocation, 422),
+    (domain.UnknownCategory, 422),
+    (domain.InvalidPhone, 422),
+    (domain.IdempotencyKeyReused, 422),
+    (domain.AreasNotLoaded, 503),
+]
+
+# Stable codes for plain HTTP errors (routing, methods, sizes, validation).
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def error_body(status: int, error: str, message: str | None = None, **extra) -> dict:
+    """Build the error payload every endpoint uses."""
+    body = {"code": status, "status": HTTPStatus(status).phrase, "error": error,
+            "request_id": request_id()}
+    if message:
+        body["message"] = message
+    body.update({key: value for key, value in extra.items() if value})
+    return body
+
+
+def handle_dispatch_error(err: domain.DispatchError):
+    """Domain error -> JSON with its stable code; field errors also under ``errors``."""
+    status = next((s for cls, s in HTTP_STATUS if isinstance(err, cls)), 422)
+    details = dict(err.details)
+    field = details.pop("field", None)
+    errors = {"json": {field: [err.message]}} if field else None
+    response = jsonify(error_body(status, err.code, err.message, details=details, errors=errors))
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
+def handle_http_exception(err: HTTPException):
+    """Werkzeug/webargs HTTP errors -> the same JSON shape."""
+    status = err.code or 500
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages")
+    error = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    message = data.get("message") or err.description
+    if status == 400 and messages and "Invalid JSON body." in str(messages):
+        error, message = "invalid_json", "the request body is not valid JSON"
+    elif status == 422:
+        message = "some fields are missing or invalid; see errors"
+    response = jsonify(error_body(status, error, message, errors=messages))
+    response.status_code = status
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
+        response.headers["Allow"] = ", ".join(err.valid_methods)
+    return response
+
+
+def handle_unavailable(err: Exception):
+    """PostgreSQL or Redis unreachable -> 503 with Retry-After, never a 500 or a hang."""
+    log.warning("dependency unavailable (request %s): %s", request_id(), err.__class__.__name__)
+    response = jsonify(error_body(503, "service_unavailable",
+                                  "the service is briefly unavailable; try again shortly"))
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_unexpected(err: Exception):
+    """Anything else -> 500 without internals; the traceback goes to the log."""
+    log.exception("unhandled error in request %s", request_id(), exc_info=err)
+    response = jsonify(error_body(500, "internal_error",
+                                  "something went wrong on our side; it has been logged"))
+    response.status_code = 500
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (after flask-smorest's, which they replace)."""
+    app.register_error_handler(domain.DispatchError, handle_dispatch_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(sqlalchemy.exc.OperationalError, handle_unavailable)
+    app.register_error_handler(sqlalchemy.exc.InterfaceError, handle_unavailable)
+    app.register_error_handler(redis.exceptions.ConnectionError, handle_unavailable)
+    app.register_error_handler(redis.exceptions.TimeoutError, handle_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,176 @@
+"""Marshmallow schemas: what the API accepts and returns (the OpenAPI document is built from them)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
+from dispatch.models import Channel
+from dispatch.settings import LANGUAGES
+from geo.errors import InvalidGeometry
+from geo.points import validate_lonlat
+
+
+class ApiErrorSchema(Schema):
+    """Every error response: HTTP code and phrase, a stable machine code, a message."""
+
+    code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    error = fields.String(required=True, metadata={
+        "description": "stable machine-readable code, e.g. outside_service_area"})
+    message = fields.String(metadata={"description": "human-readable explanation"})
+    errors = fields.Dict(metadata={
+        "description": "field-level messages by location (json, query, headers) and field"})
+    details = fields.Dict(metadata={"description": "extra facts, e.g. the nearest district"})
+    request_id = fields.String()
+
+
+class PointSchema(Schema):
+    """A GeoJSON Point in WGS84: ``{"type": "Point", "coordinates": [lon, lat]}``."""
+
+    type = fields.String(required=True, validate=validate.Equal("Point"))
+    coordinates = fields.List(
+        fields.Float(allow_nan=False), required=True,
+        validate=validate.Length(min=2, max=3, error="coordinates must be [lon, lat]"),
+    )
+
+    @validates_schema
+    def _check_range(self, data, **_kwargs):
+        coordinates = data.get("coordinates") or []
+        if len(coordinates) >= 2:
+            try:
+                validate_lonlat(coordinates[0], coordinates[1])
+            except InvalidGeometry as exc:
+                raise ValidationError(
+                    f"{exc} (GeoJSON order is [longitude, latitude])", "coordinates") from exc
+
+
+class ComplaintCreateSchema(Schema):
+    """A new complaint."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    location = fields.Nested(PointSchema, required=True)
+    description = fields.String(
+        load_default="", validate=validate.Length(max=MAX_DESCRIPTION_CHARS))
+    address = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_ADDRESS_CHARS))
+    phone = fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "Korean mobile or E.164; never shown publicly"})
+    language = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(LANGUAGES))
+    channel = fields.String(load_default=Channel.PWA.value,
+                            validate=validate.OneOf([Channel.PWA.value, Channel.PHONE.value]))
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=64)),
+                             values=fields.String(), load_default=dict)
+
+
+class IdempotencyHeaderSchema(Schema):
+    """The client's UUID for this complaint; repeating it never makes a second complaint."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.UUID(data_key="Idempotency-Key", load_default=None)
+
+
+class NamedCodeSchema(Schema):
+    """A code with its name in the reader's language."""
+
+    code = fields.String()
+    name = fields.String()
+
+
+class ComplaintSchema(Schema):
+    """The public view of a complaint (never the reporter's phone)."""
+
+    public_id = fields.String()
+    status = fields.String()
+    category = fields.Nested(NamedCodeSchema)
+    description = fields.String()
+    address = fields.String()
+    location = fields.Nested(PointSchema)
+    district = fields.Nested(NamedCodeSchema)
+    dong = fields.Nested(NamedCodeSchema)
+    district_office_phone = fields.String(allow_none=True)
+    routing_distance_m = fields.Float()
+    priority = fields.Integer()
+    channel = fields.String()
+    language = fields.String()
+    attributes = fields.Dict()
+    due_at = fields.DateTime()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class LocateArgsSchema(Schema):
+    """A point to locate."""
+
+    lon = fields.Float(required=True, allow_nan=False)
+    lat = fields.Float(required=True, allow_nan=False)
+    lang = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @validates_schema
+    def _check_range(self, data, **_kwargs):
+        if "lon" in data and "lat" in data:
+            try:
+                validate_lonlat(data["lon"], data["lat"])
+            except InvalidGeometry as exc:
+                raise ValidationError(str(exc), "lat" if "latitude" in str(exc) else "lon") from exc
+
+
+class LocationSchema(Schema):
+    """Which district and dong own a point."""
+
+    district = fields.Nested(NamedCodeSchema)
+    dong = fields.Nested(NamedCodeSchema)
+    distance_m = fields.Float(metadata={"description": "0 inside an area; else metres outside"})
+    inside = fields.Boolean()
+
+
+class LanguageArgsSchema(Schema):
+    """Optional ``lang`` query parameter."""
+
+    lang = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class AreaQueryArgsSchema(LanguageArgsSchema):
+    """Area list options."""
+
+    detail = fields.String(load_default="simple", validate=validate.OneOf(["simple", "full"]))
+    district = fields.String(validate=validate.Length(max=16))
+
+
+class CategoryAttributeSchema(Schema):
+    """An extra field a category asks for (e.g. lamp-post number)."""
+
+    code = fields.String()
+    name = fields.String()
+    datatype = fields.String()
+    required = fields.Boolean()
+    order = fields.Integer()
+
+
+class CategorySchema(Schema):
+    """A complaint category."""
+
+    code = fields.String()
+    name = fields.String()
+    names = fields.Dict()
+    description = fields.String()
+    group = fields.String()
+    icon = fields.String()
+    priority = fields.Integer()
+    sla_minutes = fields.Integer()
+    duplicate_radius_m = fields.Integer()
+    attributes = fields.List(fields.Nested(CategoryAttributeSchema))
+
+
+class FeatureCollectionSchema(Schema):
+    """A GeoJSON FeatureCollection."""
+
+    type = fields.String()
+    features = fields.List(fields.Dict())

@@ -1,0 +1,1 @@
+"""The domain core: schema, workflows, jobs and schedule. Never imports Flask."""

@@ -1,0 +1,76 @@
+"""Loading and looking up complaint categories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import ImportFailed, UnknownCategory
+from dispatch.models import Category
+from dispatch.settings import LANGUAGES
+
+_REQUIRED = ("code", "names", "group", "icon", "sla_minutes", "duplicate_radius_m",
+             "duplicate_window_hours")
+
+
+def load_categories(session: Session, path: Path | str) -> tuple[int, int]:
+    """Insert or update the categories of a fixture file; return (added, updated).
+
+    Safe to rerun: existing categories are updated in place, none are deleted
+    (complaints refer to them), and categories missing from the file stay as they are.
+
+    :raises ImportFailed: when the file is unreadable or a category lacks a field or a language.
+    """
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        entries = document["categories"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ImportFailed(f"cannot read categories from {path}: {exc}") from exc
+    added = updated = 0
+    for order, entry in enumerate(entries):
+        missing = [key for key in _REQUIRED if key not in entry]
+        missing += [f"names.{lang}" for lang in LANGUAGES if not entry.get("names", {}).get(lang)]
+        if missing:
+            raise ImportFailed(f"category {entry.get('code')!r} lacks {', '.join(missing)}")
+        category = session.get(Category, entry["code"])
+        if category is None:
+            category = Category(code=entry["code"])
+            session.add(category)
+            added += 1
+        else:
+            updated += 1
+        category.names = entry["names"]
+        category.descriptions = entry.get("descriptions", {})
+        category.keywords = entry.get("keywords", {})
+        category.group = entry["group"]
+        category.icon = entry["icon"]
+        category.priority = int(entry.get("priority", 3))
+        category.sla_minutes = int(entry["sla_minutes"])
+        category.duplicate_radius_m = int(entry["duplicate_radius_m"])
+        category.duplicate_window_hours = int(entry["duplicate_window_hours"])
+        category.attributes = entry.get("attributes", [])
+        category.sort_order = order
+        category.active = bool(entry.get("active", True))
+    session.flush()
+    return added, updated
+
+
+def list_categories(session: Session) -> list[Category]:
+    """Return the active categories in display order."""
+    query = select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
+    return list(session.scalars(query))
+
+
+def get_category(session: Session, code: str) -> Category:
+    """Return the active category ``code``.
+
+    :raises UnknownCategory: when there is no such active category.
+    """
+    category = session.get(Category, code) if isinstance(code, str) else None
+    if category is None or not category.active:
+        known = ", ".join(c.code for c in list_categories(session))
+        raise UnknownCategory(f"unknown category {code!r}; known: {known}", known=known)
+    return category

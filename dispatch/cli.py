@@ -1,0 +1,159 @@
+"""Command line: ``python -m dispatch.cli <command>`` (migrate, areas, categories, settings)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dispatch.errors import DispatchError
+from dispatch.settings import Settings, SettingsError, documented_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"settings are incomplete:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database schema to the newest revision (or ``--to`` a given one)."""
+    from alembic import command
+
+    from dispatch.migrate import alembic_config
+
+    settings = _settings()
+    config = alembic_config(settings.database_url)
+    if args.to and args.to.startswith("-") or args.to == "base":
+        command.downgrade(config, args.to)
+    else:
+        command.upgrade(config, args.to or "head")
+    return 0
+
+
+def _import(spec, force: bool) -> int:
+    from dispatch.areas import import_layer
+    from dispatch.db import configure_database, session_scope
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        report = import_layer(session, spec, force=force, progress=print)
+    if report.skipped:
+        print(f"{spec.level}: {report.features} areas already imported from this file; "
+              "nothing to do (use --force to reload)")
+    else:
+        print(f"{spec.level}: {report.features} features; {report.added} added, "
+              f"{report.updated} updated, {report.repaired} invalid rings repaired, "
+              f"{report.removed} removed")
+        if report.kept_in_use:
+            print(f"  kept (complaints refer to them): {', '.join(report.kept_in_use)}")
+    return 0
+
+
+def cmd_import_areas(args: argparse.Namespace) -> int:
+    """Import a district or dong layer from any polygon GeoJSON."""
+    from dispatch.areas import LayerSpec
+
+    spec = LayerSpec(
+        level=args.level, path=Path(args.file), code_prop=args.code_prop,
+        name_prop=args.name_prop, parent_prop=args.parent_prop,
+        name_last_word=args.name_last_word,
+        names_path=Path(args.names) if args.names else None,
+    )
+    if spec.level == "dong" and not spec.parent_prop:
+        print("--parent-prop (the property holding the district code) is required for dongs",
+              file=sys.stderr)
+        return 2
+    return _import(spec, args.force)
+
+
+def cmd_load_categories(args: argparse.Namespace) -> int:
+    """Insert or update categories from a JSON fixture."""
+    from dispatch.categories import load_categories
+    from dispatch.db import configure_database, session_scope
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        added, updated = load_categories(session, args.file)
+    print(f"categories: {added} added, {updated} updated")
+    return 0
+
+
+def cmd_load_seoul(args: argparse.Namespace) -> int:
+    """Load Seoul's 25 districts, 425 dongs and the categories from fixtures/."""
+    from dispatch.areas import LayerSpec
+
+    names = FIXTURES / "area_names.json"
+    _import(LayerSpec("district", FIXTURES / "seoul_gu.geojson", "SIG_CD", "SIG_KOR_NM",
+                      names_path=names, source_label="fixtures/seoul_gu.geojson"), args.force)
+    _import(LayerSpec("dong", FIXTURES / "seoul_dong.geojson", "adm_cd2", "adm_nm",
+                      parent_prop="sgg", name_last_word=True, names_path=names,
+                      source_label="fixtures/seoul_dong.geojson"), args.force)
+    args.file = str(FIXTURES / "categories.json")
+    return cmd_load_categories(args)
+
+
+def cmd_settings(_args: argparse.Namespace) -> int:
+    """Print every setting with its default and meaning, then check the environment."""
+    for key, default, doc in documented_settings():
+        print(f"{key:32} {default:28} {doc}")
+    try:
+        Settings.from_env()
+        print("\nthe current environment is valid")
+        return 0
+    except SettingsError as exc:
+        print(f"\nthe current environment is not valid:\n{exc}")
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="python -m dispatch.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    migrate = sub.add_parser("migrate", help=cmd_migrate.__doc__)
+    migrate.add_argument("--to", help="revision (default head; 'base' or -1 downgrades)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    areas = sub.add_parser("import-areas", help=cmd_import_areas.__doc__)
+    areas.add_argument("level", choices=["district", "dong"])
+    areas.add_argument("file", help="GeoJSON FeatureCollection in WGS84")
+    areas.add_argument("--code-prop", required=True, help="property holding the area code")
+    areas.add_argument("--name-prop", required=True, help="property holding the local name")
+    areas.add_argument("--parent-prop", help="for dongs: property holding the district code")
+    areas.add_argument("--name-last-word", action="store_true",
+                       help="keep only the last word of the name ('서울특별시 종로구 사직동')")
+    areas.add_argument("--names", help="JSON of names in other languages by code")
+    areas.add_argument("--force", action="store_true", help="reload an unchanged file")
+    areas.set_defaults(func=cmd_import_areas)
+
+    categories = sub.add_parser("load-categories", help=cmd_load_categories.__doc__)
+    categories.add_argument("file", nargs="?", default=str(FIXTURES / "categories.json"))
+    categories.set_defaults(func=cmd_load_categories)
+
+    seoul = sub.add_parser("load-seoul", help=cmd_load_seoul.__doc__)
+    seoul.add_argument("--force", action="store_true")
+    seoul.set_defaults(func=cmd_load_seoul)
+
+    settings = sub.add_parser("settings", help=cmd_settings.__doc__)
+    settings.set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; domain errors print their message and exit 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DispatchError as exc:
+        print(f"error ({exc.code}): {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Complaint intake: validate, route to dong and district, store with its events — once per key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import Sequence, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch.areas import route_point
+from dispatch.categories import get_category
+from dispatch.errors import (
+    DispatchError,
+    IdempotencyKeyReused,
+    InvalidLocation,
+    InvalidPhone,
+)
+from dispatch.events import Actor, record_event
+from dispatch.i18n import is_language
+from dispatch.models import Category, Channel, Complaint, ComplaintStatus
+from dispatch.settings import LANGUAGES, Settings
+from geo.errors import InvalidGeometry
+from geo.points import validate_lonlat
+from notify.phones import InvalidPhoneNumber, normalise_phone
+
+_COMPLAINT_IDS = Sequence("complaints_id_seq")
+MAX_ATTRIBUTE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 4000
+MAX_ADDRESS_CHARS = 500
+
+
+class InvalidComplaint(DispatchError):
+    """A field of a complaint that the schema could not catch (e.g. category attributes)."""
+
+    code = "invalid_complaint"
+
+
+@dataclass(frozen=True)
+class ComplaintDraft:
+    """A complaint as submitted, before validation and routing."""
+
+    category: str
+    lon: float
+    lat: float
+    description: str = ""
+    address: str | None = None
+    phone: str | None = None
+    language: str = "ko"
+    channel: str = Channel.PWA.value
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Hash of the request content, to tell a replay from a different request."""
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The stored complaint and whether this call created it (False for a replay)."""
+
+    complaint: Complaint
+    created: bool
+
+
+def submit_complaint(
+    session: Session,
+    settings: Settings,
+    draft: ComplaintDraft,
+    *,
+    client_ref: uuid.UUID | None = None,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Validate, route and store a complaint with its ``received`` and ``dispatched`` events.
+
+    With a ``client_ref`` (the Idempotency-Key) the call is safe to repeat: the same
+    key and content return the complaint stored first, even when the repeats race.
+    Flushes; the caller commits.
+
+    :raises IdempotencyKeyReused: the key was used before with different content.
+    :raises InvalidLocation: coordinates that are not a WGS84 position.
+    :raises OutsideServiceArea: the point is beyond the routing tolerance.
+    :raises UnknownCategory, InvalidPhone, InvalidComplaint: for bad fields.
+    """
+    fingerprint = draft.fingerprint()
+    if client_ref is not None:
+        existing = _find_by_client_ref(session, client_ref, fingerprint)
+        if existing is not None:
+            return IntakeResult(existing, created=False)
+
+    try:
+        lon, lat = validate_lonlat(draft.lon, draft.lat)
+    except InvalidGeometry as exc:
+        raise InvalidLocation(str(exc)) from exc
+    category = get_category(session, draft.category)
+    phone = _normalised_phone(draft.phone)
+    if not is_language(draft.language):
+        raise InvalidComplaint(f"language must be one of {', '.join(LANGUAGES)}",
+                               field="language")
+    if draft.channel not in {channel.value for channel in Channel}:
+        raise InvalidComplaint(f"unknown channel {draft.channel!r}", field="channel")
+    attributes = _validated_attributes(category, draft.attributes)
+    routed = route_point(session, lon, lat, tolerance_m=settings.routing_tolerance_m,
+                         refresh_seconds=settings.area_refresh_seconds)
+
+    now = now or datetime.now(UTC)
+    actor = actor or Actor.citizen()
+    complaint_id = session.scalar(_COMPLAINT_IDS.next_value())
+    complaint = Complaint(
+        id=complaint_id,
+        public_id=format_public_id(complaint_id, now, settings.timezone),
+        client_ref=client_ref,
+        request_hash=fingerprint,
+        category_code=category.code,
+        description=draft.description.strip(),
+        location=from_shape(Point(lon, lat), srid=4326),
+        address=(draft.address or "").strip() or None,
+        district_code=routed.district_code,
+        dong_code=routed.dong_code,
+        routing_distance_m=round(routed.distance_m, 1),
+        # Routing happens in this same call, so the complaint is stored already
+        # dispatched to its district; both moves are in the history.
+        status=ComplaintStatus.DISPATCHED.value,
+        priority=category.priority,
+        due_at=now + timedelta(minutes=category.sla_minutes),
+        reporter_phone=phone,
+        reporter_language=draft.language,
+        channel=draft.channel,
+        attributes=attributes,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        # A savepoint, so that losing a race on the same client_ref leaves the
+        # outer transaction usable and we can answer with the winner's complaint.
+        with session.begin_nested():
+            session.add(complaint)
+            record_event(session, complaint, kind="received", actor=actor, at=now,
+                         to_status=ComplaintStatus.RECEIVED.value,
+                         data={"channel": draft.channel})
+            record_event(session, complaint, kind="dispatched", actor=Actor.system(), at=now,
+                         from_status=ComplaintStatus.RECEIVED.value,
+                         to_status=ComplaintStatus.DISPATCHED.value,
+                         data={"district": routed.district_code, "dong": routed.dong_code,
+                               "routing_distance_m": round(routed.distance_m, 1)})
+            session.flush()
+    except IntegrityError:
+        if client_ref is None:
+            raise
+        existing = _find_by_client_ref(session, client_ref, fingerprint)
+        if existing is None:
+            raise
+        return IntakeResult(existing, created=False)
+    return IntakeResult(complaint, created=True)
+
+
+def _find_by_client_ref(session: Session, client_ref: uuid.UUID,
+                        fingerprint: str) -> Complaint | None:
+    existing = session.scalar(select(Complaint).where(Complaint.client_ref == client_ref))
+    if existing is not None and existing.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different complaint; "
+            "make a new key for a new complaint",
+            complaint=existing.public_id,
+        )
+    return existing
+
+
+def _normalised_phone(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return normalise_phone(raw)
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhone(str(exc), field="phone") from exc
+
+
+def _validated_attributes(category: Category, given: dict[str, str]) -> dict[str, str]:
+    specs = {spec["code"]: spec for spec in category.attributes or []}
+    unknown = sorted(set(given) - set(specs))
+    if unknown:
+        raise InvalidComplaint(
+            f"category {category.code} has no attribute {', '.join(unknown)}",
+            field="attributes", allowed=sorted(specs))
+    result = {}
+    for code, spec in specs.items():
+        value = given.get(code)
+        if value in (None, ""):
+            if spec.get("required"):
+                raise InvalidComplaint(f"attribute {code} is required", field="attributes")
+            continue
+        value = str(value).strip()
+        if len(value) > MAX_ATTRIBUTE_CHARS:
+            raise InvalidComplaint(f"attribute {code} is longer than {MAX_ATTRIBUTE_CHARS}",
+                                   field="attributes")
+        result[code] = value
+    return result
+
+
+def format_public_id(complaint_id: int, at: datetime, timezone: str) -> str:
+    """Return the ticket number citizens see: local date and a serial, e.g. ``261128-0000042``."""
+    from zoneinfo import ZoneInfo
+
+    return f"{at.astimezone(ZoneInfo(timezone)):%y%m%d}-{complaint_id:07d}"

@@ -1,0 +1,133 @@
+"""Complaints and their event history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum, StrEnum
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.db import Base
+from dispatch.models.areas import District, Dong
+from dispatch.models.categories import Category
+from geo.crs import WGS84
+
+
+class ComplaintStatus(StrEnum):
+    """Where a complaint is in its life (see docs/ARCHITECTURE.md for the moves)."""
+
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    ASSIGNED = "assigned"
+    ON_SITE = "on_site"
+    RESOLVED = "resolved"
+    UNFOUNDED = "unfounded"
+    REFERRED = "referred"
+    TRANSFERRED = "transferred"
+    DUPLICATE = "duplicate"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    """How the complaint reached us."""
+
+    PWA = "pwa"
+    SMS = "sms"
+    PHONE = "phone"
+    OPEN311 = "open311"
+
+
+def _check_in(column: str, enum: type[Enum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class Complaint(Base):
+    """A citizen's report of a problem at a place; its status moves through events."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(_check_in("status", ComplaintStatus), name="status"),
+        CheckConstraint(_check_in("channel", Channel), name="channel"),
+        Index("ix_complaints_district_status_due", "district_code", "status", "due_at"),
+        Index("ix_complaints_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    client_ref: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    location = mapped_column(Geometry("POINT", srid=WGS84, spatial_index=True), nullable=False)
+    address: Mapped[str | None] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("districts.code", onupdate="CASCADE")
+    )
+    dong_code: Mapped[str] = mapped_column(
+        ForeignKey("dongs.code", onupdate="CASCADE"), index=True
+    )
+    routing_distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=3)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    reporter_language: Mapped[str] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(16))
+    attributes: Mapped[dict] = mapped_column(JSONB, default=dict)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    category: Mapped[Category] = relationship(lazy="joined")
+    district: Mapped[District] = relationship(lazy="joined")
+    dong: Mapped[Dong] = relationship(lazy="joined")
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id"
+    )
+
+    # SQLAlchemy bumps ``version`` on every UPDATE and fails a stale one, which
+    # is what makes two concurrent accepts impossible.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ComplaintEvent(Base):
+    """One change of a complaint: who, when, where, from which status to which, notes."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    public_note: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    location = mapped_column(Geometry("POINT", srid=WGS84, spatial_index=False))
+    data: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")

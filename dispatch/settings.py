@@ -1,0 +1,179 @@
+"""Settings: every ``DASAN_*`` environment variable, typed and validated once at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PREFIX = "DASAN_"
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when settings are missing or malformed; names every bad key."""
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _float(value: str) -> float:
+    result = float(value.strip())
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
+    return result
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _str(value: str) -> str:
+    return value
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+_PARSERS = {int: _int, float: _float, bool: _bool, str: _str, tuple: _csv}
+
+
+def _setting(default: Any = dataclasses.MISSING, *, doc: str, secret: bool = False):
+    """Declare a field with its documentation (the README table is checked against it)."""
+    metadata = {"doc": doc, "secret": secret}
+    if default is dataclasses.MISSING:
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime configuration. Tests build it directly; processes call ``from_env``."""
+
+    database_url: str = _setting(
+        doc="PostgreSQL/PostGIS URL, e.g. postgresql://dasan:dasan@127.0.0.1:5432/dasan"
+    )
+    secret_key: str = _setting(
+        doc="Secret for signing tokens; at least 16 characters", secret=True
+    )
+    redis_url: str = _setting(
+        "redis://127.0.0.1:6379/0", doc="Redis URL for the RQ queues and rate limits"
+    )
+    timezone: str = _setting("Asia/Seoul", doc="Time zone in which times are shown")
+    default_language: str = _setting(
+        "ko", doc="Language used when a request names none (ko en zh ja mn vi)"
+    )
+    routing_tolerance_m: float = _setting(
+        200.0,
+        doc="How far outside every area (metres) a point may be and still go to the "
+        "nearest one; beyond it intake answers 422 outside_service_area",
+    )
+    area_refresh_seconds: float = _setting(
+        30.0,
+        doc="How often a process checks whether the area layers were re-imported "
+        "and rebuilds its in-memory routing index",
+    )
+    db_pool_size: int = _setting(5, doc="SQLAlchemy pool size per web process")
+    db_statement_timeout_ms: int = _setting(
+        10000, doc="PostgreSQL statement_timeout for web requests (ms)"
+    )
+    web_bind: str = _setting("127.0.0.1:8000", doc="Address gunicorn listens on")
+    web_workers: int = _setting(2, doc="gunicorn worker processes")
+    web_threads: int = _setting(4, doc="threads per gunicorn worker (gthread)")
+    access_log: bool = _setting(False, doc="true makes gunicorn log every request")
+    public_url: str = _setting(
+        "http://127.0.0.1:8000", doc="Public base URL used in links sent to citizens"
+    )
+    queue_async: bool = _setting(
+        True, doc="false runs RQ jobs inline (tests and single-process demos)"
+    )
+    log_level: str = _setting("INFO", doc="Python log level")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``DASAN_*`` variables, naming every missing or malformed one at once.
+
+        :raises SettingsError: when any required key is missing or a value does not parse.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for spec in dataclasses.fields(cls):
+            key = PREFIX + spec.name.upper()
+            raw = env.get(key)
+            if raw is None or (raw == "" and spec.type != "str"):
+                if spec.default is dataclasses.MISSING:
+                    problems.append(f"{key} is required ({spec.metadata['doc']})")
+                continue
+            parser = _PARSERS[_field_type(spec)]
+            try:
+                values[spec.name] = parser(raw)
+            except ValueError as exc:
+                problems.append(f"{key}={raw!r} is invalid: {exc}")
+        if not problems:
+            try:
+                settings = cls(**values)
+                settings.validate()
+                return settings
+            except SettingsError as exc:
+                problems.extend(exc.args[0].split("\n"))
+        raise SettingsError("\n".join(problems))
+
+    def validate(self) -> None:
+        """Check cross-field rules; called by ``from_env`` and by tests that build Settings.
+
+        :raises SettingsError: listing every rule that fails.
+        """
+        problems = []
+        if len(self.secret_key) < 16:
+            problems.append("DASAN_SECRET_KEY must be at least 16 characters")
+        if not self.database_url.startswith("postgresql"):
+            problems.append("DASAN_DATABASE_URL must be a postgresql:// URL")
+        if self.default_language not in LANGUAGES:
+            problems.append(
+                f"DASAN_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}"
+            )
+        if self.routing_tolerance_m < 0:
+            problems.append("DASAN_ROUTING_TOLERANCE_M must not be negative")
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(self.timezone)
+        except Exception:  # noqa: BLE001 - any failure means an unknown zone
+            problems.append(f"DASAN_TIMEZONE {self.timezone!r} is not a known time zone")
+        if problems:
+            raise SettingsError("\n".join(problems))
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied (tests use it)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _field_type(spec: dataclasses.Field) -> type:
+    name = spec.type if isinstance(spec.type, str) else spec.type.__name__
+    return {"int": int, "float": float, "bool": bool, "str": str}.get(
+        name, tuple if name.startswith("tuple") else str
+    )
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """List (env key, default, doc) for every setting, for the README and ``dasan settings``."""
+    rows = []
+    for spec in dataclasses.fields(Settings):
+        default = "" if spec.default is dataclasses.MISSING else str(spec.default)
+        if spec.default is dataclasses.MISSING:
+            default = "(required)"
+        rows.append((PREFIX + spec.name.upper(), default, spec.metadata["doc"]))
+    return rows
+
+
+# The six service languages, in the order the PWA offers them.
+LANGUAGES = ("ko", "en", "zh", "ja", "mn", "vi")

@@ -1,0 +1,1 @@
+"""Geometry helpers with no knowledge of the database, the web or settings."""

@@ -1,0 +1,1 @@
+"""Talking to citizens and staff: phone numbers, SMS gateways, web push. No database, no settings."""

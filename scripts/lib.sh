@@ -1,0 +1,138 @@
+# Shared shell functions for setup.sh, up.sh and test.sh: install what is missing,
+# start local services, make the virtualenv. Every function is idempotent.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR="$ROOT/var"
+VENV="$ROOT/.venv"
+mkdir -p "$VAR/log" "$VAR/run"
+
+say() { printf '\033[1m[dasan]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[dasan] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Debian packages the project needs, by the command that proves each is there.
+SYSTEM_PACKAGES=(
+  "pg_ctlcluster:postgresql-15"
+  "/usr/share/postgresql/15/extension/postgis.control:postgresql-15-postgis-3"
+  "redis-server:redis-server"
+  "bearerbox:kannel"
+  "/usr/lib/kannel/test/fakesmsc:kannel-extras"
+  "/usr/bin/chromium:chromium"
+  "npm:npm"
+  "wrk:wrk"
+  "curl:curl"
+)
+
+have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac; }
+
+ensure_system_packages() {
+  local missing=() entry
+  for entry in "${SYSTEM_PACKAGES[@]}"; do
+    have "${entry%%:*}" || missing+=("${entry#*:}")
+  done
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing system packages; run as root: $cmd"
+  fi
+  say "installing system packages: ${missing[*]}"
+  apt-get update -q >"$VAR/log/apt.log" 2>&1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$VAR/log/apt.log" 2>&1 \
+    || die "apt-get install failed; see $VAR/log/apt.log"
+}
+
+# Settings: what the user exported wins; otherwise var/dasan.env (made on first run).
+load_env() {
+  local envfile="$VAR/dasan.env"
+  if [ ! -f "$envfile" ]; then
+    say "writing default settings to var/dasan.env"
+    umask 077
+    cat >"$envfile" <<ENV
+# Made by scripts/setup.sh on first run; edit or override with exported DASAN_* variables.
+DASAN_DATABASE_URL=postgresql://dasan:dasan@127.0.0.1:5432/dasan
+DASAN_REDIS_URL=redis://127.0.0.1:6379/0
+DASAN_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+DASAN_PHOTO_DIR=$VAR/photos
+ENV
+    umask 022
+  fi
+  local line key
+  while IFS= read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key="${line%%=*}"
+    [ -n "${!key:-}" ] || export "$line"
+  done <"$envfile"
+}
+
+is_local_url() { case "$1" in *@127.0.0.1*|*@localhost*|*//127.0.0.1*|*//localhost*) return 0 ;; esac; return 1; }
+
+ensure_postgres() {
+  if ! is_local_url "$DASAN_DATABASE_URL"; then
+    say "using the PostgreSQL at DASAN_DATABASE_URL (not managed here)"
+    return 0
+  fi
+  if ! pg_lsclusters 2>/dev/null | grep -q '^15 \+main'; then
+    say "creating PostgreSQL 15 cluster"
+    pg_createcluster 15 main >/dev/null
+  fi
+  if ! pg_lsclusters | grep '^15 \+main' | grep -q online; then
+    say "starting PostgreSQL 15"
+    pg_ctlcluster 15 main start
+  fi
+  local psql=(runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1)
+  "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname='dasan'" | grep -q 1 \
+    || "${psql[@]}" -c "CREATE ROLE dasan LOGIN PASSWORD 'dasan' CREATEDB"
+  local db
+  # dasan_template carries PostGIS so tests can create databases without superuser rights.
+  for db in dasan dasan_template; do
+    "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
+      || "${psql[@]}" -c "CREATE DATABASE $db OWNER dasan"
+    "${psql[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>/dev/null
+  done
+  "${psql[@]}" -c "ALTER DATABASE dasan_template IS_TEMPLATE true" >/dev/null
+}
+
+ensure_redis() {
+  if ! is_local_url "$DASAN_REDIS_URL"; then
+    say "using the Redis at DASAN_REDIS_URL (not managed here)"
+    return 0
+  fi
+  if redis-cli -u "$DASAN_REDIS_URL" ping >/dev/null 2>&1; then return 0; fi
+  local port; port="$(echo "$DASAN_REDIS_URL" | sed -E 's#.*:([0-9]+)(/.*)?$#\1#')"
+  say "starting Redis on port $port"
+  redis-server --daemonize yes --port "$port" --bind 127.0.0.1 --dir "$VAR" \
+    --appendonly yes --appendfilename dasan.aof --save '' \
+    --logfile "$VAR/log/redis.log" --pidfile "$VAR/run/redis.pid"
+  for _ in $(seq 50); do redis-cli -u "$DASAN_REDIS_URL" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "Redis did not start; see $VAR/log/redis.log"
+}
+
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha"
+  local want; want="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python packages (pinned in requirements.lock)"
+    "$VENV/bin/pip" install -q --upgrade pip >"$VAR/log/pip.log" 2>&1
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.lock" >>"$VAR/log/pip.log" 2>&1 \
+      || die "pip install failed; see $VAR/log/pip.log"
+    "$VENV/bin/pip" install -q --no-deps -e "$ROOT" >>"$VAR/log/pip.log" 2>&1 \
+      || die "pip install -e failed; see $VAR/log/pip.log"
+    echo "$want" >"$stamp"
+  fi
+}
+
+ensure_npm() {
+  [ -f "$ROOT/pwa/package-lock.json" ] || return 0
+  local stamp="$ROOT/pwa/node_modules/.lock.sha"
+  local want; want="$(sha256sum "$ROOT/pwa/package-lock.json" | cut -c1-16)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing PWA libraries (pinned in pwa/package-lock.json)"
+    (cd "$ROOT/pwa" && npm ci --no-audit --no-fund --ignore-scripts >"$VAR/log/npm.log" 2>&1) \
+      || die "npm ci failed; see $VAR/log/npm.log"
+    echo "$want" >"$stamp"
+  fi
+}
+
+dasan() { "$VENV/bin/python" -m dispatch.cli "$@"; }

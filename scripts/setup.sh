@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install what is missing, start PostgreSQL/PostGIS and Redis, make the virtualenv,
+# migrate and load the Seoul data. Idempotent; quick the second time.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ensure_system_packages
+load_env
+ensure_postgres
+ensure_redis
+ensure_venv
+ensure_npm
+say "migrating the database"
+dasan migrate
+dasan load-seoul

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set everything up (scripts/setup.sh), then run the web server, the RQ worker and
+# the scheduler together in the foreground; Ctrl-C stops all three.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+load_env
+
+pids=()
+stop_all() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop_all INT TERM EXIT
+
+cd "$ROOT"
+"$VENV/bin/gunicorn" -c "$ROOT/api/gunicorn_conf.py" "api.wsgi:app" & pids+=($!)
+"$VENV/bin/python" -m dispatch.worker & pids+=($!)
+"$VENV/bin/python" -m dispatch.schedule & pids+=($!)
+
+bind="${DASAN_WEB_BIND:-127.0.0.1:8000}"
+for _ in $(seq 100); do curl -fsS "http://$bind/health/live" >/dev/null 2>&1 && break; sleep 0.2; done
+say "Dasan Field Dispatch is running at http://$bind/  (API docs: http://$bind/api/docs)"
+say "web, worker and scheduler logs follow; Ctrl-C stops them"
+wait -n "${pids[@]}"
+die "a process exited; stopping the others"

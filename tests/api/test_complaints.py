@@ -1,0 +1,119 @@
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from dispatch.models import Complaint, ComplaintEvent
+from tests.factories import PLACES, complaint_json
+
+
+def post(client, body, key=None, **headers):
+    if key is not None:
+        headers["Idempotency-Key"] = str(key)
+    return client.post("/api/v1/complaints", json=body, headers=headers)
+
+
+def count_complaints(session):
+    return session.scalar(select(func.count()).select_from(Complaint))
+
+
+def test_post_complaint_routes_city_hall_to_jung_gu(client, session):
+    response = post(client, complaint_json(language="en"), key=uuid.uuid4())
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["district"] == {"code": "11140", "name": "Jung-gu"}
+    assert body["dong"]["code"].startswith("11140")
+    assert body["status"] == "dispatched"
+    assert body["public_id"]
+    assert response.headers["Location"] == f"/api/v1/complaints/{body['public_id']}"
+    # Times are shown in Asia/Seoul; the street-lamp SLA is 24 hours.
+    assert body["created_at"].endswith("+09:00")
+    assert body["due_at"][:10] != body["created_at"][:10] or "T" in body["due_at"]
+
+
+def test_post_complaint_never_returns_the_phone(client):
+    response = post(client, complaint_json(phone="010-9876-5432"))
+    assert "9876" not in response.get_data(as_text=True)
+    public_id = response.get_json()["public_id"]
+    shown = client.get(f"/api/v1/complaints/{public_id}").get_data(as_text=True)
+    assert "9876" not in shown and "phone\"" not in shown.replace("office_phone\"", "")
+
+
+def test_post_complaint_stores_normalised_phone_location_and_two_events(client, session):
+    body = post(client, complaint_json(phone="010-1234-5678")).get_json()
+    complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
+    assert complaint.reporter_phone == "+821012345678"
+    assert session.scalar(select(func.ST_AsText(Complaint.location)).where(
+        Complaint.id == complaint.id)) == "POINT(126.9779 37.5663)"
+    events = session.scalars(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)).all()
+    assert [(e.from_status, e.to_status) for e in events] == [
+        (None, "received"), ("received", "dispatched")]
+
+
+@pytest.mark.parametrize("language,expected", [
+    ("ko", "중구"), ("en", "Jung-gu"), ("zh", "中区"), ("ja", "中区"),
+    ("mn", "Жун дүүрэг"), ("vi", "Quận Jung"),
+])
+def test_post_complaint_names_district_in_reporter_language(client, language, expected):
+    body = post(client, complaint_json(language=language)).get_json()
+    assert body["district"]["name"] == expected
+    assert body["language"] == language
+
+
+def test_post_complaint_without_address_uses_area_names(client):
+    body = post(client, complaint_json(language="ko")).get_json()
+    assert body["address"].startswith("중구 ")
+
+
+def test_post_complaint_keeps_given_address(client):
+    body = post(client, complaint_json(address="세종대로 110")).get_json()
+    assert body["address"] == "세종대로 110"
+
+
+def test_post_complaint_due_time_follows_category_sla(client, session):
+    body = post(client, complaint_json(category="illegal_parking")).get_json()
+    complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
+    assert (complaint.due_at - complaint.created_at).total_seconds() == 120 * 60
+
+
+@pytest.mark.parametrize("name", sorted(PLACES))
+def test_post_complaint_routes_known_places(client, name):
+    (lon, lat), district = PLACES[name]
+    body = post(client, complaint_json(location={"type": "Point", "coordinates": [lon, lat]}))
+    assert body.status_code == 201
+    assert body.get_json()["district"]["code"] == district
+
+
+def test_replay_with_same_key_returns_original_and_creates_nothing(client, session):
+    key = uuid.uuid4()
+    first = post(client, complaint_json(), key=key)
+    before = count_complaints(session)
+    second = post(client, complaint_json(), key=key)
+    assert first.status_code == second.status_code == 201
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert first.headers["Idempotent-Replayed"] == "false"
+    assert second.get_json()["public_id"] == first.get_json()["public_id"]
+    assert count_complaints(session) == before
+
+
+def test_replay_with_same_key_and_other_body_is_refused(client, session):
+    key = uuid.uuid4()
+    post(client, complaint_json(), key=key)
+    before = count_complaints(session)
+    response = post(client, complaint_json(description="something else"), key=key)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "idempotency_key_reused"
+    assert count_complaints(session) == before
+
+
+def test_get_unknown_complaint_is_404_with_code(client):
+    response = client.get("/api/v1/complaints/000000-0000000")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
+
+
+def test_get_complaint_in_requested_language(client):
+    public_id = post(client, complaint_json(language="ko")).get_json()["public_id"]
+    body = client.get(f"/api/v1/complaints/{public_id}?lang=ja").get_json()
+    assert body["category"]["name"] == "街灯の故障"

@@ -1,0 +1,52 @@
+"""Factory fixtures (a pytest plugin): ``create_<thing>`` returns a callable with defaults."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from dispatch.intake import ComplaintDraft, submit_complaint
+
+# Well-known places, (lon, lat), with the district code that owns them.
+CITY_HALL = (126.9779, 37.5663)  # Seoul City Hall, Jung-gu
+PLACES = {
+    "city_hall": (CITY_HALL, "11140"),
+    "gyeongbokgung": ((126.9770, 37.5796), "11110"),
+    "n_seoul_tower": ((126.9882, 37.5512), "11170"),
+    "coex": ((127.0589, 37.5116), "11680"),
+    "lotte_world_tower": ((127.1025, 37.5126), "11710"),
+    "gimpo_airport": ((126.7960, 37.5587), "11500"),
+    "national_assembly": ((126.9145, 37.5319), "11560"),
+    "seoul_national_university": ((126.9520, 37.4600), "11620"),
+    "world_cup_stadium": ((126.8972, 37.5683), "11440"),
+    "ddp": ((127.0095, 37.5665), "11140"),
+}
+
+
+def complaint_json(**overrides) -> dict:
+    """A valid POST /api/v1/complaints body, with ``overrides`` applied."""
+    body = {
+        "category": "street_lamp",
+        "location": {"type": "Point", "coordinates": list(CITY_HALL)},
+        "description": "The lamp in front of the main gate is out.",
+        "phone": "010-1234-5678",
+        "language": "ko",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def create_complaint(session, settings):
+    """Return a function that files a complaint through the intake workflow."""
+
+    def _create(client_ref: uuid.UUID | None = None, **fields):
+        lon, lat = fields.pop("lonlat", CITY_HALL)
+        draft = ComplaintDraft(**{"category": "street_lamp", "lon": lon, "lat": lat,
+                                  "description": "lamp out", **fields})
+        result = submit_complaint(session, settings, draft, client_ref=client_ref)
+        session.flush()
+        return result.complaint
+
+    return _create
