@@ -6,13 +6,14 @@ import logging
 
 from flask import Flask
 
+from dispatch import runtime
 from dispatch.db import configure_database
 from dispatch.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
-    from api import areas, categories, complaints, context, db, errors, health
+    from api import areas, auth, categories, complaints, context, db, errors, health
     from api.extensions import api
 
     settings = settings or Settings.from_env()
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["dispatch.settings"] = settings
+    runtime.configure(settings)  # jobs run inline or deferred read the same settings
     # The engine must exist before any request opens a session.
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
@@ -40,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, areas.blp, categories.blp):
+    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     from api import static

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 # One table from domain error to HTTP status; the first matching class wins.
 HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.NotFound, 404),
+    (domain.Unauthorized, 401),
+    (domain.Forbidden, 403),
+    (domain.InvalidStaff, 422),
     (domain.InvalidTransition, 409),
     (domain.OutsideServiceArea, 422),
     (domain.InvalidLocation, 422),
@@ -66,6 +69,8 @@ def handle_dispatch_error(err: domain.DispatchError):
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "30"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dasan"'
     return response
 
 

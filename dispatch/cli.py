@@ -98,6 +98,39 @@ def cmd_load_seoul(args: argparse.Namespace) -> int:
     return cmd_load_categories(args)
 
 
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    """Create a staff account; the password is read from standard input or a prompt."""
+    import getpass
+
+    from dispatch.db import configure_database, session_scope
+    from dispatch.staff import create_staff
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.username}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        staff = create_staff(session, username=args.username, password=password,
+                             role=args.role, display_name=args.name,
+                             district_code=args.district, language=args.language)
+        print(f"created {staff.role} {staff.username} (id {staff.id})"
+              + (f" in district {staff.district_code}" if staff.district_code else ""))
+    return 0
+
+
+def cmd_disable_staff(args: argparse.Namespace) -> int:
+    """Disable a staff account and revoke its tokens."""
+    from dispatch.db import configure_database, session_scope
+    from dispatch.staff import disable_staff
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        disable_staff(session, args.username)
+    print(f"disabled {args.username}; its tokens are revoked")
+    return 0
+
+
 def cmd_settings(_args: argparse.Namespace) -> int:
     """Print every setting with its default and meaning, then check the environment."""
     for key, default, doc in documented_settings():
@@ -139,6 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
     seoul = sub.add_parser("load-seoul", help=cmd_load_seoul.__doc__)
     seoul.add_argument("--force", action="store_true")
     seoul.set_defaults(func=cmd_load_seoul)
+
+    create = sub.add_parser("create-staff", help=cmd_create_staff.__doc__)
+    create.add_argument("username")
+    create.add_argument("--role", required=True,
+                        choices=["inspector", "supervisor", "dispatcher", "admin"])
+    create.add_argument("--district", help="district code (inspectors and supervisors)")
+    create.add_argument("--name", help="display name")
+    create.add_argument("--language", default="ko", choices=["ko", "en", "zh", "ja", "mn", "vi"])
+    create.set_defaults(func=cmd_create_staff)
+
+    disable = sub.add_parser("disable-staff", help=cmd_disable_staff.__doc__)
+    disable.add_argument("username")
+    disable.set_defaults(func=cmd_disable_staff)
 
     settings = sub.add_parser("settings", help=cmd_settings.__doc__)
     settings.set_defaults(func=cmd_settings)

@@ -68,3 +68,21 @@ class ImportFailed(DispatchError):
     """An area or data import could not be carried out; nothing was written."""
 
     code = "import_failed"
+
+
+class Unauthorized(DispatchError):
+    """No valid credentials: missing, unknown, expired or revoked token, or a wrong password."""
+
+    code = "unauthorized"
+
+
+class Forbidden(DispatchError):
+    """Valid credentials, but this role or district may not do this."""
+
+    code = "forbidden"
+
+
+class InvalidStaff(DispatchError):
+    """A staff record that breaks a rule (unknown role, missing district, weak password)."""
+
+    code = "invalid_staff"

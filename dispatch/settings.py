@@ -95,6 +95,7 @@ class Settings:
     queue_async: bool = _setting(
         True, doc="false runs RQ jobs inline (tests and single-process demos)"
     )
+    token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
 
     @classmethod

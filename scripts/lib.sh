@@ -53,7 +53,6 @@ load_env() {
 DASAN_DATABASE_URL=postgresql://dasan:dasan@127.0.0.1:5432/dasan
 DASAN_REDIS_URL=redis://127.0.0.1:6379/0
 DASAN_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-DASAN_PHOTO_DIR=$VAR/photos
 ENV
     umask 022
   fi

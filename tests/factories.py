@@ -50,3 +50,37 @@ def create_complaint(session, settings):
         return result.complaint
 
     return _create
+
+
+STAFF_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def create_staff(session):
+    """Return a function that adds a member of staff (password: STAFF_PASSWORD)."""
+    from dispatch.staff import create_staff as add_staff
+
+    counter = iter(range(1, 10_000))
+
+    def _create(role: str = "inspector", district_code: str | None = "11140", **fields):
+        number = next(counter)
+        if role in ("dispatcher", "admin") and "district_code" not in fields:
+            district_code = None
+        return add_staff(session, username=fields.pop("username", f"{role}{number}"),
+                         password=fields.pop("password", STAFF_PASSWORD), role=role,
+                         district_code=district_code, **fields)
+
+    return _create
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that logs a staff member in and returns auth headers."""
+
+    def _login(staff) -> dict:
+        response = client.post("/api/v1/auth/login",
+                               json={"username": staff.username, "password": STAFF_PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return _login

@@ -9,6 +9,7 @@ from dispatch.models.complaints import (
     ComplaintEvent,
     ComplaintStatus,
 )
+from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
 __all__ = [
     "AreaImport",
@@ -18,6 +19,10 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintStatus",
+    "DISTRICT_ROLES",
     "District",
     "Dong",
+    "Role",
+    "Staff",
+    "StaffToken",
 ]

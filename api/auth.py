@@ -1,0 +1,126 @@
+"""Staff login, logout, and the ``staff_required`` guard every staff endpoint uses."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.context import settings
+from api.db import get_session
+from api.presenters import local_time
+from api.schemas import ApiErrorSchema
+from dispatch import staff as staff_accounts
+from dispatch.errors import Forbidden, Unauthorized
+from dispatch.models import Staff
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
+                description="Staff login with a password; bearer tokens.")
+
+
+def bearer_token() -> str | None:
+    """Return the bearer token of the request, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_staff(optional: bool = False) -> Staff | None:
+    """Return the logged-in staff member.
+
+    :raises Unauthorized: when there is no valid token and ``optional`` is false.
+    """
+    if "staff" in g:
+        return g.staff
+    token = bearer_token()
+    if token is None:
+        if optional:
+            return None
+        raise Unauthorized("log in first: send Authorization: Bearer <token>")
+    g.staff = staff_accounts.staff_for_token(get_session(), token)
+    return g.staff
+
+
+def staff_required(*roles: str):
+    """Decorate a view so only logged-in staff with one of ``roles`` (any, if none) pass."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            member = current_staff()
+            if roles and member.role not in roles:
+                raise Forbidden(f"a {member.role} may not do this")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+class LoginSchema(Schema):
+    """Username and password."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=200))
+
+
+class StaffSchema(Schema):
+    """A member of staff as the PWA sees them."""
+
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    district_code = fields.String(allow_none=True)
+    language = fields.String()
+
+
+class TokenSchema(Schema):
+    """A new bearer token."""
+
+    token = fields.String()
+    expires_at = fields.DateTime()
+    staff = fields.Nested(StaffSchema)
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    def post(self, data):
+        """Log in and get a bearer token"""
+        session = get_session()
+        token, row = staff_accounts.login(session, data["username"], data["password"],
+                                          settings().token_ttl_hours)
+        session.commit()
+        return {"token": token, "expires_at": local_time(row.expires_at, settings().timezone),
+                "staff": row.staff}
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @staff_required()
+    def post(self):
+        """Revoke the token of this request"""
+        session = get_session()
+        staff_accounts.logout(session, bearer_token())
+        session.commit()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, StaffSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @staff_required()
+    def get(self):
+        """Show the logged-in member of staff"""
+        return current_staff()

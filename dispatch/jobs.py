@@ -1,0 +1,16 @@
+"""RQ job functions: module-level, take ids and primitives, safe to run twice."""
+
+from __future__ import annotations
+
+import time
+
+from dispatch.queue import redis_connection
+
+HEARTBEAT_KEY = "dasan:heartbeat:worker"
+HEARTBEAT_TTL_SECONDS = 180
+
+
+def record_heartbeat() -> str:
+    """Prove the scheduler -> Redis -> worker path works; readiness reads the key."""
+    redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}", ex=HEARTBEAT_TTL_SECONDS)
+    return "ok"

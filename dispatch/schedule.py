@@ -1,0 +1,69 @@
+"""The scheduler process: ``python -m dispatch.schedule``. Its jobs only enqueue RQ jobs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dispatch import jobs
+from dispatch.db import configure_database, get_engine
+from dispatch.leader import LeaderLock
+from dispatch.queue import MAINTENANCE, enqueue
+from dispatch.runtime import configure
+from dispatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) -> Callable:
+    def tick() -> None:
+        if leader.is_leader():
+            enqueue(func, job_id=job_id, queue=queue)
+
+    tick.__name__ = f"enqueue_{func.__name__}"
+    return tick
+
+
+# (scheduler job id, RQ job, queue, seconds between runs)
+SCHEDULE: list[tuple[str, Callable, str, int]] = [
+    ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
+]
+
+
+def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler:
+    """Return a scheduler with every periodic job; it is not started."""
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    for job_id, func, queue, seconds in SCHEDULE:
+        scheduler.add_job(_when_leader(leader, func, queue, f"scheduled:{job_id}"),
+                          IntervalTrigger(seconds=seconds), id=job_id, name=job_id)
+    return scheduler
+
+
+def main() -> int:
+    """Run the scheduler until SIGTERM or Ctrl-C."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s scheduler %(message)s")
+    configure(settings)
+    configure_database(settings, for_worker=True)
+    leader = LeaderLock(get_engine())
+    scheduler = build_scheduler(settings, leader)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        leader.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
