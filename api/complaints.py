@@ -6,17 +6,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.context import settings
 from api.db import get_session
 from api.presenters import complaint_public
 from api.schemas import (
     ApiErrorSchema,
+    ComplaintCreatedSchema,
     ComplaintCreateSchema,
     ComplaintSchema,
     IdempotencyHeaderSchema,
     LanguageArgsSchema,
 )
-from api.context import language
+from api.context import language, settings
+from dispatch.citizens import citizen_token
 from dispatch.errors import NotFound
 from dispatch.intake import ComplaintDraft, submit_complaint
 from dispatch.models import Complaint
@@ -29,7 +30,7 @@ blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
 class Complaints(MethodView):
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(ComplaintCreateSchema)
-    @blp.response(201, ComplaintSchema)
+    @blp.response(201, ComplaintCreatedSchema)
     @blp.alt_response(422, schema=ApiErrorSchema, description=(
         "validation_error, outside_service_area (with the nearest district and distance), "
         "unknown_category, invalid_phone, invalid_location, idempotency_key_reused"))
@@ -58,6 +59,8 @@ class Complaints(MethodView):
         result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
         session.commit()
         body = complaint_public(result.complaint, reader_language, config.timezone)
+        # Only the reporter learns the token: it is in this answer and nowhere else.
+        body["citizen_token"] = citizen_token(config.secret_key, result.complaint.public_id)
         return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
                            "Location": f"/api/v1/complaints/{result.complaint.public_id}"}
 

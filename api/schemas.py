@@ -106,6 +106,13 @@ class ComplaintSchema(Schema):
     version = fields.Integer()
 
 
+class ComplaintCreatedSchema(ComplaintSchema):
+    """The public view plus the reporter's secret token (shown only in this answer)."""
+
+    citizen_token = fields.String(metadata={
+        "description": "keep it: it lets the reporter follow, cancel, reopen and rate"})
+
+
 class LocateArgsSchema(Schema):
     """A point to locate."""
 

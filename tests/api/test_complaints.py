@@ -117,3 +117,13 @@ def test_get_complaint_in_requested_language(client):
     public_id = post(client, complaint_json(language="ko")).get_json()["public_id"]
     body = client.get(f"/api/v1/complaints/{public_id}?lang=ja").get_json()
     assert body["category"]["name"] == "街灯の故障"
+
+
+def test_post_complaint_returns_citizen_token_only_at_intake_and_on_replay(client):
+    key = uuid.uuid4()
+    first = post(client, complaint_json(), key=key).get_json()
+    again = post(client, complaint_json(), key=key).get_json()
+    assert len(first["citizen_token"]) == 32
+    assert again["citizen_token"] == first["citizen_token"]
+    shown = client.get(f"/api/v1/complaints/{first['public_id']}").get_json()
+    assert "citizen_token" not in shown
