@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api.context import language, settings
 from api.db import get_session
 from api.presenters import complaint_public
 from api.schemas import (
@@ -16,7 +17,6 @@ from api.schemas import (
     IdempotencyHeaderSchema,
     LanguageArgsSchema,
 )
-from api.context import language, settings
 from dispatch.citizens import citizen_token
 from dispatch.errors import NotFound
 from dispatch.intake import ComplaintDraft, submit_complaint

@@ -1,4 +1,4 @@
-"""Marshmallow schemas: what the API accepts and returns (the OpenAPI document is built from them)."""
+"""Marshmallow schemas: what the API accepts and returns (the OpenAPI is built from them)."""
 
 from __future__ import annotations
 

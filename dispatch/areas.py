@@ -170,11 +170,14 @@ def _remove_missing(session: Session, level: str, seen: set[str]) -> tuple[int, 
     model = District if level == "district" else Dong
     column = Complaint.district_code if level == "district" else Complaint.dong_code
     stale = [code for code in session.scalars(select(model.code)) if code not in seen]
-    in_use = [
-        code for code in stale
-        if session.scalar(select(exists().where(column == code)))
-        or (level == "district" and session.scalar(select(exists().where(Dong.district_code == code))))
-    ]
+
+    def referenced(code: str) -> bool:
+        if session.scalar(select(exists().where(column == code))):
+            return True
+        return level == "district" and bool(
+            session.scalar(select(exists().where(Dong.district_code == code))))
+
+    in_use = [code for code in stale if referenced(code)]
     removable = [code for code in stale if code not in in_use]
     if removable:
         session.execute(delete(model).where(model.code.in_(removable)))
@@ -282,8 +285,8 @@ def route_point(
     district = session.get(District, nearest.district_code)
     metres = round(nearest.distance_m)
     hint = ""
-    swapped = router.route(lat, lon, tolerance_m) if -90 <= lon <= 90 else None
-    if swapped is not None:
+    # Where both orders are valid positions, say so if the other order is inside.
+    if -90 <= lon <= 90 and router.route(lat, lon, tolerance_m) is not None:
         hint = " (longitude and latitude look swapped: GeoJSON order is [lon, lat])"
     raise OutsideServiceArea(
         f"the point is {metres:,} m outside the service area; the nearest district is "

@@ -1,4 +1,4 @@
-"""The reporter's secret: a token, returned at intake, that lets them follow and act on their complaint."""
+"""The reporter's secret: a token returned at intake to follow and act on the complaint."""
 
 from __future__ import annotations
 

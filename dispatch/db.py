@@ -1,4 +1,4 @@
-"""Engine, session factory and transaction helpers; the one place that knows how to reach PostgreSQL."""
+"""Engine, session factory and transaction helpers: the one place that reaches PostgreSQL."""
 
 from __future__ import annotations
 

@@ -32,6 +32,8 @@ class LeaderLock:
                 self._connection.execute(text("SELECT 1"))
                 return True
             connection = self.engine.connect()
+            # Detached from the pool, closing really closes it and so frees the lock.
+            connection.detach()
             got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                      {"key": self.key}).scalar()
             connection.commit()
@@ -52,5 +54,5 @@ class LeaderLock:
             try:
                 self._connection.close()
             except Exception:  # noqa: BLE001 - the connection may already be gone
-                pass
+                log.debug("closing the leader connection failed", exc_info=True)
             self._connection = None

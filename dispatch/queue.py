@@ -41,8 +41,14 @@ def get_queue(name: str) -> Queue:
 
 def enqueue(func: Callable, *args: Any, job_id: str | None = None, queue: str = NOTIFY,
             retry: Retry | None = None) -> None:
-    """Enqueue now; a job id that is already queued is not queued twice."""
+    """Enqueue now; a job id that is already queued is not queued twice.
+
+    Job ids are written ``kind:id`` in the code; RQ allows only letters, digits, ``_``
+    and ``-``, so ``:`` becomes ``-`` here.
+    """
     target = get_queue(queue)
+    if job_id is not None:
+        job_id = job_id.replace(":", "-")
     if job_id is not None and target.is_async:
         existing = target.fetch_job(job_id)
         if existing is not None and existing.get_status(refresh=True) in (
@@ -58,6 +64,9 @@ def defer(session: Session, func: Callable, *args: Any, job_id: str | None = Non
     Redis is only a trigger: if it is down at that moment the job is lost, and the
     scheduler's sweeper enqueues it again from the database rows.
     """
+    # Make sure a transaction is open, so that a rollback (which fires the listener
+    # below) cannot pass by unseen and leave the job to ride on a later commit.
+    session.connection()
     session.info.setdefault("deferred_jobs", []).append((func, args, job_id, queue, retry))
 
 
@@ -71,6 +80,9 @@ def _enqueue_deferred(session: Session) -> None:
                         getattr(func, "__name__", func), args, exc_info=True)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_deferred(session: Session) -> None:
-    session.info.pop("deferred_jobs", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_deferred(session: Session, previous_transaction) -> None:
+    # Only the outermost rollback drops the jobs: a savepoint rolled back inside the
+    # request (e.g. losing an idempotency race) leaves earlier deferred work in place.
+    if previous_transaction.parent is None:
+        session.info.pop("deferred_jobs", None)

@@ -67,7 +67,9 @@ def disable_staff(session: Session, username: str) -> Staff:
     return staff
 
 
-def login(session: Session, username: str, password: str, ttl_hours: float) -> tuple[str, StaffToken]:
+def login(
+    session: Session, username: str, password: str, ttl_hours: float
+) -> tuple[str, StaffToken]:
     """Check a password and issue a new bearer token; return (token, its row).
 
     :raises Unauthorized: for an unknown user, a wrong password or a disabled account

@@ -68,19 +68,22 @@ class AreaIndex:
     def nearest(self, lon: float, lat: float, max_m: float | None = None) -> AreaMatch | None:
         """Return the nearest area with its ground distance in metres, or None beyond ``max_m``."""
         point = Point(lon, lat)
+        first: list[int] = []
         if max_m is None:
-            first = self._tree.query_nearest(point, all_matches=True)
-            if len(first) == 0:
+            first = [int(no) for no in self._tree.query_nearest(point, all_matches=True)]
+            if not first:
                 return None
-            radius_m = min(self._distance_m(int(no), point) for no in first)
+            radius_m = min(self._distance_m(no, point) for no in first)
         else:
             radius_m = max_m
         # The tree measures in degrees, and a degree of longitude is shorter than one
         # of latitude: gather every area that could be within radius_m on the ground,
-        # then rank them by true distance (ties by code, like ``covering``).
+        # then rank them by true distance (ties by code, like ``covering``). Far from
+        # the areas (thousands of km) the degree bound is loose, hence ``first`` too.
         search = degrees_covering(radius_m, lat) * 1.0001 + 1e-12
-        candidates = self._tree.query(point, predicate="dwithin", distance=search)
-        ranked = sorted((self._distance_m(int(no), point), int(no)) for no in candidates)
+        candidates = {int(no) for no in self._tree.query(point, predicate="dwithin",
+                                                          distance=search)}
+        ranked = sorted((self._distance_m(no, point), no) for no in candidates.union(first))
         if not ranked or ranked[0][0] > radius_m:
             return None
         metres, area_no = ranked[0]

@@ -2,4 +2,4 @@
 
 
 class InvalidGeometry(ValueError):
-    """A coordinate or geometry that cannot be used (out of range, not finite, empty, unrepairable)."""
+    """A coordinate or geometry that cannot be used (out of range, not finite, no area)."""

@@ -1,4 +1,4 @@
-"""Alembic environment: URL from the settings, metadata from dispatch.models, GeoAlchemy2 helpers."""
+"""Alembic environment: URL from settings, metadata from dispatch.models, GeoAlchemy2 hooks."""
 
 from alembic import context
 from geoalchemy2 import alembic_helpers

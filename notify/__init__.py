@@ -1,1 +1,1 @@
-"""Talking to citizens and staff: phone numbers, SMS gateways, web push. No database, no settings."""
+"""Talking to citizens and staff: phones, SMS gateways, web push. No database, no settings."""

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch.db import SessionLocal, sqlalchemy_url
 from dispatch.settings import Settings
-from tests.services import IN_CI, RedisServer, test_database_name, unavailable
+from tests.services import IN_CI, RedisServer, checkout_database_name, unavailable
 
 pytest_plugins = ["tests.factories"]
 
@@ -80,7 +80,7 @@ def database_url() -> str:
     from dispatch.cli import main as cli_main
     from dispatch.migrate import alembic_config
 
-    url = create_empty_database(test_database_name())
+    url = create_empty_database(checkout_database_name())
     command.upgrade(alembic_config(url), "head")
     env_backup = dict(os.environ)
     os.environ.update(DASAN_DATABASE_URL=url, DASAN_SECRET_KEY="test-secret-key-0123456789")
@@ -148,4 +148,10 @@ def client(app, session):
 
 def pytest_report_header(config):
     """Say which services the run uses."""
-    return [f"CI={IN_CI}; database {test_database_name()} via {_admin_url()}"]
+    return [f"CI={IN_CI}; database {checkout_database_name()} via {_admin_url()}"]
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The project's data folder."""
+    return ROOT / "fixtures"

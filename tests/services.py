@@ -43,9 +43,9 @@ def wait_for_port(port: int, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_database_name() -> str:
+def checkout_database_name() -> str:
     """A database name of this checkout's own, so parallel checkouts never collide."""
-    digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
     return os.environ.get("DASAN_TEST_DATABASE_NAME", f"dasan_test_{digest}")
 
 

@@ -127,3 +127,10 @@ def test_post_complaint_returns_citizen_token_only_at_intake_and_on_replay(clien
     assert again["citizen_token"] == first["citizen_token"]
     shown = client.get(f"/api/v1/complaints/{first['public_id']}").get_json()
     assert "citizen_token" not in shown
+
+
+def test_post_complaint_just_outside_edge_is_routed_with_distance(client):
+    body = post(client, complaint_json(
+        location={"type": "Point", "coordinates": [126.76333, 37.55540]})).get_json()
+    assert body["district"]["code"] == "11500"
+    assert 50 < body["routing_distance_m"] < 120

@@ -1,0 +1,178 @@
+"""Bad input at the intake and area endpoints: always a 4xx with a stable code, never a 500."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from dispatch.models import Complaint
+from tests.factories import complaint_json
+
+
+def post_raw(client, data, content_type="application/json", **headers):
+    return client.post("/api/v1/complaints", data=data, content_type=content_type,
+                       headers=headers)
+
+
+def assert_error(response, status, error):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"] == error
+    assert body["code"] == status and body["status"] and body["request_id"]
+    return body
+
+
+@pytest.mark.parametrize("raw", ["{bad", '{"category": ', "\x00\x01", "{'single': 'quotes'}"])
+def test_malformed_json_is_400_invalid_json(client, raw):
+    assert_error(post_raw(client, raw), 400, "invalid_json")
+
+
+@pytest.mark.parametrize("raw", ["[]", '"text"', "42", "null"])
+def test_json_that_is_not_an_object_is_422(client, raw):
+    assert_error(post_raw(client, raw), 422, "validation_error")
+
+
+def test_missing_fields_are_named(client):
+    body = assert_error(post_raw(client, "{}"), 422, "validation_error")
+    assert set(body["errors"]["json"]) == {"category", "location"}
+
+
+@pytest.mark.parametrize("location,field", [
+    ({"type": "Point", "coordinates": ["a", "b"]}, "coordinates"),
+    ({"type": "Point", "coordinates": [126.9]}, "coordinates"),
+    ({"type": "Point", "coordinates": [126.9, 37.5, 1, 2]}, "coordinates"),
+    ({"type": "Polygon", "coordinates": [126.9, 37.5]}, "type"),
+    ({"coordinates": [126.9, 37.5]}, "type"),
+    ({"type": "Point", "coordinates": [200, 37.5]}, "coordinates"),
+    ({"type": "Point", "coordinates": [126.9, -95]}, "coordinates"),
+    ({"type": "Point", "coordinates": [37.5663, 126.9779]}, "coordinates"),
+    ({"type": "Point", "coordinates": [True, False]}, "coordinates"),
+    ({"type": "Point", "coordinates": None}, "coordinates"),
+])
+def test_bad_locations_are_field_errors(client, location, field):
+    body = assert_error(client.post("/api/v1/complaints", json=complaint_json(location=location)),
+                        422, "validation_error")
+    assert field in body["errors"]["json"]["location"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_finite_coordinates_are_refused(client, literal):
+    raw = ('{"category": "street_lamp", "location": {"type": "Point", "coordinates": '
+           f'[{literal}, 37.5]}}}}')
+    body = assert_error(post_raw(client, raw), 422, "validation_error")
+    assert "coordinates" in body["errors"]["json"]["location"]
+
+
+def test_swapped_coordinates_message_explains_the_order(client):
+    body = client.post("/api/v1/complaints", json=complaint_json(
+        location={"type": "Point", "coordinates": [37.5663, 126.9779]})).get_json()
+    assert "[longitude, latitude]" in body["errors"]["json"]["location"]["coordinates"][0]
+
+
+def test_point_outside_city_names_nearest_district_and_distance(client):
+    body = assert_error(client.post("/api/v1/complaints", json=complaint_json(
+        location={"type": "Point", "coordinates": [129.0756, 35.1796]})),  # Busan
+        422, "outside_service_area")
+    assert body["details"]["nearest_district"]["code"]
+    assert body["details"]["distance_m"] > 250_000
+    assert "m outside the service area" in body["message"]
+
+
+def test_unknown_category_is_422_and_lists_known(client):
+    body = assert_error(client.post("/api/v1/complaints",
+                                    json=complaint_json(category="ufo_sighting")),
+                        422, "unknown_category")
+    assert "street_lamp" in body["details"]["known"]
+
+
+@pytest.mark.parametrize("language", ["fr", "KO", "", "kor"])
+def test_unknown_language_is_422(client, language):
+    body = assert_error(client.post("/api/v1/complaints", json=complaint_json(language=language)),
+                        422, "validation_error")
+    assert "language" in body["errors"]["json"]
+
+
+def test_oversized_description_is_422(client):
+    body = assert_error(client.post("/api/v1/complaints",
+                                    json=complaint_json(description="가" * 4001)),
+                        422, "validation_error")
+    assert "description" in body["errors"]["json"]
+
+
+def test_description_of_exactly_4000_chars_is_accepted(client):
+    assert client.post("/api/v1/complaints",
+                       json=complaint_json(description="가" * 4000)).status_code == 201
+
+
+@pytest.mark.parametrize("phone", ["12345", "02-123-4567", "+82 10", "phone", "0" * 40,
+                                   "+1 202-555-01"])
+def test_bad_phone_numbers_are_422_invalid_phone(client, phone):
+    body = assert_error(client.post("/api/v1/complaints", json=complaint_json(phone=phone)),
+                        422, "invalid_phone")
+    assert "phone" in body["errors"]["json"]
+
+
+@pytest.mark.parametrize("value", [123, ["x"], {"a": 1}, True])
+def test_wrong_types_are_field_errors(client, value):
+    body = assert_error(client.post("/api/v1/complaints",
+                                    json=complaint_json(description=value, category=value)),
+                        422, "validation_error")
+    assert {"description", "category"} <= set(body["errors"]["json"])
+
+
+@pytest.mark.parametrize("attributes,error", [
+    ({"lamp_post_number": "x" * 201}, "invalid_complaint"),
+    ({"vehicle_plate": "12가3456"}, "invalid_complaint"),
+])
+def test_bad_category_attributes_are_refused(client, attributes, error):
+    assert_error(client.post("/api/v1/complaints", json=complaint_json(attributes=attributes)),
+                 422, error)
+
+
+@pytest.mark.parametrize("key", ["not-a-uuid", "1234", "' OR 1=1 --"])
+def test_bad_idempotency_key_is_422(client, key):
+    body = assert_error(client.post("/api/v1/complaints", json=complaint_json(),
+                                    headers={"Idempotency-Key": key}), 422, "validation_error")
+    assert "Idempotency-Key" in body["errors"]["headers"]
+
+
+def test_form_encoded_body_is_refused_cleanly(client):
+    response = client.post("/api/v1/complaints", data={"category": "street_lamp"})
+    assert response.status_code in (415, 422)
+    assert response.get_json()["error"] in ("unsupported_media_type", "validation_error")
+
+
+def test_unknown_route_and_wrong_method_use_the_error_shape(client):
+    assert_error(client.get("/api/v1/nothing-here"), 404, "not_found")
+    response = client.delete("/api/v1/complaints")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"]
+
+
+def test_huge_body_is_413(client):
+    response = post_raw(client, json.dumps(complaint_json(description="x" * (65 * 2**20))))
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_no_bad_input_stored_anything(client, session):
+    before = session.scalar(select(func.count()).select_from(Complaint))
+    client.post("/api/v1/complaints", json=complaint_json(category="nope"))
+    client.post("/api/v1/complaints", json=complaint_json(phone="123"))
+    client.post("/api/v1/complaints", json=complaint_json(
+        location={"type": "Point", "coordinates": [129.07, 35.17]}))
+    assert session.scalar(select(func.count()).select_from(Complaint)) == before
+
+
+@pytest.mark.parametrize("query", ["lon=abc&lat=37.5", "lon=126.9", "lon=NaN&lat=37.5",
+                                   "lon=126.9&lat=99", "lon=1e999&lat=37.5"])
+def test_locate_bad_query_is_422(client, query):
+    assert_error(client.get(f"/api/v1/locate?{query}"), 422, "validation_error")
+
+
+def test_locate_outside_city_is_422_outside_service_area(client):
+    assert_error(client.get("/api/v1/locate?lon=129.07&lat=35.17"), 422, "outside_service_area")
+
+
+@pytest.mark.parametrize("query", ["detail=everything", "lang=xx"])
+def test_area_lists_refuse_bad_options(client, query):
+    assert_error(client.get(f"/api/v1/dongs?{query}"), 422, "validation_error")
