@@ -6,7 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
+from sqlalchemy.orm import object_session
 
+from dispatch.areas import describe_areas
+from dispatch.categories import cached_categories
 from dispatch.i18n import pick_name
 from dispatch.models import Category, Complaint
 
@@ -26,13 +29,17 @@ def named(code: str, names: dict, language: str, default: str = "") -> dict:
 def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict:
     """The public view of a complaint: no phone, no internal notes."""
     point = to_shape(complaint.location)
-    district, dong = complaint.district, complaint.dong
+    # Names come from per-process caches, not from joins: this runs on every intake.
+    session = object_session(complaint)
+    district, dong = describe_areas(session, complaint.district_code, complaint.dong_code)
+    category = cached_categories(session).get(complaint.category_code)
+    category_names = category.names if category else complaint.category.names
     district_name = pick_name(district.names, language, district.name)
     dong_name = pick_name(dong.names, language, dong.name)
     return {
         "public_id": complaint.public_id,
         "status": complaint.status,
-        "category": named(complaint.category_code, complaint.category.names, language),
+        "category": named(complaint.category_code, category_names, language),
         "description": complaint.description,
         # With no address given, the district and dong names serve as the readable address.
         "address": complaint.address or f"{district_name} {dong_name}",

@@ -198,13 +198,25 @@ class RoutedPoint:
     distance_m: float
 
 
-class AreaRouter:
-    """The in-memory routing index of one areas revision."""
+@dataclass(frozen=True)
+class AreaInfo:
+    """An area's code and names (no geometry), cached with the router."""
 
-    def __init__(self, revision: int, dongs: list[tuple[str, str, bytes]]) -> None:
+    code: str
+    name: str
+    names: dict
+    office_phone: str | None = None
+
+
+class AreaRouter:
+    """The in-memory routing index of one areas revision, with the areas' names."""
+
+    def __init__(self, revision: int, dongs: list[tuple[str, str, bytes]],
+                 info: dict[tuple[str, str], AreaInfo] | None = None) -> None:
         self.revision = revision
         self.dong_district = {code: district for code, district, _ in dongs}
         self.index = AreaIndex([(code, wkb.loads(bytes(blob))) for code, _, blob in dongs])
+        self.info = info or {}
         self.checked_at = time.monotonic()
 
     def route(self, lon: float, lat: float, tolerance_m: float) -> RoutedPoint | None:
@@ -225,11 +237,29 @@ _router_lock = threading.Lock()
 
 
 def load_router(session: Session) -> AreaRouter:
-    """Build a router from the dongs in the database."""
+    """Build a router from the dongs in the database, with every area's names."""
     rows = session.execute(
         select(Dong.code, Dong.district_code, func.ST_AsBinary(Dong.boundary))
     ).all()
-    return AreaRouter(areas_revision(session), [tuple(row) for row in rows])
+    info = {("district", d.code): AreaInfo(d.code, d.name, d.names, d.office_phone)
+            for d in session.execute(select(District.code, District.name, District.names,
+                                            District.office_phone))}
+    info.update({("dong", d.code): AreaInfo(d.code, d.name, d.names)
+                 for d in session.execute(select(Dong.code, Dong.name, Dong.names))})
+    return AreaRouter(areas_revision(session), [tuple(row) for row in rows], info)
+
+
+def describe_areas(session: Session, district_code: str, dong_code: str,
+                   refresh_seconds: float = 30.0) -> tuple[AreaInfo, AreaInfo]:
+    """Return the cached names of a district and a dong (read from the DB if not cached)."""
+    router = get_router(session, refresh_seconds)
+    district = router.info.get(("district", district_code))
+    dong = router.info.get(("dong", dong_code))
+    if district is None or dong is None:  # imported after this router was built
+        d, n = session.get(District, district_code), session.get(Dong, dong_code)
+        district = AreaInfo(d.code, d.name, d.names, d.office_phone)
+        dong = AreaInfo(n.code, n.name, n.names)
+    return district, dong
 
 
 def get_router(session: Session, refresh_seconds: float) -> AreaRouter:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -55,7 +58,67 @@ def load_categories(session: Session, path: Path | str) -> tuple[int, int]:
         category.sort_order = order
         category.active = bool(entry.get("active", True))
     session.flush()
+    forget_cached_categories()
     return added, updated
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """A read-only snapshot of a category, cached per process for the intake hot path."""
+
+    code: str
+    names: dict
+    descriptions: dict
+    keywords: dict
+    priority: int
+    sla_minutes: int
+    duplicate_radius_m: int
+    duplicate_window_hours: int
+    attributes: list
+
+
+_rules: dict[str, CategoryRules] = {}
+_rules_loaded_at = float("-inf")
+_rules_lock = threading.Lock()
+
+
+def forget_cached_categories() -> None:
+    """Drop this process's category snapshot (after an import, and in tests)."""
+    global _rules_loaded_at
+    _rules_loaded_at = float("-inf")
+
+
+def cached_categories(session: Session, max_age_s: float = 30.0) -> dict[str, CategoryRules]:
+    """Return active categories by code, re-read at most every ``max_age_s`` seconds.
+
+    A category change made by ``load-categories`` reaches every process within that time.
+    """
+    global _rules, _rules_loaded_at
+    if time.monotonic() - _rules_loaded_at < max_age_s:
+        return _rules
+    with _rules_lock:
+        if time.monotonic() - _rules_loaded_at >= max_age_s:
+            _rules = {
+                c.code: CategoryRules(c.code, c.names, c.descriptions, c.keywords, c.priority,
+                                      c.sla_minutes, c.duplicate_radius_m,
+                                      c.duplicate_window_hours, c.attributes or [])
+                for c in list_categories(session)
+            }
+            _rules_loaded_at = time.monotonic()
+    return _rules
+
+
+def category_rules(session: Session, code: str, max_age_s: float = 30.0) -> CategoryRules:
+    """Return the cached rules of active category ``code``.
+
+    :raises UnknownCategory: when there is no such active category.
+    """
+    rules = cached_categories(session, max_age_s)
+    found = rules.get(code) if isinstance(code, str) else None
+    if found is None:
+        known = ", ".join(rules)
+        raise UnknownCategory(f"unknown category {code!r}; known: {known}", known=known)
+    return found
 
 
 def list_categories(session: Session) -> list[Category]:

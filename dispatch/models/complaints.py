@@ -98,9 +98,11 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    category: Mapped[Category] = relationship(lazy="joined")
-    district: Mapped[District] = relationship(lazy="joined")
-    dong: Mapped[Dong] = relationship(lazy="joined")
+    # Plain lazy loading: the hot paths read names from the per-process caches
+    # (dispatch.areas router, dispatch.categories rules) instead of joining.
+    category: Mapped[Category] = relationship()
+    district: Mapped[District] = relationship()
+    dong: Mapped[Dong] = relationship()
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id"
     )

@@ -95,7 +95,8 @@ def test_covering_many_matches_covering(index):
     rng = random.Random(7)
     lons = [rng.uniform(126.75, 127.2) for _ in range(500)]
     lats = [rng.uniform(37.42, 37.71) for _ in range(500)]
-    assert index.covering_many(lons, lats) == [index.covering(x, y) for x, y in zip(lons, lats, strict=True)]
+    expected = [index.covering(x, y) for x, y in zip(lons, lats, strict=True)]
+    assert index.covering_many(lons, lats) == expected
 
 
 def test_index_agrees_with_bare_strtree(index, dongs):

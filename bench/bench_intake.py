@@ -1,0 +1,90 @@
+"""Complaint intake under gunicorn at 32 connections, beside a hello-world ceiling."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+from bench.common import ROOT, Gunicorn, Result, free_port, run_wrk
+from geo.geojson import read_features, repair_area
+
+LUA = """
+math.randomseed(os.time())
+local points = {%(points)s}
+local categories = {"street_lamp", "illegal_parking", "garbage", "road_damage",
+                    "sidewalk_damage", "illegal_dumping", "traffic_signal"}
+local function uuid()
+  local t = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
+  return (string.gsub(t, "[xy]", function (c)
+    local v = (c == "x") and math.random(0, 0xf) or math.random(8, 0xb)
+    return string.format("%%x", v)
+  end))
+end
+request = function()
+  local p = points[math.random(#points)]
+  local body = string.format('{"category":"%%s","location":{"type":"Point",' ..
+    '"coordinates":[%%f,%%f]},"description":"bench","phone":"010-1234-5678","language":"ko"}',
+    categories[math.random(#categories)], p[1], p[2])
+  return wrk.format("POST", "/api/v1/complaints",
+    {["Content-Type"] = "application/json", ["Idempotency-Key"] = uuid()}, body)
+end
+"""
+
+
+def seoul_points(count: int, seed: int = 1) -> list[tuple[float, float]]:
+    """Random points inside Seoul's dongs (so every request is a valid complaint)."""
+    rng = random.Random(seed)
+    polygons = [repair_area(f.geometry)[0]
+                for f in read_features(ROOT / "fixtures/seoul_dong.geojson")]
+    points = []
+    while len(points) < count:
+        polygon = rng.choice(polygons)
+        minx, miny, maxx, maxy = polygon.bounds
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        from shapely.geometry import Point
+
+        if polygon.contains(Point(lon, lat)):
+            points.append((lon, lat))
+    return points
+
+
+def run(database_url: str, seconds: int) -> list[Result]:
+    """Measure hello-world and intake on the same gunicorn config, same run."""
+    env = {**os.environ, "DASAN_DATABASE_URL": database_url,
+           "DASAN_SECRET_KEY": "bench-secret-key-0123456789",
+           "DASAN_QUEUE_ASYNC": "true", "DASAN_LOG_LEVEL": "WARNING"}
+    results = []
+    hello = Gunicorn("bench.hello_app:app", env, free_port())
+    try:
+        hello.wait_ready("/hello")
+        run_wrk(f"http://127.0.0.1:{hello.port}/hello", 2)  # warm-up
+        ceiling = run_wrk(f"http://127.0.0.1:{hello.port}/hello", seconds)
+    finally:
+        hello.stop()
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "intake.lua"
+        points = ",".join(f"{{{lon:.6f},{lat:.6f}}}" for lon, lat in seoul_points(2000))
+        script.write_text(LUA % {"points": points})
+        web = Gunicorn("api.wsgi:app", env, free_port())
+        try:
+            web.wait_ready("/health/live")
+            run_wrk(f"http://127.0.0.1:{web.port}", 2, script=script)  # warm-up
+            intake = run_wrk(f"http://127.0.0.1:{web.port}", seconds, script=script)
+            rss = web.rss_kib()
+        finally:
+            web.stop()
+    ratio = intake.requests_per_s / ceiling.requests_per_s
+    results.append(Result(
+        "intake throughput (POST /api/v1/complaints, 32 conn)", intake.requests_per_s, "req/s",
+        ceiling.requests_per_s, "hello-world, same gunicorn config", ">= 30% of ceiling",
+        ratio >= 0.30 and intake.non_2xx == 0,
+        f"non-2xx {intake.non_2xx}, socket errors {intake.errors}"))
+    results.append(Result(
+        "intake latency p99", intake.p99_ms, "ms", ceiling.p99_ms, "hello-world p99",
+        "<= 50 ms", intake.p99_ms <= 50, f"p50 {intake.p50_ms:.1f} ms"))
+    results.append(Result("web processes peak RSS during intake", rss / 1024, "MiB", None, "",
+                          "(reported)", True, "gunicorn master + workers"))
+    return results

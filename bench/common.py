@@ -1,0 +1,162 @@
+"""Shared benchmark plumbing: results, a scratch database, servers and wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ADMIN_URL = os.environ.get("DASAN_TEST_ADMIN_URL",
+                           "postgresql://dasan:dasan@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Result:
+    """One benchmark figure beside its ceiling; ``higher_is_better`` sets how to read it."""
+
+    name: str
+    figure: float
+    unit: str
+    ceiling: float | None
+    ceiling_name: str
+    target: str
+    passed: bool
+    notes: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """figure / ceiling, when there is a ceiling."""
+        if not self.ceiling:
+            return None
+        return self.figure / self.ceiling
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {**asdict(self), "ratio": self.ratio}
+
+
+def scratch_database(name: str = "dasan_bench") -> str:
+    """(Re)create a migrated database with Seoul loaded; return its URL."""
+    from alembic import command
+
+    from dispatch.db import sqlalchemy_url
+    from dispatch.migrate import alembic_config
+
+    admin = create_engine(sqlalchemy_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE dasan_template'))
+    admin.dispose()
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    command.upgrade(alembic_config(url), "head")
+    env = {**os.environ, "DASAN_DATABASE_URL": url,
+           "DASAN_SECRET_KEY": "bench-secret-key-0123456789"}
+    subprocess.run([PYTHON, "-m", "dispatch.cli", "load-seoul"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    return url
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn process with the production config (api/gunicorn_conf.py)."""
+
+    def __init__(self, app: str, env: dict, port: int) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "api/gunicorn_conf.py"), app],
+            env={**env, "DASAN_WEB_BIND": f"127.0.0.1:{port}"}, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, path: str, timeout: float = 30) -> None:
+        """Wait until ``path`` answers."""
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer {path}")
+
+    def rss_kib(self) -> int:
+        """Total resident memory of the master and its workers (KiB)."""
+        total = 0
+        pids = [self.process.pid] + _children(self.process.pid)
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            except (OSError, AttributeError):
+                pass
+        return total
+
+    def stop(self) -> None:
+        """Stop gunicorn and its workers."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@dataclass
+class WrkResult:
+    """What wrk measured."""
+
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+def run_wrk(url: str, seconds: int, connections: int = 32, script: Path | None = None,
+            threads: int = 2) -> WrkResult:
+    """Run wrk and parse its --latency output."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       output)
+    return WrkResult(rps, latency("50"), latency("99"),
+                     int(non_2xx.group(1)) if non_2xx else 0,
+                     sum(int(g) for g in errors.groups()) if errors else 0)
