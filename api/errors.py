@@ -26,6 +26,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.InvalidLocation, 422),
     (domain.UnknownCategory, 422),
     (domain.InvalidPhone, 422),
+    (domain.InvalidComplaint, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
 ]

@@ -40,6 +40,12 @@ class UnknownCategory(DispatchError):
     code = "unknown_category"
 
 
+class InvalidComplaint(DispatchError):
+    """A complaint field the schema cannot check (language, channel, category attributes)."""
+
+    code = "invalid_complaint"
+
+
 class InvalidPhone(DispatchError):
     """A phone number that is neither a Korean number nor E.164."""
 

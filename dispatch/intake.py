@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from dispatch.areas import route_point
 from dispatch.categories import CategoryRules, category_rules
 from dispatch.errors import (
-    DispatchError,
     IdempotencyKeyReused,
+    InvalidComplaint,
     InvalidLocation,
     InvalidPhone,
 )
@@ -34,12 +34,6 @@ _COMPLAINT_IDS = Sequence("complaints_id_seq")
 MAX_ATTRIBUTE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 4000
 MAX_ADDRESS_CHARS = 500
-
-
-class InvalidComplaint(DispatchError):
-    """A field of a complaint that the schema could not catch (e.g. category attributes)."""
-
-    code = "invalid_complaint"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""Intake: idempotency under real concurrency, and the workflow's own checks."""
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import (
+    IdempotencyKeyReused,
+    InvalidComplaint,
+    InvalidPhone,
+    UnknownCategory,
+)
+from dispatch.intake import ComplaintDraft, submit_complaint
+from dispatch.models import Complaint, ComplaintEvent
+from tests.factories import CITY_HALL
+
+
+def draft(**overrides):
+    return ComplaintDraft(**{"category": "garbage", "lon": CITY_HALL[0], "lat": CITY_HALL[1],
+                             "description": "bags left for days", **overrides})
+
+
+def test_same_key_sent_concurrently_makes_one_complaint(engine, settings):
+    key = uuid.uuid4()
+    answers, failures = [], []
+    barrier = threading.Barrier(16)
+
+    def send():
+        try:
+            with Session(engine) as session:
+                barrier.wait()
+                result = submit_complaint(session, settings, draft(), client_ref=key)
+                session.commit()
+                answers.append((result.complaint.public_id, result.created))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        assert len({public_id for public_id, _ in answers}) == 1
+        assert sum(created for _, created in answers) == 1
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Complaint)
+                                  .where(Complaint.client_ref == key)) == 1
+    finally:
+        with Session(engine) as session:
+            ids = select(Complaint.id).where(Complaint.client_ref == key)
+            session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(ids)))
+            session.execute(delete(Complaint).where(Complaint.client_ref == key))
+            session.commit()
+
+
+def test_replay_returns_original_even_if_category_rules_change(session, settings):
+    key = uuid.uuid4()
+    first = submit_complaint(session, settings, draft(), client_ref=key)
+    again = submit_complaint(session, settings, draft(), client_ref=key)
+    assert again.complaint.id == first.complaint.id and not again.created
+
+
+def test_same_key_different_content_raises(session, settings):
+    key = uuid.uuid4()
+    submit_complaint(session, settings, draft(), client_ref=key)
+    with pytest.raises(IdempotencyKeyReused):
+        submit_complaint(session, settings, draft(description="other"), client_ref=key)
+
+
+def test_without_key_every_call_makes_a_complaint(session, settings):
+    first = submit_complaint(session, settings, draft())
+    second = submit_complaint(session, settings, draft())
+    assert first.complaint.public_id != second.complaint.public_id
+
+
+@pytest.mark.parametrize("overrides,error", [
+    ({"category": "nope"}, UnknownCategory),
+    ({"phone": "02-123-4567"}, InvalidPhone),
+    ({"language": "fr"}, InvalidComplaint),
+    ({"channel": "fax"}, InvalidComplaint),
+    ({"attributes": {"unknown": "x"}}, InvalidComplaint),
+])
+def test_domain_checks_raise_named_errors(session, settings, overrides, error):
+    with pytest.raises(error):
+        submit_complaint(session, settings, draft(**overrides))
+
+
+def test_public_id_has_local_date_and_serial(session, settings):
+    complaint = submit_complaint(session, settings, draft()).complaint
+    prefix, serial = complaint.public_id.split("-")
+    assert len(prefix) == 6 and int(serial) == complaint.id
