@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
     from api import areas, auth, categories, complaints, context, db, errors, health
     from api.extensions import api
+    from api.limits import limiter
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level,
@@ -33,12 +34,21 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+    app.config.update(RATELIMIT_STORAGE_URI=settings.redis_url,
+                      RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2,
+                                                 "socket_connect_timeout": 2})
+    if settings.proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,
+                                x_proto=settings.proxy_count)
     app.extensions["dispatch.settings"] = settings
     runtime.configure(settings)  # jobs run inline or deferred read the same settings
     # The engine must exist before any request opens a session.
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
     db.init_app(app)
+    limiter.init_app(app)
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from api.context import settings
 from api.db import get_session
+from api.limits import limiter, login_limit, username_key
 from api.presenters import local_time
 from api.schemas import ApiErrorSchema
 from dispatch import staff as staff_accounts
@@ -91,9 +92,12 @@ class TokenSchema(Schema):
 
 @blp.route("/login")
 class Login(MethodView):
+    @limiter.limit(login_limit)
+    @limiter.limit(login_limit, key_func=username_key)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(429, schema=ApiErrorSchema, description="rate_limited (Retry-After)")
     def post(self, data):
         """Log in and get a bearer token"""
         session = get_session()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api.context import language, settings
 from api.db import get_session
+from api.limits import has_no_phone, intake_per_address, intake_per_phone, limiter, phone_key
 from api.presenters import complaint_public
 from api.schemas import (
     ApiErrorSchema,
@@ -28,6 +29,8 @@ blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
 
 @blp.route("")
 class Complaints(MethodView):
+    @limiter.limit(intake_per_address)
+    @limiter.limit(intake_per_phone, key_func=phone_key, exempt_when=has_no_phone)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(ComplaintCreateSchema)
     @blp.response(201, ComplaintCreatedSchema)
@@ -35,6 +38,7 @@ class Complaints(MethodView):
         "validation_error, outside_service_area (with the nearest district and distance), "
         "unknown_category, invalid_phone, invalid_location, idempotency_key_reused"))
     @blp.alt_response(400, schema=ApiErrorSchema, description="invalid_json")
+    @blp.alt_response(429, schema=ApiErrorSchema, description="rate_limited (Retry-After)")
     def post(self, headers, data):
         """File a complaint
 

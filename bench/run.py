@@ -7,7 +7,6 @@ import json
 import platform
 import sys
 import time
-from pathlib import Path
 
 from bench import bench_intake, bench_routing
 from bench.common import ROOT, Result, scratch_database

@@ -95,6 +95,14 @@ class Settings:
     queue_async: bool = _setting(
         True, doc="false runs RQ jobs inline (tests and single-process demos)"
     )
+    rate_limit_intake_ip: str = _setting(
+        "30/minute;300/hour", doc="complaints one client address may file (flask-limiter syntax)")
+    rate_limit_intake_phone: str = _setting(
+        "10/hour;30/day", doc="complaints one reporter phone number may file")
+    rate_limit_login: str = _setting(
+        "10/minute;50/hour", doc="login attempts per client address and per username")
+    proxy_count: int = _setting(
+        0, doc="how many trusted reverse proxies set X-Forwarded-For (0: none)")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
 

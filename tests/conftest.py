@@ -101,6 +101,10 @@ def settings(database_url, redis_url, tmp_path_factory) -> Settings:
         redis_url=redis_url,
         secret_key="test-secret-key-0123456789",
         queue_async=False,
+        # Generous limits for the suite; tests of the limits lower them (low_limits).
+        rate_limit_intake_ip="100000/minute",
+        rate_limit_intake_phone="100000/minute",
+        rate_limit_login="100000/minute",
     )
 
 
@@ -155,3 +159,22 @@ def pytest_report_header(config):
 def fixtures_dir() -> Path:
     """The project's data folder."""
     return ROOT / "fixtures"
+
+
+@pytest.fixture
+def low_limits(app, settings, redis_url):
+    """Lower the rate limits for one test, with fresh counters."""
+    from redis import Redis
+
+    def _apply(**limits):
+        app.extensions["dispatch.settings"] = settings.replace(**limits)
+
+    connection = Redis.from_url(redis_url)
+    for key in connection.scan_iter("*LIMIT*"):
+        connection.delete(key)
+    for key in connection.scan_iter("dasan-limits*"):
+        connection.delete(key)
+    yield _apply
+    app.extensions["dispatch.settings"] = settings
+    for key in connection.scan_iter("*dasan-limits*"):
+        connection.delete(key)

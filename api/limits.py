@@ -1,0 +1,54 @@
+"""Rate limits (flask-limiter, counters in Redis): intake per address and per phone, login."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from api.context import settings
+
+# Counters live in Redis, so every gunicorn worker and host shares them. If Redis is
+# down, swallow_errors lets requests through: filing a complaint matters more than
+# limiting it for the few seconds Redis is away.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_errors=True,
+                  key_prefix="dasan-limits", strategy="fixed-window")
+
+
+def intake_per_address() -> str:
+    """The configured limit of complaints per client address."""
+    return settings().rate_limit_intake_ip
+
+
+def intake_per_phone() -> str:
+    """The configured limit of complaints per reporter phone."""
+    return settings().rate_limit_intake_phone
+
+
+def login_limit() -> str:
+    """The configured limit of login attempts."""
+    return settings().rate_limit_login
+
+
+def _json_field(name: str) -> str:
+    body = request.get_json(silent=True)
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def phone_key() -> str:
+    """Rate-limit key of the reporter's phone: its digits, so spacing cannot dodge it."""
+    digits = "".join(ch for ch in _json_field("phone") if ch.isdigit())
+    if digits.startswith("82"):
+        digits = "0" + digits[2:]
+    return f"phone:{digits}"
+
+
+def has_no_phone() -> bool:
+    """Exempt complaints without a phone from the per-phone limit."""
+    return not any(ch.isdigit() for ch in _json_field("phone"))
+
+
+def username_key() -> str:
+    """Rate-limit key of a login's username."""
+    return f"user:{_json_field('username').lower()[:64]}"
