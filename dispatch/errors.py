@@ -92,3 +92,9 @@ class InvalidStaff(DispatchError):
     """A staff record that breaks a rule (unknown role, missing district, weak password)."""
 
     code = "invalid_staff"
+
+
+class PhoneBlocked(DispatchError):
+    """The reporter's number was blocked by staff for abuse."""
+
+    code = "phone_blocked"

@@ -14,6 +14,7 @@ from sqlalchemy import Sequence, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from dispatch.abuse import check_not_blocked
 from dispatch.areas import route_point
 from dispatch.categories import CategoryRules, category_rules
 from dispatch.errors import (
@@ -96,6 +97,7 @@ def submit_complaint(
         raise InvalidLocation(str(exc)) from exc
     category = category_rules(session, draft.category, settings.area_refresh_seconds)
     phone = _normalised_phone(draft.phone)
+    check_not_blocked(session, phone)
     if not is_language(draft.language):
         raise InvalidComplaint(f"language must be one of {', '.join(LANGUAGES)}",
                                field="language")
