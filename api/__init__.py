@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from dispatch import runtime
 from dispatch.db import configure_database
+from dispatch.logs import configure_logging
 from dispatch.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
-    from api import abuse, areas, auth, categories, complaints, context, db, errors, health
+    from api import abuse, areas, auth, categories, complaints, context, db, errors, health, metrics
     from api.extensions import api
     from api.limits import limiter
 
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, "web")
     app = Flask(__name__, static_folder=None)
     app.config.update(
         API_TITLE="Dasan Field Dispatch",
@@ -48,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
     db.init_app(app)
+    metrics.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
@@ -55,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp, abuse.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    app.register_blueprint(metrics.blp)
     from api import static
 
     app.register_blueprint(static.blp)

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dispatch import jobs
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
+from dispatch.logs import configure_logging
 from dispatch.queue import MAINTENANCE, enqueue
 from dispatch.runtime import configure
 from dispatch.settings import Settings
@@ -48,8 +49,7 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
 def main() -> int:
     """Run the scheduler until SIGTERM or Ctrl-C."""
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s scheduler %(message)s")
+    configure_logging(settings.log_level, "scheduler")
     configure(settings)
     configure_database(settings, for_worker=True)
     leader = LeaderLock(get_engine())
