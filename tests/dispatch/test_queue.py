@@ -75,7 +75,7 @@ def test_real_worker_process_runs_queued_job_with_request_id_in_logs(async_setti
         request_id_var.reset(token)
     env = {**os.environ, "DASAN_DATABASE_URL": async_settings.database_url,
            "DASAN_REDIS_URL": async_settings.redis_url,
-           "DASAN_SECRET_KEY": async_settings.secret_key, "DASAN_LOG_LEVEL": "WARNING"}
+           "DASAN_SECRET_KEY": async_settings.secret_key, "DASAN_LOG_LEVEL": "INFO"}
     done = subprocess.run([sys.executable, "-m", "dispatch.worker", "--burst"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
