@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -41,8 +42,10 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     for job_id, func, queue, seconds in SCHEDULE:
+        # First run right away, so a fresh deployment shows a heartbeat at once.
         scheduler.add_job(_when_leader(leader, func, queue, f"scheduled:{job_id}"),
-                          IntervalTrigger(seconds=seconds), id=job_id, name=job_id)
+                          IntervalTrigger(seconds=seconds), id=job_id, name=job_id,
+                          next_run_time=datetime.now(UTC))
     return scheduler
 
 
