@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dispatch.db import sqlalchemy_url
-from tests.faults.cluster import PostgresCluster, WebServer
 from tests.factories import complaint_json
+from tests.faults.cluster import PostgresCluster, WebServer
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.slow
