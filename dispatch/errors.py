@@ -98,3 +98,27 @@ class PhoneBlocked(DispatchError):
     """The reporter's number was blocked by staff for abuse."""
 
     code = "phone_blocked"
+
+
+class StaleVersion(DispatchError):
+    """The complaint changed since the caller read it (optimistic concurrency)."""
+
+    code = "stale_version"
+
+
+class VersionRequired(DispatchError):
+    """A state change was sent without the version it was based on (If-Match)."""
+
+    code = "version_required"
+
+
+class EvidenceRequired(DispatchError):
+    """Closing as resolved needs at least one evidence photo."""
+
+    code = "evidence_required"
+
+
+class InvalidOutcome(DispatchError):
+    """An outcome code or note that does not fit the move."""
+
+    code = "invalid_outcome"

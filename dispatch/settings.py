@@ -103,6 +103,11 @@ class Settings:
         "10/minute;50/hour", doc="login attempts per client address and per username")
     proxy_count: int = _setting(
         0, doc="how many trusted reverse proxies set X-Forwarded-For (0: none)")
+    reopen_days: int = _setting(7, doc="days after closure during which a reporter may reopen")
+    sla_warning_minutes: int = _setting(
+        60, doc="escalate as due_soon when an open complaint is this close to its due time")
+    escalation_interval_seconds: int = _setting(
+        60, doc="how often the scheduler looks for complaints to escalate")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
 

@@ -7,8 +7,10 @@ from dispatch.models.categories import Category
 from dispatch.models.complaints import (
     Channel,
     Complaint,
+    ComplaintEscalation,
     ComplaintEvent,
     ComplaintStatus,
+    DistrictSla,
 )
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
@@ -19,10 +21,12 @@ __all__ = [
     "Category",
     "Channel",
     "Complaint",
+    "ComplaintEscalation",
     "ComplaintEvent",
     "ComplaintStatus",
     "DISTRICT_ROLES",
     "District",
+    "DistrictSla",
     "Dong",
     "Role",
     "Staff",

@@ -25,8 +25,9 @@ def close(session, complaint, minutes_after_creation):
 def test_kpi_counts_received_open_overdue_and_time_to_close(client, session, dispatcher,
                                                             create_complaint):
     base = client.get("/api/v1/kpi", headers=dispatcher).get_json()
-    jung = [create_complaint(lonlat=PLACES["city_hall"][0], category="illegal_parking")
-            for _ in range(3)]
+    # About 90 m apart, so none is taken for a duplicate of another.
+    jung = [create_complaint(lonlat=(126.9779 + i * 0.001, 37.5663), category="illegal_parking")
+            for i in range(3)]
     close(session, jung[0], 60)    # within the 120-minute SLA
     close(session, jung[1], 600)   # late
     session.execute(update(Complaint).where(Complaint.id == jung[2].id).values(
