@@ -10,6 +10,7 @@ from dispatch.models.complaints import (
     ComplaintEvent,
     ComplaintStatus,
 )
+from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
 __all__ = [
@@ -20,10 +21,13 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintPhoto",
     "ComplaintStatus",
     "DISTRICT_ROLES",
     "District",
     "Dong",
+    "PhotoFlag",
+    "PhotoKind",
     "Role",
     "Staff",
     "StaffToken",
