@@ -302,6 +302,9 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), *,
     image = _open(data, limits.max_pixels)
     facts = _facts_of(image, assume_tz)
     try:
+        if image.format == "PNG":
+            # PNG decoding skips chunk CRCs; verify() checks them, on a second reader.
+            Image.open(io.BytesIO(data), formats=("PNG",)).verify()
         if image.format == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the
             # target: less memory and time for very large photos.
