@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from geoalchemy2.shape import to_shape
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from api.auth import bearer_token, current_staff
-from api.context import settings
+from api.context import language, settings
 from api.db import get_session
-from api.presenters import local_time
-from api.schemas import ApiErrorSchema
+from api.limits import has_no_phone, intake_per_address, intake_per_phone, limiter, phone_key
+from api.presenters import complaint_public, local_time
+from api.schemas import ApiErrorSchema, IdempotencyHeaderSchema
 from api.schemas_photos import (
+    COMPLAINT_FORM_BODY,
     UPLOAD_REQUEST_BODY,
     CitizenTokenHeaderSchema,
+    ComplaintFormSchema,
+    ComplaintWithPhotosSchema,
     PhotoArgsSchema,
     PhotoListSchema,
 )
 from dispatch import photos
-from dispatch.citizens import check_citizen_token
-from dispatch.errors import NotFound, Unauthorized, UnsupportedMediaType
+from dispatch.citizens import check_citizen_token, citizen_token
+from dispatch.errors import InvalidLocation, NotFound, Unauthorized, UnsupportedMediaType
 from dispatch.events import Actor
+from dispatch.intake import ComplaintDraft, submit_complaint
 from dispatch.models import Complaint, ComplaintPhoto, PhotoKind, Staff
 from dispatch.storage import photo_store
 
@@ -209,3 +216,65 @@ class ComplaintPhotoById(MethodView):
             '.jpg"')
         response.set_etag(key)
         return response.make_conditional(request)
+
+
+@blp.route("/with-photos")
+class ComplaintsWithPhotos(MethodView):
+    @limiter.limit(intake_per_address)
+    @limiter.limit(intake_per_phone, key_func=phone_key, exempt_when=has_no_phone)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.doc(requestBody=COMPLAINT_FORM_BODY)
+    @blp.response(201, ComplaintWithPhotosSchema)
+    @blp.alt_response(413, schema=ApiErrorSchema, description="payload_too_large")
+    @blp.alt_response(415, schema=ApiErrorSchema, description="unsupported_media_type")
+    @blp.alt_response(422, schema=ApiErrorSchema, description=(
+        "validation_error, invalid_location (no lon/lat and no photo with GPS), "
+        "outside_service_area, unknown_category, invalid_phone, corrupt_image, "
+        "image_too_large, empty_file, too_many_photos, idempotency_key_reused"))
+    @blp.alt_response(429, schema=ApiErrorSchema, description="rate_limited (Retry-After)")
+    def post(self, headers):
+        """File a complaint with photos (multipart)
+
+        The same complaint as `POST /api/v1/complaints`, as form fields plus 1 to 5
+        photos in one request. Without `lon`/`lat` the position is taken from the first
+        photo whose EXIF has GPS. Replays with the same `Idempotency-Key` create nothing.
+        """
+        uploads = read_uploads()
+        try:
+            form = ComplaintFormSchema().load(request.form.to_dict(flat=True))
+        except ValidationError as exc:
+            abort(422, messages={"form": exc.messages})
+        config = settings()
+        prepared = photos.prepare_photos(config, uploads)
+        source = "form"
+        lonlat = (form["lon"], form["lat"])
+        if form["lon"] is None:
+            source = "photo"
+            lonlat = next((item.facts.lonlat for item in prepared if item.facts.lonlat), None)
+            if lonlat is None:
+                raise InvalidLocation("give lon and lat, or a photo whose EXIF has a GPS "
+                                      "position", field="lon")
+        reader_language = form["language"] or language()
+        draft = ComplaintDraft(
+            category=form["category"], lon=lonlat[0], lat=lonlat[1],
+            description=form["description"], address=form["address"], phone=form["phone"],
+            language=reader_language, channel=form["channel"],
+            attributes=json.loads(form["attributes"] or "{}"))
+        session = get_session()
+        result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
+        if result.created:
+            rows = photos.attach_photos(session, config, photo_store(config.photo_dir),
+                                        result.complaint, prepared, kind=PhotoKind.REPORT,
+                                        actor=Actor.citizen())
+        else:
+            # A replay: the first request stored complaint and photos in one transaction,
+            # so answer with those and attach nothing (like the JSON intake's replay).
+            rows = photos.list_photos(session, result.complaint.id, [PhotoKind.REPORT])
+        session.commit()
+        public_id = result.complaint.public_id
+        body = complaint_public(result.complaint, reader_language, config.timezone)
+        body["citizen_token"] = citizen_token(config.secret_key, public_id)
+        body["photos"] = [photo_view(row, public_id, for_staff=False) for row in rows]
+        body["location_source"] = source
+        return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
+                           "Location": f"/api/v1/complaints/{public_id}"}

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+import json
 
-from api.schemas import PointSchema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from api.schemas import ComplaintCreatedSchema, PointSchema
+from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
+from dispatch.models import Channel
+from dispatch.settings import LANGUAGES
+from geo.errors import InvalidGeometry
+from geo.points import validate_lonlat
 
 # The multipart body of an upload, for the OpenAPI document (the view reads request.files).
 UPLOAD_REQUEST_BODY = {
@@ -74,3 +81,74 @@ class PhotoListSchema(Schema):
 
     photos = fields.List(fields.Nested(PhotoSchema))
     flags = fields.List(fields.String())
+
+
+class ComplaintFormSchema(Schema):
+    """A new complaint as multipart form fields; the position may come from a photo's GPS."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    lon = fields.Float(load_default=None, allow_nan=False, metadata={
+        "description": "longitude; leave lon and lat out to take the first photo's GPS"})
+    lat = fields.Float(load_default=None, allow_nan=False)
+    description = fields.String(load_default="",
+                                validate=validate.Length(max=MAX_DESCRIPTION_CHARS))
+    address = fields.String(load_default=None, validate=validate.Length(max=MAX_ADDRESS_CHARS))
+    phone = fields.String(load_default=None, validate=validate.Length(max=40),
+                          metadata={"description": "Korean mobile or E.164; never shown"})
+    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
+    channel = fields.String(load_default=Channel.PWA.value,
+                            validate=validate.OneOf([Channel.PWA.value, Channel.PHONE.value]))
+    attributes = fields.String(load_default="{}", validate=validate.Length(max=4000), metadata={
+        "description": "category attributes as a JSON object of strings"})
+
+    @validates_schema
+    def _check_location(self, data, **_kwargs):
+        lon, lat = data.get("lon"), data.get("lat")
+        if (lon is None) != (lat is None):
+            raise ValidationError("send both lon and lat, or neither", "lat" if lat is None
+                                  else "lon")
+        if lon is not None:
+            try:
+                validate_lonlat(lon, lat)
+            except InvalidGeometry as exc:
+                raise ValidationError(str(exc), "lon") from exc
+        try:
+            attributes = json.loads(data.get("attributes") or "{}")
+        except ValueError as exc:
+            raise ValidationError("attributes must be a JSON object", "attributes") from exc
+        if not isinstance(attributes, dict) or not all(
+                isinstance(key, str) and isinstance(value, str)
+                for key, value in attributes.items()):
+            raise ValidationError("attributes must be a JSON object of strings", "attributes")
+
+
+class ComplaintWithPhotosSchema(ComplaintCreatedSchema):
+    """The new complaint, its reporter token, its photos, and where its position came from."""
+
+    photos = fields.List(fields.Nested(PhotoSchema))
+    location_source = fields.String(metadata={"description": "form (lon/lat) or photo (GPS)"})
+
+
+COMPLAINT_FORM_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    **{name: {"type": "string"} for name in (
+                        "category", "description", "address", "phone", "language",
+                        "channel", "attributes")},
+                    "lon": {"type": "number"},
+                    "lat": {"type": "number"},
+                    "photos": UPLOAD_REQUEST_BODY["content"]["multipart/form-data"]["schema"][
+                        "properties"]["photos"],
+                },
+                "required": ["category", "photos"],
+            },
+        },
+    },
+}

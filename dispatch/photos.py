@@ -70,9 +70,9 @@ STORED_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 # Statuses in which a complaint takes no more photos (the workflow owns the full list).
+# A duplicate stays open to photos: its reporter may still show what they saw.
 CLOSED_STATUSES = frozenset({ComplaintStatus.RESOLVED, ComplaintStatus.UNFOUNDED,
-                             ComplaintStatus.REFERRED, ComplaintStatus.DUPLICATE,
-                             ComplaintStatus.CANCELLED})
+                             ComplaintStatus.REFERRED, ComplaintStatus.CANCELLED})
 # Camera clocks drift and are set by hand: a few minutes early is not "before the complaint".
 CLOCK_GRACE = timedelta(minutes=5)
 _EXIF_TIME = "%Y:%m:%d %H:%M:%S"
@@ -358,12 +358,38 @@ def flags_for(complaint: Complaint, facts: PhotoFacts, max_distance_m: float
     return flags, distance
 
 
+def prepare_photos(settings: Settings, uploads: Sequence[Upload]) -> list[ProcessedPhoto]:
+    """Check and clean every upload of a request before anything is stored.
+
+    :raises EmptyFile: no upload, or an empty one.
+    :raises TooManyPhotos: more uploads than ``photo_max_per_complaint``.
+    :raises PhotoTooLarge, UnsupportedMediaType, ImageTooLarge, CorruptImage: a bad file
+        (``details`` name its ``index`` and ``filename``).
+    """
+    limit = settings.photo_max_per_complaint
+    if not uploads:
+        raise EmptyFile("send at least one photo (multipart field 'photos')")
+    if len(uploads) > limit:
+        raise TooManyPhotos(f"at most {limit} photos per complaint", max_photos=limit)
+    limits = PhotoLimits.from_settings(settings)
+    prepared = []
+    for index, upload in enumerate(uploads):
+        try:
+            prepared.append(process_photo(upload.data, limits, assume_tz=settings.timezone))
+        except (EmptyFile, PhotoTooLarge, UnsupportedMediaType, ImageTooLarge,
+                CorruptImage) as exc:
+            # Say which file of the request was refused.
+            exc.details.update(index=index, filename=upload.filename[:200] or None)
+            raise
+    return prepared
+
+
 def attach_photos(
     session: Session,
     settings: Settings,
     store: PhotoStore,
     complaint: Complaint,
-    uploads: Sequence[Upload],
+    uploads: Sequence[Upload | ProcessedPhoto],
     *,
     kind: PhotoKind,
     actor: Actor,
@@ -371,11 +397,12 @@ def attach_photos(
 ) -> list[ComplaintPhoto]:
     """Check, clean, store and record ``uploads`` on ``complaint``; return their rows.
 
-    All or nothing: every upload is checked before any is stored. Sending a picture the
-    complaint already has returns the stored row (offline replays are safe). Blobs are
-    written before the rows are flushed; if the transaction then rolls back, the blobs
-    are orphans that ``sweep_orphan_photos`` removes. Writes a ``photo_added`` event.
-    Flushes; the caller commits.
+    All or nothing: every upload is checked before any is stored (``uploads`` may also be
+    the result of ``prepare_photos``). Sending a picture the complaint already has returns
+    the stored row (offline replays are safe). Blobs are written before the rows are
+    flushed; if the transaction then rolls back, the blobs are orphans that
+    ``sweep_orphan_photos`` removes. Writes a ``photo_added`` event. Flushes; the caller
+    commits.
 
     :raises ComplaintClosed: the complaint is closed.
     :raises EmptyFile: no upload, or an empty one.
@@ -387,22 +414,13 @@ def attach_photos(
     if complaint.status in CLOSED_STATUSES:
         raise ComplaintClosed(f"complaint {complaint.public_id} is {complaint.status} and "
                               "takes no more photos", status=complaint.status)
-    if not uploads:
-        raise EmptyFile("send at least one photo (multipart field 'photos')")
-    if len(uploads) > limit:
-        raise TooManyPhotos(f"at most {limit} photos per complaint", max_photos=limit)
-
-    limits = PhotoLimits.from_settings(settings)
+    if all(isinstance(item, ProcessedPhoto) for item in uploads) and uploads:
+        ready = list(uploads)
+    else:
+        ready = prepare_photos(settings, uploads)
     processed: dict[str, ProcessedPhoto] = {}
     order: list[str] = []
-    for index, upload in enumerate(uploads):
-        try:
-            photo = process_photo(upload.data, limits, assume_tz=settings.timezone)
-        except (EmptyFile, PhotoTooLarge, UnsupportedMediaType, ImageTooLarge,
-                CorruptImage) as exc:
-            # Say which file of the request was refused.
-            exc.details.update(index=index, filename=upload.filename[:200] or None)
-            raise
+    for photo in ready:
         processed.setdefault(photo.sha256, photo)
         order.append(photo.sha256)
 

@@ -336,3 +336,114 @@ def test_photo_endpoints_of_unknown_complaint_are_404(client, reporter):
 def test_bad_query_arguments_are_422(client, complaint, reporter):
     response = client.get(url(complaint, "/1?size=huge"), headers=reporter)
     assert response.status_code == 422
+
+
+# --- intake with photos -------------------------------------------------------------------
+
+INTAKE = "/api/v1/complaints/with-photos"
+
+
+def intake_form(*blobs: bytes, **fields) -> dict:
+    form = {"category": "street_lamp", "description": "lamp out", "phone": "010-2222-3333",
+            "language": "en", **fields}
+    return {**form, **files(*blobs)}
+
+
+def complaint_count(session) -> int:
+    from dispatch.models import Complaint
+
+    return session.query(Complaint).count()
+
+
+def test_intake_with_photos_and_coordinates(client, session):
+    lon, lat = CITY_HALL
+    response = post_multipart(client, INTAKE, intake_form(make_image(), make_image((300, 400)),
+                                                          lon=str(lon), lat=str(lat)), {})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["location_source"] == "form" and body["district"]["code"] == "11140"
+    assert [photo["kind"] for photo in body["photos"]] == ["report", "report"]
+    assert "phone" not in body and "flags" not in body["photos"][0]
+    token = {"X-Citizen-Token": body["citizen_token"]}
+    listing = client.get(f"/api/v1/complaints/{body['public_id']}/photos", headers=token)
+    assert len(listing.get_json()["photos"]) == 2
+    assert client.get(body["photos"][0]["url"]).status_code == 200
+
+
+def test_intake_without_coordinates_takes_the_photos_gps(client):
+    coex, district = PLACES["coex"]
+    blobs = (make_image(fmt="PNG"), make_image(exif=make_exif(lonlat=coex)))
+    response = post_multipart(client, INTAKE, intake_form(*blobs), {})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["location_source"] == "photo"
+    assert body["district"]["code"] == district
+    assert body["location"]["coordinates"] == pytest.approx(list(coex), abs=1e-6)
+
+
+def test_intake_without_coordinates_or_gps_is_422_and_stores_nothing(client, session,
+                                                                     settings):
+    before, blobs_before = complaint_count(session), blob_count(settings)
+    response = post_multipart(client, INTAKE, intake_form(make_image()), {})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid_location"
+    assert complaint_count(session) == before and blob_count(settings) == blobs_before
+
+
+def test_intake_with_photos_replay_returns_the_same_complaint_and_photos(client, session):
+    key = {"Idempotency-Key": "6b7c1f0e-8d55-4a4e-9a55-0b2a3c4d5e6f"}
+    photo = make_image(exif=make_exif(lonlat=CITY_HALL))
+    first = post_multipart(client, INTAKE, intake_form(photo), key)
+    # The replay carries the same picture and one more: nothing is added.
+    again = post_multipart(client, INTAKE, intake_form(photo, make_image()), key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["public_id"] == first.get_json()["public_id"]
+    assert [p["id"] for p in again.get_json()["photos"]] == [
+        p["id"] for p in first.get_json()["photos"]]
+
+
+@pytest.mark.parametrize("name", ["svg_with_script", "truncated_jpeg", "bomb_png", "empty"])
+def test_intake_with_a_bad_photo_creates_no_complaint(client, session, settings, name):
+    data, status, code = bad_files()[name]
+    before, blobs_before = complaint_count(session), blob_count(settings)
+    lon, lat = CITY_HALL
+    response = post_multipart(client, INTAKE, intake_form(make_image(), data, lon=str(lon),
+                                                          lat=str(lat)), {})
+    assert (response.status_code, response.get_json()["error"]) == (status, code)
+    assert complaint_count(session) == before and blob_count(settings) == blobs_before
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"lon": "126.97"}, "lat"),
+    ({"lon": "500", "lat": "37.5"}, "lon"),
+    ({"lon": "nan", "lat": "37.5"}, "lon"),
+    ({"attributes": "not json"}, "attributes"),
+    ({"attributes": '{"pole": 5}'}, "attributes"),
+    ({"category": ""}, "category"),
+    ({"language": "xx"}, "language"),
+])
+def test_intake_with_photos_bad_fields_are_422(client, fields, field):
+    response = post_multipart(client, INTAKE, intake_form(make_image(), **fields), {})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "validation_error" and field in body["errors"]["form"]
+
+
+def test_intake_with_photos_needs_multipart(client):
+    response = client.post(INTAKE, json={"category": "street_lamp"})
+    assert response.status_code == 415
+    assert response.get_json()["error"] == "unsupported_media_type"
+
+
+def test_body_over_request_limit_is_413(app, client, complaint, reporter):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    try:
+        for path in (url(complaint), INTAKE):
+            response = post_multipart(client, path, intake_form(make_image((1200, 900))),
+                                      reporter)
+            assert response.status_code == 413
+            assert response.get_json()["error"] == "payload_too_large"
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
