@@ -381,3 +381,17 @@ def test_sweep_orphan_photos_deletes_only_unreferenced_blobs(session, settings, 
     assert not store.exists(orphan)
     assert store.exists(row.sha256) and store.exists(row.thumb_sha256)
     assert photos.sweep_orphan_photos(session, store, older_than_seconds=0) == 0
+
+
+def test_sweep_photo_store_job_removes_orphans_of_the_configured_store(session, settings,
+                                                                       create_complaint):
+    from dispatch.jobs_photos import sweep_photo_store
+
+    store = LocalPhotoStore(settings.photo_dir)
+    complaint = create_complaint()
+    [row] = photos.attach_photos(session, settings, store, complaint, [Upload(make_image())],
+                                 kind=PhotoKind.REPORT, actor=Actor.citizen())
+    orphan = store.put(b"orphan of a rolled-back request")
+    assert sweep_photo_store(min_age_seconds=3600) == 0
+    assert sweep_photo_store(min_age_seconds=0) >= 1
+    assert not store.exists(orphan) and store.exists(row.sha256)
