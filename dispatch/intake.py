@@ -162,14 +162,19 @@ def submit_complaint(
 
 def _find_by_client_ref(session: Session, client_ref: uuid.UUID,
                         fingerprint: str) -> Complaint | None:
-    existing = session.scalar(select(Complaint).where(Complaint.client_ref == client_ref))
-    if existing is not None and existing.request_hash != fingerprint:
+    # Two plain columns first (cheap; this runs on every keyed intake), the entity
+    # only for an actual replay.
+    found = session.execute(select(Complaint.id, Complaint.request_hash, Complaint.public_id)
+                            .where(Complaint.client_ref == client_ref)).first()
+    if found is None:
+        return None
+    if found.request_hash != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different complaint; "
             "make a new key for a new complaint",
-            complaint=existing.public_id,
+            complaint=found.public_id,
         )
-    return existing
+    return session.get(Complaint, found.id)
 
 
 def _normalised_phone(raw: str | None) -> str | None:
