@@ -12,7 +12,7 @@ from geoalchemy2.shape import to_shape
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from api.auth import bearer_token, current_staff
+from api.auth import bearer_token, citizen_or_staff, current_staff
 from api.context import language, settings
 from api.db import get_session
 from api.limits import has_no_phone, intake_per_address, intake_per_phone, limiter, phone_key
@@ -136,6 +136,7 @@ def photo_list(rows: list[ComplaintPhoto], public_id: str, for_staff: bool) -> d
 
 @blp.route("/<string:public_id>/photos")
 class ComplaintPhotos(MethodView):
+    @citizen_or_staff
     @blp.arguments(CitizenTokenHeaderSchema, location="headers")
     @blp.response(200, PhotoListSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
@@ -153,6 +154,7 @@ class ComplaintPhotos(MethodView):
         rows = photos.list_photos(get_session(), complaint.id)
         return photo_list(rows, complaint.public_id, viewer.staff is not None)
 
+    @citizen_or_staff
     @blp.arguments(CitizenTokenHeaderSchema, location="headers")
     @blp.doc(requestBody=UPLOAD_REQUEST_BODY)
     @blp.response(201, PhotoListSchema)
@@ -187,6 +189,7 @@ class ComplaintPhotos(MethodView):
 
 @blp.route("/<string:public_id>/photos/<int:photo_id>")
 class ComplaintPhotoById(MethodView):
+    @citizen_or_staff
     @blp.arguments(PhotoArgsSchema, location="query")
     @blp.arguments(CitizenTokenHeaderSchema, location="headers")
     @blp.response(200, description="the image (JPEG, no EXIF)", content_type="image/jpeg")
