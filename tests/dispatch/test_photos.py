@@ -395,3 +395,58 @@ def test_sweep_photo_store_job_removes_orphans_of_the_configured_store(session, 
     assert sweep_photo_store(min_age_seconds=3600) == 0
     assert sweep_photo_store(min_age_seconds=0) >= 1
     assert not store.exists(orphan) and store.exists(row.sha256)
+
+
+def test_concurrent_uploads_never_exceed_the_limit(engine, settings):
+    import threading
+
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from dispatch.intake import ComplaintDraft, submit_complaint
+    from dispatch.models import Complaint
+
+    assert settings.photo_max_per_complaint == 5
+    store = LocalPhotoStore(settings.photo_dir)
+    with Session(engine) as session:
+        complaint = submit_complaint(session, settings, ComplaintDraft(
+            category="garbage", lon=CITY_HALL[0], lat=CITY_HALL[1])).complaint
+        session.commit()
+        complaint_id = complaint.id
+    batches = [photos.prepare_photos(settings, [Upload(make_image((64, 64))) for _ in range(2)])
+               for _ in range(4)]
+    barrier = threading.Barrier(len(batches))
+    outcomes: list[str] = []
+
+    def send(batch):
+        try:
+            with Session(engine) as session:
+                target = session.get(Complaint, complaint_id)
+                barrier.wait()
+                photos.attach_photos(session, settings, store, target, batch,
+                                     kind=PhotoKind.REPORT, actor=Actor.citizen())
+                session.commit()
+                outcomes.append("stored")
+        except TooManyPhotos:
+            outcomes.append("too_many")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=send, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(outcomes) == ["stored", "stored", "too_many", "too_many"]
+        with Session(engine) as session:
+            assert photos.count_evidence_photos(session, complaint_id) == 0
+            assert len(photos.list_photos(session, complaint_id)) == 4
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == complaint_id))
+            session.execute(delete(ComplaintPhoto).where(
+                ComplaintPhoto.complaint_id == complaint_id))
+            session.execute(delete(Complaint).where(Complaint.id == complaint_id))
+            session.commit()
