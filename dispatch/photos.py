@@ -305,7 +305,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), *,
         if image.format == "PNG":
             # PNG decoding skips chunk CRCs; verify() checks them, on a second reader.
             Image.open(io.BytesIO(data), formats=("PNG",)).verify()
-        if image.format == "JPEG":
+        if image.format in ("JPEG", "MPO"):  # MPO: phones' multi-picture JPEG
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the
             # target: less memory and time for very large photos.
             scale = limits.max_side / max(image.size)
@@ -500,6 +500,8 @@ def get_photo(session: Session, complaint_id: int, photo_id: int) -> ComplaintPh
 
     :raises NotFound: no such photo on that complaint.
     """
+    if not 0 < photo_id < 2**63:  # beyond BIGINT the database would fail, not answer
+        raise NotFound(f"no photo {photo_id} on this complaint")
     photo = session.scalar(select(ComplaintPhoto).where(
         ComplaintPhoto.id == photo_id, ComplaintPhoto.complaint_id == complaint_id))
     if photo is None:

@@ -106,7 +106,8 @@ class Settings:
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
     photo_dir: str = _setting(
-        "var/photos", doc="Folder of the local photo store (content-addressed files)")
+        "var/photos", doc="Folder of the local photo store (content-addressed files); "
+        "relative paths start at the working directory")
     photo_max_bytes: int = _setting(
         10 * 1024 * 1024, doc="Largest photo file accepted, in bytes; beyond it 413")
     photo_max_pixels: int = _setting(
@@ -173,6 +174,8 @@ class Settings:
                      "photo_thumb_side", "photo_max_per_complaint", "photo_url_ttl_seconds"):
             if getattr(self, name) < 1:
                 problems.append(f"DASAN_{name.upper()} must be at least 1")
+        if not self.photo_dir.strip():
+            problems.append("DASAN_PHOTO_DIR must name a folder")
         if self.photo_thumb_side > self.photo_max_side:
             problems.append("DASAN_PHOTO_THUMB_SIDE must not exceed DASAN_PHOTO_MAX_SIDE")
         try:

@@ -333,6 +333,11 @@ def test_photo_endpoints_of_unknown_complaint_are_404(client, reporter):
     assert client.get("/api/v1/complaints/NOPE/photos/1", headers=reporter).status_code == 404
 
 
+def test_photo_id_beyond_bigint_is_404(client, complaint, reporter):
+    response = client.get(url(complaint, f"/{2**70}"), headers=reporter)
+    assert response.status_code == 404
+
+
 def test_bad_query_arguments_are_422(client, complaint, reporter):
     response = client.get(url(complaint, "/1?size=huge"), headers=reporter)
     assert response.status_code == 422

@@ -118,6 +118,18 @@ def test_process_photo_strips_exif_from_every_format(fmt):
     assert_clean(result.thumb)
 
 
+def test_process_photo_accepts_multi_picture_jpeg_from_phones():
+    first, second = Image.new("RGB", (400, 300), "red"), Image.new("RGB", (400, 300), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second],
+               exif=make_exif(lonlat=CITY_HALL).tobytes())
+    result = process_photo(buffer.getvalue())
+    assert result.facts.format == "MPO"
+    assert result.facts.lonlat == pytest.approx(CITY_HALL, abs=1e-6)
+    image = assert_clean(result.image)
+    assert getattr(image, "n_frames", 1) == 1 and image.size == (400, 300)
+
+
 def test_process_photo_shrinks_to_max_side_and_makes_thumbnail():
     result = process_photo(make_image((3000, 1000)), PhotoLimits(max_side=2048, thumb_side=320))
     assert (result.width, result.height) == (2048, 683)
@@ -450,3 +462,15 @@ def test_concurrent_uploads_never_exceed_the_limit(engine, settings):
                 ComplaintPhoto.complaint_id == complaint_id))
             session.execute(delete(Complaint).where(Complaint.id == complaint_id))
             session.commit()
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("DASAN_PHOTO_DIR", " "), ("DASAN_PHOTO_MAX_BYTES", "0"), ("DASAN_PHOTO_THUMB_SIDE", "4096"),
+    ("DASAN_PHOTO_MAX_PER_COMPLAINT", "0"), ("DASAN_PHOTO_MAX_PIXELS", "-1"),
+])
+def test_photo_settings_are_validated(key, value):
+    from dispatch.settings import Settings, SettingsError
+
+    env = {"DASAN_DATABASE_URL": "postgresql://x/y", "DASAN_SECRET_KEY": "k" * 20, key: value}
+    with pytest.raises(SettingsError, match=key):
+        Settings.from_env(env)
