@@ -59,6 +59,19 @@ def make_image(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", *,
     return buffer.getvalue()
 
 
+def assert_clean(data: bytes) -> Image.Image:
+    """Open stored bytes and check they are a JPEG without any metadata of the upload."""
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    exif = image.getexif()
+    assert len(exif) == 0
+    assert exif.get_ifd(ExifTags.IFD.GPSInfo) == {}
+    for key in ("exif", "xmp", "icc_profile", "comment", "XML:com.adobe.xmp"):
+        assert key not in image.info
+    assert b"Exif" not in data[:4096] and b"TestCam" not in data
+    return image
+
+
 def _chunk(kind: bytes, body: bytes) -> bytes:
     return (struct.pack(">I", len(body)) + kind + body
             + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
