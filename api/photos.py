@@ -43,6 +43,11 @@ blp = Blueprint("photos", __name__, url_prefix="/api/v1/complaints",
 UPLOAD_FIELDS = ("photos", "photo")
 
 
+def _is_staff_request() -> bool:
+    # Staff share office addresses; their uploads are bounded by login, not by address.
+    return bearer_token() is not None
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is asking: the reporter (token) or a member of staff."""
@@ -155,6 +160,7 @@ class ComplaintPhotos(MethodView):
         return photo_list(rows, complaint.public_id, viewer.staff is not None)
 
     @citizen_or_staff
+    @limiter.limit(intake_per_address, exempt_when=_is_staff_request)
     @blp.arguments(CitizenTokenHeaderSchema, location="headers")
     @blp.doc(requestBody=UPLOAD_REQUEST_BODY)
     @blp.response(201, PhotoListSchema)
@@ -168,6 +174,8 @@ class ComplaintPhotos(MethodView):
     @blp.alt_response(422, schema=ApiErrorSchema, description=(
         "corrupt_image, image_too_large (pixels), empty_file, too_many_photos; "
         "details.index names the refused file"))
+    @blp.alt_response(429, schema=ApiErrorSchema, description=(
+        "rate_limited: reporters' uploads share the intake limit per address"))
     def post(self, headers, public_id):
         """Attach photos to a complaint
 

@@ -231,6 +231,17 @@ def complaint_photo_flags(session: Session, complaint_id: int) -> list[str]:
                    for flag in photo.flags})
 
 
+def photo_summary(session: Session, complaint_id: int) -> dict:
+    """Return ``{"report": n, "evidence": n, "flags": [...]}`` for a staff complaint view."""
+    rows = list_photos(session, complaint_id)
+    return {
+        "report": sum(1 for row in rows if row.kind == PhotoKind.REPORT.value),
+        "evidence": sum(1 for row in rows if row.kind == PhotoKind.EVIDENCE.value),
+        "flags": sorted({flag for row in rows if row.kind == PhotoKind.EVIDENCE.value
+                         for flag in row.flags or []}),
+    }
+
+
 def get_photo(session: Session, complaint_id: int, photo_id: int) -> ComplaintPhoto:
     """Return one photo of a complaint.
 

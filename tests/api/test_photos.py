@@ -442,3 +442,13 @@ def test_body_over_request_limit_is_413(app, client, complaint, reporter):
             assert response.get_json()["error"] == "payload_too_large"
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
+
+
+def test_reporter_uploads_share_the_intake_limit_per_address(client, complaint, reporter,
+                                                             low_limits, create_staff, login):
+    low_limits(rate_limit_intake_ip="2/minute")
+    statuses = [upload(client, complaint, reporter, make_image((32, 32))).status_code
+                for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    staff = login(create_staff("inspector", "11140"))
+    assert upload(client, complaint, staff, make_image((32, 32))).status_code == 201

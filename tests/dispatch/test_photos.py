@@ -286,3 +286,19 @@ def test_photo_settings_are_validated(key, value):
     env = {"DASAN_DATABASE_URL": "postgresql://x/y", "DASAN_SECRET_KEY": "k" * 20, key: value}
     with pytest.raises(SettingsError, match=key):
         Settings.from_env(env)
+
+
+def test_photo_summary_counts_kinds_and_lists_evidence_flags(session, settings,
+                                                             create_complaint):
+    store = LocalPhotoStore(settings.photo_dir)
+    complaint = create_complaint()
+    assert photos.photo_summary(session, complaint.id) == {"report": 0, "evidence": 0,
+                                                           "flags": []}
+    photos.attach_photos(session, settings, store, complaint,
+                         [Upload(make_image(exif=make_exif(lonlat=FAR_AWAY)))],
+                         kind=PhotoKind.REPORT, actor=Actor.citizen())
+    photos.attach_photos(session, settings, store, complaint,
+                         [Upload(make_image(exif=make_exif(lonlat=FAR_AWAY)))],
+                         kind=PhotoKind.EVIDENCE, actor=Actor("staff", None))
+    assert photos.photo_summary(session, complaint.id) == {
+        "report": 1, "evidence": 1, "flags": ["far_from_site"]}
