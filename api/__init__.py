@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        kpi,
         mapview,
         metrics,
         photos,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
-                      abuse.blp, mapview.blp):
+                      abuse.blp, mapview.blp, kpi.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

@@ -126,6 +126,8 @@ class ComplaintEvent(Base):
     """One change of a complaint: who, when, where, from which status to which, notes."""
 
     __tablename__ = "complaint_events"
+    # KPIs ask "what closed in this period": events by time and target status.
+    __table_args__ = (Index("ix_complaint_events_at_status", "at", "to_status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(

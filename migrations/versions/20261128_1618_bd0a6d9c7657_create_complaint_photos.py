@@ -1,7 +1,7 @@
 """Create the table of complaint photos (blob keys, EXIF facts, flags).
 
 Revision ID: bd0a6d9c7657
-Revises: 0be8feed3c11
+Revises: 2588ccc101dd
 Create Date: 2026-11-28 15:50:58.732139+00:00
 """
 
@@ -11,7 +11,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision = 'bd0a6d9c7657'
-down_revision = '0be8feed3c11'
+down_revision = '2588ccc101dd'
 branch_labels = None
 depends_on = None
 
