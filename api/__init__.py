@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         kpi,
         mapview,
         metrics,
+        photos,
     )
     from api.extensions import api
     from api.limits import limiter
@@ -66,8 +67,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp, abuse.blp,
-                      mapview.blp, kpi.blp):
+    for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
+                      abuse.blp, mapview.blp, kpi.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

@@ -12,6 +12,7 @@ from dispatch.models.complaints import (
     ComplaintStatus,
     DistrictSla,
 )
+from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
 __all__ = [
@@ -23,11 +24,14 @@ __all__ = [
     "Complaint",
     "ComplaintEscalation",
     "ComplaintEvent",
+    "ComplaintPhoto",
     "ComplaintStatus",
     "DISTRICT_ROLES",
     "District",
     "DistrictSla",
     "Dong",
+    "PhotoFlag",
+    "PhotoKind",
     "Role",
     "Staff",
     "StaffToken",

@@ -1,7 +1,7 @@
 """Add assignment and closure to complaints; escalations once per threshold; district SLAs.
 
 Revision ID: a109ded7db59
-Revises: 2588ccc101dd
+Revises: bd0a6d9c7657
 Create Date: 2026-11-28 16:19:04.015149+00:00
 """
 
@@ -11,7 +11,7 @@ import geoalchemy2
 
 
 revision = 'a109ded7db59'
-down_revision = '2588ccc101dd'
+down_revision = 'bd0a6d9c7657'
 branch_labels = None
 depends_on = None
 
