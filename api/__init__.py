@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         mapview,
         metrics,
         photos,
+        workflow,
     )
     from api.extensions import api
     from api.limits import limiter
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
-                      abuse.blp, mapview.blp, kpi.blp):
+                      abuse.blp, mapview.blp, kpi.blp, workflow.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

@@ -31,9 +31,10 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
     return tick
 
 
-# (scheduler job id, RQ job, queue, seconds between runs)
-SCHEDULE: list[tuple[str, Callable, str, int]] = [
+# (scheduler job id, RQ job, queue, seconds between runs or the setting that holds them)
+SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
+    ("escalate-overdue", jobs.escalate_overdue, MAINTENANCE, "escalation_interval_seconds"),
 ]
 
 
@@ -41,7 +42,8 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
     """Return a scheduler with every periodic job; it is not started."""
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    for job_id, func, queue, seconds in SCHEDULE:
+    for job_id, func, queue, every in SCHEDULE:
+        seconds = getattr(settings, every) if isinstance(every, str) else every
         # First run right away, so a fresh deployment shows a heartbeat at once.
         scheduler.add_job(_when_leader(leader, func, queue, f"scheduled:{job_id}"),
                           IntervalTrigger(seconds=seconds), id=job_id, name=job_id,
