@@ -98,3 +98,9 @@ class PhoneBlocked(DispatchError):
     """The reporter's number was blocked by staff for abuse."""
 
     code = "phone_blocked"
+
+
+class InvalidIncident(DispatchError):
+    """An incident that breaks a rule (geometry, detour, validity window, descriptions)."""
+
+    code = "invalid_incident"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dispatch import jobs
+from dispatch import jobs, jobs_traffic
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
@@ -34,6 +34,9 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
 # (scheduler job id, RQ job, queue, seconds between runs)
 SCHEDULE: list[tuple[str, Callable, str, int]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
+    # Seoul's feeds refresh about every 5 minutes.
+    ("poll-traffic", jobs_traffic.poll_traffic_feeds, MAINTENANCE, 300),
+    ("prune-traffic", jobs_traffic.prune_traffic_readings, MAINTENANCE, 3600),
 ]
 
 

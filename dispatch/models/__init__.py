@@ -11,6 +11,15 @@ from dispatch.models.complaints import (
     ComplaintStatus,
 )
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
+from dispatch.models.traffic import (
+    CongestionLevel,
+    Facility,
+    FacilityKind,
+    Incident,
+    IncidentKind,
+    RoadLink,
+    TrafficReading,
+)
 
 __all__ = [
     "AreaImport",
@@ -21,10 +30,17 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintStatus",
+    "CongestionLevel",
     "DISTRICT_ROLES",
     "District",
     "Dong",
+    "Facility",
+    "FacilityKind",
+    "Incident",
+    "IncidentKind",
+    "RoadLink",
     "Role",
     "Staff",
     "StaffToken",
+    "TrafficReading",
 ]
