@@ -22,8 +22,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        incidents,
         mapview,
         metrics,
+        traffic,
     )
     from api.extensions import api
     from api.limits import limiter
@@ -64,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
     for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp, abuse.blp,
-                      mapview.blp):
+                      mapview.blp, traffic.blp, incidents.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

@@ -69,6 +69,7 @@ class FacilityReport:
 def derive_office(name: str) -> tuple[str, str] | None:
     """Return ``(kind, office name)`` when a facility name names a public office."""
     compact = re.sub(r"\s+", "", name)
+    compact = re.sub(r"^(서울특별시|서울시|서울)", "", compact)
     match = _COMMUNITY_CENTRE.search(compact)
     if match:
         return FacilityKind.COMMUNITY_CENTRE.value, match.group(1)
