@@ -12,12 +12,6 @@ import pytest
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 
 
-@pytest.fixture(scope="session")
-def feed_dir() -> Path:
-    """The folder of recorded feed answers."""
-    return FEEDS
-
-
 @pytest.fixture
 def feed_server():
     """An HTTP server answering /<name> with fixtures/feeds/<name>; /status/<n> answers n."""
