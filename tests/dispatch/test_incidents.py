@@ -65,8 +65,8 @@ def test_update_changes_fields_and_removes_detour(session, dispatcher):
     incident = _create(session, dispatcher)
     update_incident(session, incident.id, kind="closure", detour=None,
                     descriptions={"en": "closed"},
-                    geometry={"type": "Polygon", "coordinates": [[[126.97, 37.56], [126.98, 37.56],
-                                                                  [126.98, 37.57], [126.97, 37.56]]]})
+                    geometry={"type": "Polygon", "coordinates": [[
+                        [126.97, 37.56], [126.98, 37.56], [126.98, 37.57], [126.97, 37.56]]]})
     [row] = [r for r in list_active_incidents(session, SEOUL, NOW) if r.incident.id == incident.id]
     assert row.incident.kind == "closure" and row.detour is None
     assert row.area["type"] == "Polygon"

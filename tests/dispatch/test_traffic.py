@@ -19,7 +19,6 @@ from dispatch.traffic import (
     store_readings,
     upsert_shapes,
 )
-from feeds.base import LinkReading
 from feeds.citydata import parse_citydata
 
 SEJONG_SOUTH = "1220003800"
