@@ -181,3 +181,22 @@ def test_build_adapters_follows_settings(settings, feed_settings):
 def test_prune_job_uses_history_setting(session, seoul_links, add_readings, settings):
     add_readings({SEJONG_SOUTH: 30}, datetime.now(UTC) - timedelta(days=30))
     assert prune_traffic_readings() == 1
+
+
+def test_schedule_polls_traffic_every_5_minutes_and_prunes_hourly():
+    from dispatch.schedule import SCHEDULE
+
+    jobs = {job_id: (func, seconds) for job_id, func, _queue, seconds in SCHEDULE}
+    assert jobs["poll-traffic"] == (poll_traffic_feeds, 300)
+    assert jobs["prune-traffic"] == (prune_traffic_readings, 3600)
+
+
+def test_cli_import_links_arguments():
+    from dispatch.cli import _name_props, build_parser
+
+    args = build_parser().parse_args([
+        "import-links", "links.geojson", "--id-prop", "LINK_ID", "--name-prop", "ROAD_NAME",
+        "--name-prop", "en=ROAD_NAME_EN", "--class-prop", "ROAD_CLASS",
+        "--direction-prop", "DIRECTION"])
+    assert _name_props(args.name_prop) == (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN"))
+    assert (args.class_prop, args.direction_prop) == ("ROAD_CLASS", "DIRECTION")
