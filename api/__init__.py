@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     context.init_app(app)  # request id + security headers, before anything can fail
     db.init_app(app)
     metrics.init_app(app)
+    # Auth before flask-smorest parses anything (before_request runs ahead of the view).
+    app.before_request(auth.enforce_staff_roles)
     limiter.init_app(app)
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
