@@ -23,12 +23,15 @@ from feeds.topis import TopisAdapter
 
 log = logging.getLogger(__name__)
 
+# RQ kills a job after 180 s by default; stop starting feed requests well before.
+FETCH_BUDGET_S = 150.0
+
 
 def build_adapters(settings: Settings) -> list[FeedAdapter]:
     """Return the adapters named in ``traffic_feeds``, configured from settings."""
     polite = {"concurrency": settings.traffic_fetch_concurrency,
               "timeout_s": settings.traffic_fetch_timeout_s,
-              "rate_per_s": settings.traffic_fetch_rate}
+              "rate_per_s": settings.traffic_fetch_rate, "budget_s": FETCH_BUDGET_S}
     adapters: list[FeedAdapter] = []
     for name in settings.traffic_feeds:
         if name == "topis":

@@ -147,13 +147,15 @@ class CityDataAdapter:
 
     def __init__(self, url_template: str = DEFAULT_URL, api_key: str = "",
                  areas: Sequence[str] = (), *, concurrency: int = 4, timeout_s: float = 10.0,
-                 rate_per_s: float = 5.0, clock=lambda: datetime.now(UTC)) -> None:
+                 rate_per_s: float = 5.0, budget_s: float | None = None,
+                 clock=lambda: datetime.now(UTC)) -> None:
         self.url_template = url_template
         self.api_key = api_key
         self.areas = tuple(areas)
         self.concurrency = concurrency
         self.timeout_s = timeout_s
         self.rate_per_s = rate_per_s
+        self.budget_s = budget_s
         self.clock = clock
 
     def url_for(self, area: str) -> str:
@@ -167,7 +169,7 @@ class CityDataAdapter:
         observed_at = self.clock().replace(microsecond=0)
         results = fetch_all([self.url_for(area) for area in self.areas],
                             concurrency=self.concurrency, timeout_s=self.timeout_s,
-                            rate_per_s=self.rate_per_s)
+                            rate_per_s=self.rate_per_s, budget_s=self.budget_s)
         for area, result in zip(self.areas, results, strict=True):
             batch.requests += 1
             if result.body is None:

@@ -83,12 +83,18 @@ def read_url(url: str, timeout_s: float, session: requests.Session | None = None
     return body
 
 
+BUDGET_SPENT = "not fetched: time budget spent"
+
+
 def fetch_all(urls: Sequence[str], *, concurrency: int = 8, timeout_s: float = 10.0,
-              rate_per_s: float = 20.0) -> list[FetchResult]:
+              rate_per_s: float = 20.0, budget_s: float | None = None) -> list[FetchResult]:
     """Fetch every URL with at most ``concurrency`` at once and ``rate_per_s`` starts a second.
 
     Results come back in the order of ``urls``; a failure is recorded, never raised.
+    No request starts after ``budget_s`` seconds (so a job stays inside its timeout);
+    those URLs get the error ``BUDGET_SPENT``.
     """
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     gate = _RateGate(rate_per_s)
     local = threading.local()
     sessions: list[requests.Session] = []
@@ -98,6 +104,8 @@ def fetch_all(urls: Sequence[str], *, concurrency: int = 8, timeout_s: float = 1
             local.session = requests.Session()
             sessions.append(local.session)
         gate.wait()
+        if deadline is not None and time.monotonic() > deadline:
+            return FetchResult(url, None, BUDGET_SPENT)
         try:
             return FetchResult(url, read_url(url, timeout_s, local.session))
         except FetchError as exc:

@@ -107,12 +107,13 @@ class TopisAdapter:
 
     def __init__(self, url_template: str = DEFAULT_URL, api_key: str = "", *,
                  concurrency: int = 8, timeout_s: float = 10.0, rate_per_s: float = 20.0,
-                 clock=lambda: datetime.now(UTC)) -> None:
+                 budget_s: float | None = None, clock=lambda: datetime.now(UTC)) -> None:
         self.url_template = url_template
         self.api_key = api_key
         self.concurrency = concurrency
         self.timeout_s = timeout_s
         self.rate_per_s = rate_per_s
+        self.budget_s = budget_s
         self.clock = clock
 
     def url_for(self, link_id: str) -> str:
@@ -127,7 +128,7 @@ class TopisAdapter:
         observed_at = self.clock().replace(microsecond=0)
         results = fetch_all([self.url_for(link) for link in known_link_ids],
                             concurrency=self.concurrency, timeout_s=self.timeout_s,
-                            rate_per_s=self.rate_per_s)
+                            rate_per_s=self.rate_per_s, budget_s=self.budget_s)
         for link_id, result in zip(known_link_ids, results, strict=True):
             batch.requests += 1
             if result.body is None:

@@ -154,7 +154,7 @@ def feed_settings(settings, tmp_path, feed_dir):
         traffic_feeds=("topis", "citydata"),
         topis_url_template=f"file://{tmp_path}/{{link_id}}.xml",
         citydata_url_template=f"file://{tmp_path}/{{area}}.json",
-        citydata_areas=("gwanghwamun",))
+        citydata_areas=("gwanghwamun",), traffic_fetch_rate=0.0)
     runtime.configure(changed)
     yield changed
     runtime.configure(settings)

@@ -30,3 +30,12 @@ def test_read_url_silent_server_times_out(silent_server):
 
 def test_fetch_all_with_nothing_to_fetch():
     assert fetch_all([]) == []
+
+
+def test_fetch_all_stops_starting_requests_when_the_budget_is_spent(tmp_path):
+    from feeds.fetch import BUDGET_SPENT
+
+    local = tmp_path / "a.xml"
+    local.write_bytes(b"<a/>")
+    results = fetch_all([f"file://{local}"] * 3, concurrency=1, budget_s=0.0, rate_per_s=0)
+    assert [r.error for r in results] == [BUDGET_SPENT] * 3
