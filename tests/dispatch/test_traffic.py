@@ -145,8 +145,11 @@ def test_citydata_shapes_create_links_and_keep_loaded_names(session, seoul_links
 @pytest.fixture
 def feed_settings(settings, tmp_path, feed_dir):
     """Settings whose TOPIS feed reads recorded answers from files."""
-    for link_id, fixture in {SEJONG_SOUTH: "topis_ok.xml", "1190001500":
-                             "topis_upper_decimal.xml"}.items():
+    answers = {SEJONG_SOUTH: "topis_ok.xml", "1190001500": "topis_upper_decimal.xml",
+               # asked for a known link, the feed answers about link 9999999999
+               "1000011600": "topis_unknown_link.xml", "1000000100": "topis_no_data.xml",
+               "1000000200": "topis_error.xml", "1000000300": "topis_malformed.xml"}
+    for link_id, fixture in answers.items():
         (tmp_path / f"{link_id}.xml").write_bytes((feed_dir / fixture).read_bytes())
     (tmp_path / "gwanghwamun.json").write_bytes(
         (feed_dir / "citydata_gwanghwamun.json").read_bytes())
@@ -165,7 +168,10 @@ def test_poll_traffic_feeds_job_stores_readings_from_both_feeds(session, seoul_l
     summary = poll_traffic_feeds()
     assert summary["topis"]["requests"] == 24
     assert summary["topis"]["stored"] == 2
-    assert summary["topis"]["failed"] == 22  # no recorded answer for the other links
+    assert summary["topis"]["unknown_links"] == 1
+    assert summary["topis"]["empty"] == 1  # INFO-200
+    # ERROR-500, malformed XML, and no recorded answer for the 18 other links
+    assert summary["topis"]["failed"] == 20
     assert summary["citydata"]["shapes"] == 3 and summary["citydata"]["stored"] == 3
     speeds = dict(session.execute(
         select(TrafficReading.link_id, TrafficReading.speed_kmh)
