@@ -11,7 +11,7 @@ from dispatch.i18n import pick_name
 from dispatch.incidents import IncidentRow, incidents_near
 from dispatch.traffic import Freshness, LinkState, feed_freshness, links_near
 
-# Sentence parts; languages without a template use English.
+# Sentence parts per service language; a language without one uses English.
 _TEMPLATES = {
     "ko": {"jammed": "{roads} 정체", "slow": "{roads} 서행", "free": "{roads} 원활",
            "incident": "{kind}: {text}", "detour": " (우회로 있음)", "sep": ", ",
@@ -25,6 +25,32 @@ _TEMPLATES = {
            "nothing": "no traffic information nearby",
            "kinds": {"accident": "accident", "works": "road works", "event": "event",
                      "closure": "closure"}},
+    # zh/ja/mn/vi were written for this project and await review by native speakers.
+    "zh": {"jammed": "{roads}拥堵", "slow": "{roads}缓行", "free": "{roads}畅通",
+           "incident": "{kind}：{text}", "detour": "（有绕行路线）", "sep": "；",
+           "stale": "交通信息已超过{minutes}分钟未更新", "nothing": "附近没有交通信息",
+           "kinds": {"accident": "事故", "works": "施工", "event": "活动", "closure": "封路"}},
+    "ja": {"jammed": "{roads}：渋滞", "slow": "{roads}：混雑", "free": "{roads}：順調",
+           "incident": "{kind}：{text}", "detour": "（迂回路あり）", "sep": "、",
+           "stale": "交通情報が{minutes}分以上更新されていません",
+           "nothing": "付近の交通情報はありません",
+           "kinds": {"accident": "事故", "works": "工事", "event": "イベント",
+                     "closure": "通行止め"}},
+    "vi": {"jammed": "ùn tắc trên {roads}", "slow": "di chuyển chậm trên {roads}",
+           "free": "thông thoáng trên {roads}", "incident": "{kind}: {text}",
+           "detour": " (có đường vòng)", "sep": "; ",
+           "stale": "dữ liệu giao thông chưa được cập nhật hơn {minutes} phút",
+           "nothing": "không có thông tin giao thông gần đây",
+           "kinds": {"accident": "tai nạn", "works": "thi công", "event": "sự kiện",
+                     "closure": "cấm đường"}},
+    "mn": {"jammed": "{roads}: түгжрэлтэй", "slow": "{roads}: удаан хөдөлгөөнтэй",
+           "free": "{roads}: хөдөлгөөн хэвийн", "incident": "{kind}: {text}",
+           "detour": " (тойруу зам бий)", "sep": "; ",
+           "stale": "замын хөдөлгөөний мэдээлэл {minutes} минутаас дээш хугацаанд "
+                    "шинэчлэгдээгүй",
+           "nothing": "ойролцоо замын хөдөлгөөний мэдээлэл алга",
+           "kinds": {"accident": "осол", "works": "засварын ажил", "event": "арга хэмжээ",
+                     "closure": "зам хаалттай"}},
 }
 LEVEL_ORDER = ("jammed", "slow", "free")
 

@@ -206,3 +206,14 @@ def test_cli_import_links_arguments():
         "--direction-prop", "DIRECTION"])
     assert _name_props(args.name_prop) == (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN"))
     assert (args.class_prop, args.direction_prop) == ("ROAD_CLASS", "DIRECTION")
+
+
+def test_summary_templates_cover_every_service_language():
+    from dispatch.settings import LANGUAGES
+    from dispatch.traffic_summary import _TEMPLATES
+
+    assert set(_TEMPLATES) == set(LANGUAGES)
+    keys = set(_TEMPLATES["en"])
+    for language, template in _TEMPLATES.items():
+        assert set(template) == keys, language
+        assert set(template["kinds"]) == {"accident", "works", "event", "closure"}
