@@ -7,9 +7,12 @@ from dispatch.models.categories import Category
 from dispatch.models.complaints import (
     Channel,
     Complaint,
+    ComplaintEscalation,
     ComplaintEvent,
     ComplaintStatus,
+    DistrictSla,
 )
+from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 from dispatch.models.traffic import (
     CongestionLevel,
@@ -28,16 +31,21 @@ __all__ = [
     "Category",
     "Channel",
     "Complaint",
+    "ComplaintEscalation",
     "ComplaintEvent",
+    "ComplaintPhoto",
     "ComplaintStatus",
     "CongestionLevel",
     "DISTRICT_ROLES",
     "District",
+    "DistrictSla",
     "Dong",
     "Facility",
     "FacilityKind",
     "Incident",
     "IncidentKind",
+    "PhotoFlag",
+    "PhotoKind",
     "RoadLink",
     "Role",
     "Staff",

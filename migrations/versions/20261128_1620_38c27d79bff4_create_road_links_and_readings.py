@@ -1,7 +1,7 @@
 """Create road links and traffic readings.
 
 Revision ID: 38c27d79bff4
-Revises: 0be8feed3c11
+Revises: a109ded7db59
 Create Date: 2026-11-28 16:04:56+00:00
 """
 
@@ -12,7 +12,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision = '38c27d79bff4'
-down_revision = '0be8feed3c11'
+down_revision = 'a109ded7db59'
 branch_labels = None
 depends_on = None
 
