@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dispatch import jobs
+from dispatch import jobs, jobs_photos, jobs_traffic
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
@@ -35,6 +35,11 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
 SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
     ("escalate-overdue", jobs.escalate_overdue, MAINTENANCE, "escalation_interval_seconds"),
+    # Seoul's feeds refresh about every 5 minutes.
+    ("poll-traffic", jobs_traffic.poll_traffic_feeds, MAINTENANCE, 300),
+    ("prune-traffic", jobs_traffic.prune_traffic_readings, MAINTENANCE, 3600),
+    # Blobs of photo uploads whose request rolled back; harmless, but they take space.
+    ("sweep-photos", jobs_photos.sweep_photo_store, MAINTENANCE, 3600),
 ]
 
 
