@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         errors,
         health,
         incidents,
+        input_guard,
         kpi,
         mapview,
         metrics,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The engine must exist before any request opens a session.
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
+    input_guard.init_app(app)
     db.init_app(app)
     metrics.init_app(app)
     # Auth before flask-smorest parses anything (before_request runs ahead of the view).
