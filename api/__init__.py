@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,
                                 x_proto=settings.proxy_count)
+    app.wsgi_app = input_guard.ReadTimeout(app.wsgi_app, settings.client_read_timeout_s)
     app.extensions["dispatch.settings"] = settings
     runtime.configure(settings)  # jobs run inline or deferred read the same settings
     # The engine must exist before any request opens a session.

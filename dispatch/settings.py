@@ -108,6 +108,8 @@ class Settings:
         60, doc="escalate as due_soon when an open complaint is this close to its due time")
     escalation_interval_seconds: int = _setting(
         60, doc="how often the scheduler looks for complaints to escalate")
+    client_read_timeout_s: float = _setting(
+        15.0, doc="seconds a client may stall while sending a request before it gets 408")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
     traffic_feeds: tuple = _setting(
