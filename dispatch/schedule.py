@@ -10,7 +10,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dispatch import jobs
+from dispatch import jobs, jobs_notify
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.queue import MAINTENANCE, enqueue
@@ -32,6 +32,7 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
 # (scheduler job id, RQ job, queue, seconds between runs)
 SCHEDULE: list[tuple[str, Callable, str, int]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
+    ("notification-sweep", jobs_notify.sweep_notifications, MAINTENANCE, 15),
 ]
 
 

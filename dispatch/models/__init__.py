@@ -9,6 +9,14 @@ from dispatch.models.complaints import (
     ComplaintEvent,
     ComplaintStatus,
 )
+from dispatch.models.notifications import (
+    Notification,
+    NotificationChannel,
+    NotificationState,
+    PushSubscription,
+    SatisfactionRating,
+    SmsInbound,
+)
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
 __all__ = [
@@ -22,7 +30,13 @@ __all__ = [
     "DISTRICT_ROLES",
     "District",
     "Dong",
+    "Notification",
+    "NotificationChannel",
+    "NotificationState",
+    "PushSubscription",
     "Role",
+    "SatisfactionRating",
+    "SmsInbound",
     "Staff",
     "StaffToken",
 ]
