@@ -13,7 +13,18 @@ from dispatch.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
-    from api import areas, auth, categories, complaints, context, db, errors, health
+    from api import (
+        areas,
+        auth,
+        categories,
+        complaints,
+        context,
+        db,
+        errors,
+        health,
+        notifications,
+        sms,
+    )
     from api.extensions import api
     from api.limits import limiter
 
@@ -52,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp):
+    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp,
+                      notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     from api import static

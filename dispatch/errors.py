@@ -92,3 +92,9 @@ class InvalidStaff(DispatchError):
     """A staff record that breaks a rule (unknown role, missing district, weak password)."""
 
     code = "invalid_staff"
+
+
+class InvalidInboundSms(InvalidComplaint):
+    """An incoming-text or delivery-report request without the fields Kannel always sends."""
+
+    code = "invalid_inbound_sms"
