@@ -399,21 +399,24 @@ def apply_delivery_report(session: Session, settings: Settings, notification_id:
     if row is None or row.channel != NotificationChannel.SMS.value:
         raise NotFound(f"no text message {notification_id}")
     now = now or datetime.now(UTC)
-    row.dlr_status = dlr_type
     if smsc_id and smsc_id != "%F":
         row.provider_id = smsc_id[:128]
-    if row.state in (NotificationState.FAILED.value, NotificationState.GONE.value):
-        return row
-    if dlr_type == DLR_DELIVERED:
+    # Reports may arrive out of order (each is its own HTTP request): an SMSC ack
+    # arriving after the final report must not hide it.
+    if dlr_type in (DLR_SMSC_ACK, DLR_BUFFERED):
+        if row.state in (NotificationState.PENDING.value, NotificationState.SENT.value):
+            row.dlr_status = dlr_type
+            row.state, row.sent_at = NotificationState.SENT.value, row.sent_at or now
+    elif row.state in (NotificationState.FAILED.value, NotificationState.GONE.value):
+        pass  # one undelivered part already spoiled the text; a late success cannot undo it
+    elif dlr_type == DLR_DELIVERED:
+        row.dlr_status = dlr_type
         row.state, row.finished_at = NotificationState.DELIVERED.value, now
     elif dlr_type in (DLR_UNDELIVERED, DLR_SMSC_REJECT):
-        # One undelivered part of a concatenated text spoils the whole text.
+        row.dlr_status = dlr_type
         row.state, row.finished_at = NotificationState.FAILED.value, now
         row.last_error = ("rejected by the SMSC" if dlr_type == DLR_SMSC_REJECT
                           else "not delivered to the phone")
-    elif row.state == NotificationState.PENDING.value and dlr_type in (DLR_SMSC_ACK,
-                                                                     DLR_BUFFERED):
-        row.state, row.sent_at = NotificationState.SENT.value, row.sent_at or now
     session.flush()
     return row
 

@@ -42,7 +42,7 @@ class KannelConfig:
     username: str
     password: str
     mo_url: str
-    admin_password: str = "admin"
+    admin_password: str = "admin"  # noqa: S105 - loopback-only admin port
     log_level: int = 1
     max_parts: int = 6
 

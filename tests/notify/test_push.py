@@ -2,8 +2,8 @@
 
 from notify.push import generate_vapid_keys, payload, send_push
 
-MESSAGE = payload("새 민원 261128-0000042", "역삼1동 가로등 고장", "/staff/complaints/261128-0000042",
-                  "complaint-261128-0000042")
+MESSAGE = payload("새 민원 261128-0000042", "역삼1동 가로등 고장",
+                  "/staff/complaints/261128-0000042", "complaint-261128-0000042")
 
 
 def test_payload_arrives_decrypted_with_vapid(push_endpoint, vapid_keys):
