@@ -8,12 +8,13 @@ import platform
 import sys
 import time
 
-from bench import bench_intake, bench_routing
+from bench import bench_fanout, bench_intake, bench_routing
 from bench.common import ROOT, Result, scratch_database
 
 BENCHMARKS = {
     "routing": lambda url, quick: bench_routing.run(url, 20_000 if quick else 200_000),
     "intake": lambda url, quick: bench_intake.run(url, 3 if quick else 15),
+    "fanout": lambda url, quick: bench_fanout.run(url, 1_000 if quick else 10_000),
 }
 
 

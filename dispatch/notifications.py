@@ -295,8 +295,9 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
                MAX_BACKOFF)
 
 
-def claim(session: Session, notification_id: int | None, now: datetime) -> Notification | None:
-    """Lock one due pending row (a given one, or the oldest); None if taken or not due.
+def claim(session: Session, notification_id: int | None, now: datetime,
+          limit: int = 1) -> list[Notification]:
+    """Lock due pending rows (a given one, or the oldest ``limit``); [] if taken or not due.
 
     SKIP LOCKED lets many workers drain the outbox side by side, and a second job for
     the same row simply finds nothing to do.
@@ -305,12 +306,12 @@ def claim(session: Session, notification_id: int | None, now: datetime) -> Notif
              .where(Notification.state == NotificationState.PENDING.value,
                     Notification.next_attempt_at <= now + timedelta(seconds=1),
                     or_(Notification.hold_until.is_(None), Notification.hold_until <= now))
-             .with_for_update(skip_locked=True).limit(1))
+             .with_for_update(skip_locked=True).limit(limit))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     else:
         query = query.order_by(Notification.next_attempt_at, Notification.id)
-    return session.scalars(query).first()
+    return list(session.scalars(query))
 
 
 def deliver(session: Session, settings: Settings, notification_id: int | None = None, *,
@@ -321,10 +322,29 @@ def deliver(session: Session, settings: Settings, notification_id: int | None = 
     Returns the row (still ``pending`` when a retry is due) or None when there was nothing
     to do.
     """
+    rows = deliver_many(session, settings, notification_id, gateway=gateway, now=now)
+    return rows[0] if rows else None
+
+
+def deliver_many(session: Session, settings: Settings, notification_id: int | None = None, *,
+                 limit: int = 1, gateway: SmsGateway | None = None,
+                 now: datetime | None = None) -> list[Notification]:
+    """Claim up to ``limit`` due rows and send each; the caller commits once for all.
+
+    A batch saves round trips for the sweeper; the price is that a worker killed between
+    the sends and the commit sends up to ``limit`` texts again (one, for the per-row job).
+    """
     now = now or datetime.now(UTC)
-    row = claim(session, notification_id, now)
-    if row is None:
-        return None
+    rows = claim(session, notification_id, now, limit)
+    for row in rows:
+        _send(session, settings, row, gateway, now)
+    if rows:
+        session.flush()
+    return rows
+
+
+def _send(session: Session, settings: Settings, row: Notification,
+          gateway: SmsGateway | None, now: datetime) -> None:
     row.attempts += 1
     if row.channel == NotificationChannel.SMS.value:
         gateway = gateway or sms_gateway(settings)
@@ -337,8 +357,6 @@ def deliver(session: Session, settings: Settings, notification_id: int | None = 
             _failed_attempt(settings, row, result.error or "unknown", result.temporary, now)
     else:
         _deliver_push(session, settings, row, now)
-    session.flush()
-    return row
 
 
 def _failed_attempt(settings: Settings, row: Notification, error: str, temporary: bool,
