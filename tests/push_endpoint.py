@@ -48,7 +48,8 @@ class PushEndpoint:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
 
     def subscription(self, path: str = "/push/1") -> dict:
         """A subscription as ``PushSubscription.toJSON()`` gives it."""
