@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from dispatch import runtime
 from dispatch.db import configure_database
+from dispatch.logs import configure_logging
 from dispatch.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
     from api import (
+        abuse,
         areas,
         auth,
         categories,
@@ -22,6 +22,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        mapview,
+        metrics,
         notifications,
         sms,
     )
@@ -29,8 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api.limits import limiter
 
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, "web")
     app = Flask(__name__, static_folder=None)
     app.config.update(
         API_TITLE="Dasan Field Dispatch",
@@ -59,14 +60,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
     db.init_app(app)
+    metrics.init_app(app)
+    # Auth before flask-smorest parses anything (before_request runs ahead of the view).
+    app.before_request(auth.enforce_staff_roles)
     limiter.init_app(app)
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp,
-                      notifications.blp, sms.blp):
+    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp, abuse.blp,
+                      mapview.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    app.register_blueprint(metrics.blp)
     from api import static
 
     app.register_blueprint(static.blp)

@@ -47,20 +47,54 @@ def current_staff(optional: bool = False) -> Staff | None:
     return g.staff
 
 
+# Marks a view function with the roles it admits; an empty tuple admits any staff.
+ROLES_ATTRIBUTE = "_dasan_staff_roles"
+
+
+def _check(roles: tuple[str, ...]) -> None:
+    member = current_staff()
+    if roles and member.role not in roles:
+        raise Forbidden(f"a {member.role} may not do this")
+
+
 def staff_required(*roles: str):
-    """Decorate a view so only logged-in staff with one of ``roles`` (any, if none) pass."""
+    """Decorate a view so only logged-in staff with one of ``roles`` (any, if none) pass.
+
+    The roles are also recorded on the function, so ``enforce_staff_roles`` checks them
+    before flask-smorest parses the body: an anonymous caller gets 401, not a
+    validation report.
+    """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            member = current_staff()
-            if roles and member.role not in roles:
-                raise Forbidden(f"a {member.role} may not do this")
+            _check(roles)
             return view(*args, **kwargs)
 
+        setattr(wrapper, ROLES_ATTRIBUTE, tuple(roles))
         return wrapper
 
     return decorate
+
+
+def required_roles(endpoint: str | None, method: str) -> tuple[str, ...] | None:
+    """Return the roles a view admits (None: not a staff view) for ``endpoint`` and ``method``."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, method.lower(), None)
+    return getattr(view, ROLES_ATTRIBUTE, None)
+
+
+def enforce_staff_roles() -> None:
+    """before_request: apply ``staff_required`` before any argument parsing."""
+    if request.method == "OPTIONS":
+        return
+    roles = required_roles(request.endpoint, request.method)
+    if roles is not None:
+        _check(roles)
 
 
 class LoginSchema(Schema):

@@ -8,6 +8,7 @@ import uuid
 from flask import Flask, current_app, g, request
 
 from dispatch.i18n import is_language, negotiate
+from dispatch.logs import request_id_var
 from dispatch.settings import Settings
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -34,6 +35,8 @@ def language() -> str:
 def _start_request() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    # Log lines and jobs enqueued by this request carry its id.
+    request_id_var.set(g.request_id)
 
 
 def _finish_response(response):

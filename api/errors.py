@@ -20,6 +20,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.NotFound, 404),
     (domain.Unauthorized, 401),
     (domain.Forbidden, 403),
+    (domain.PhoneBlocked, 403),
     (domain.InvalidStaff, 422),
     (domain.InvalidTransition, 409),
     (domain.OutsideServiceArea, 422),

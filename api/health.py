@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from api.db import get_session
+from dispatch.jobs import HEARTBEAT_KEY
+from dispatch.queue import redis_connection
 
 blp = Blueprint("health", __name__, url_prefix="/health")
+
+# A heartbeat is enqueued every 30 s; three missed ones mean the worker is not working.
+HEARTBEAT_MAX_AGE_S = 120
+# Without these the service cannot take a complaint: readiness fails.
+CRITICAL = ("database", "areas")
 
 
 @blp.get("/live")
@@ -16,16 +25,41 @@ def live():
     return jsonify(status="ok")
 
 
-@blp.get("/ready")
-def ready():
-    """The database answers and the areas are loaded."""
-    checks = {}
+def _check_database(checks: dict) -> None:
     try:
         count = get_session().execute(text("SELECT count(*) FROM dongs")).scalar_one()
         checks["database"] = "ok"
         checks["areas"] = "ok" if count else "not loaded"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:  # noqa: BLE001 - any failure means unavailable
         checks["database"] = f"unavailable: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return jsonify(status="ok" if healthy else "unavailable", checks=checks), (
-        200 if healthy else 503)
+        checks["areas"] = "unknown"
+
+
+def _check_redis_and_worker(checks: dict) -> None:
+    try:
+        connection = redis_connection()
+        connection.ping()
+        checks["redis"] = "ok"
+        beat = connection.get(HEARTBEAT_KEY)
+        age = time.time() - float(beat) if beat else None
+        checks["worker"] = ("ok" if age is not None and age <= HEARTBEAT_MAX_AGE_S
+                            else "no heartbeat" if age is None else f"stale ({age:.0f} s)")
+    except Exception as exc:  # noqa: BLE001 - any failure means unavailable
+        checks["redis"] = f"unavailable: {exc.__class__.__name__}"
+        checks["worker"] = "unknown"
+
+
+@blp.get("/ready")
+def ready():
+    """Ready when the database answers and areas are loaded; other parts are reported.
+
+    ``status`` is ``ok`` when every check passes, ``degraded`` when only non-critical
+    parts fail (complaints are still taken; deliveries wait), ``unavailable`` otherwise.
+    """
+    checks: dict[str, str] = {}
+    _check_database(checks)
+    _check_redis_and_worker(checks)
+    critical_ok = all(checks[name] == "ok" for name in CRITICAL)
+    everything_ok = all(value == "ok" for value in checks.values())
+    status = "ok" if everything_ok else "degraded" if critical_ok else "unavailable"
+    return jsonify(status=status, checks=checks), (200 if critical_ok else 503)

@@ -177,7 +177,8 @@ class CategorySchema(Schema):
 
 
 class FeatureCollectionSchema(Schema):
-    """A GeoJSON FeatureCollection."""
+    """A GeoJSON FeatureCollection (``truncated`` when a limit cut it short)."""
 
     type = fields.String()
     features = fields.List(fields.Dict())
+    truncated = fields.Boolean()

@@ -83,7 +83,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "api/gunicorn_conf.py"), app],
             env={**env, "DASAN_WEB_BIND": f"127.0.0.1:{port}"}, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_ready(self, path: str, timeout: float = 30) -> None:
         """Wait until ``path`` answers."""

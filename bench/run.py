@@ -8,12 +8,14 @@ import platform
 import sys
 import time
 
-from bench import bench_fanout, bench_intake, bench_routing
+from bench import bench_fanout, bench_intake, bench_map, bench_routing
 from bench.common import ROOT, Result, scratch_database
 
 BENCHMARKS = {
     "routing": lambda url, quick: bench_routing.run(url, 20_000 if quick else 200_000),
     "intake": lambda url, quick: bench_intake.run(url, 3 if quick else 15),
+    "map": lambda url, quick: bench_map.run(
+        url, [10_000, 50_000] if quick else [10_000, 100_000, 1_000_000], 20 if quick else 60),
     "fanout": lambda url, quick: bench_fanout.run(url, 1_000 if quick else 10_000),
 }
 

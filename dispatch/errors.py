@@ -94,6 +94,12 @@ class InvalidStaff(DispatchError):
     code = "invalid_staff"
 
 
+class PhoneBlocked(DispatchError):
+    """The reporter's number was blocked by staff for abuse."""
+
+    code = "phone_blocked"
+
+
 class InvalidInboundSms(InvalidComplaint):
     """An incoming-text or delivery-report request without the fields Kannel always sends."""
 

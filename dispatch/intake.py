@@ -14,6 +14,7 @@ from sqlalchemy import Sequence, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from dispatch.abuse import check_not_blocked
 from dispatch.areas import route_point
 from dispatch.categories import CategoryRules, category_rules
 from dispatch.errors import (
@@ -96,6 +97,7 @@ def submit_complaint(
         raise InvalidLocation(str(exc)) from exc
     category = category_rules(session, draft.category, settings.area_refresh_seconds)
     phone = _normalised_phone(draft.phone)
+    check_not_blocked(session, phone)
     if not is_language(draft.language):
         raise InvalidComplaint(f"language must be one of {', '.join(LANGUAGES)}",
                                field="language")
@@ -160,14 +162,19 @@ def submit_complaint(
 
 def _find_by_client_ref(session: Session, client_ref: uuid.UUID,
                         fingerprint: str) -> Complaint | None:
-    existing = session.scalar(select(Complaint).where(Complaint.client_ref == client_ref))
-    if existing is not None and existing.request_hash != fingerprint:
+    # Two plain columns first (cheap; this runs on every keyed intake), the entity
+    # only for an actual replay.
+    found = session.execute(select(Complaint.id, Complaint.request_hash, Complaint.public_id)
+                            .where(Complaint.client_ref == client_ref)).first()
+    if found is None:
+        return None
+    if found.request_hash != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different complaint; "
             "make a new key for a new complaint",
-            complaint=existing.public_id,
+            complaint=found.public_id,
         )
-    return existing
+    return session.get(Complaint, found.id)
 
 
 def _normalised_phone(raw: str | None) -> str | None:

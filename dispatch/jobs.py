@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from dispatch.queue import redis_connection
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "dasan:heartbeat:worker"
 HEARTBEAT_TTL_SECONDS = 180
@@ -13,4 +16,5 @@ HEARTBEAT_TTL_SECONDS = 180
 def record_heartbeat() -> str:
     """Prove the scheduler -> Redis -> worker path works; readiness reads the key."""
     redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}", ex=HEARTBEAT_TTL_SECONDS)
+    log.info("worker heartbeat recorded")
     return "ok"

@@ -11,6 +11,7 @@ from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from dispatch.logs import request_id_var
 from dispatch.runtime import current_settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def enqueue(func: Callable, *args: Any, job_id: str | None = None, queue: str = 
         if existing is not None and existing.get_status(refresh=True) in (
                 "queued", "started", "deferred", "scheduled"):
             return
-    target.enqueue(func, *args, job_id=job_id, retry=retry)
+    target.enqueue(func, *args, job_id=job_id, retry=retry,
+                   meta={"request_id": request_id_var.get()})
 
 
 def defer(session: Session, func: Callable, *args: Any, job_id: str | None = None,

@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -13,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dispatch import jobs, jobs_notify
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
+from dispatch.logs import configure_logging
 from dispatch.queue import MAINTENANCE, enqueue
 from dispatch.runtime import configure
 from dispatch.settings import Settings
@@ -41,16 +43,17 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     for job_id, func, queue, seconds in SCHEDULE:
+        # First run right away, so a fresh deployment shows a heartbeat at once.
         scheduler.add_job(_when_leader(leader, func, queue, f"scheduled:{job_id}"),
-                          IntervalTrigger(seconds=seconds), id=job_id, name=job_id)
+                          IntervalTrigger(seconds=seconds), id=job_id, name=job_id,
+                          next_run_time=datetime.now(UTC))
     return scheduler
 
 
 def main() -> int:
     """Run the scheduler until SIGTERM or Ctrl-C."""
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s scheduler %(message)s")
+    configure_logging(settings.log_level, "scheduler")
     configure(settings)
     configure_database(settings, for_worker=True)
     leader = LeaderLock(get_engine())

@@ -13,8 +13,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from dispatch.abuse import check_not_blocked
 from dispatch.categories import cached_categories
-from dispatch.errors import DispatchError, InvalidInboundSms
+from dispatch.errors import DispatchError, InvalidInboundSms, PhoneBlocked
 from dispatch.events import Actor, record_event
 from dispatch.intake import ComplaintDraft, submit_complaint
 from dispatch.models import (
@@ -73,6 +74,11 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
         phone = normalise_phone(sender)
     except InvalidPhoneNumber:
         inbound.outcome = "ignored"  # a short code or foreign sender we cannot answer
+        return _done(session, inbound)
+    try:
+        check_not_blocked(session, phone)
+    except PhoneBlocked:
+        inbound.outcome = "ignored"  # staff blocked this number for abuse: no reply either
         return _done(session, inbound)
     if _over_limit(redis, settings, phone, now):
         inbound.outcome = "rate_limited"

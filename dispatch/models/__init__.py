@@ -1,6 +1,7 @@
 """ORM models, one module per group of related tables; import from here."""
 
 from dispatch.db import Base
+from dispatch.models.abuse import BlockedPhone
 from dispatch.models.areas import AreaImport, District, Dong
 from dispatch.models.categories import Category
 from dispatch.models.complaints import (
@@ -22,6 +23,7 @@ from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 __all__ = [
     "AreaImport",
     "Base",
+    "BlockedPhone",
     "Category",
     "Channel",
     "Complaint",

@@ -188,3 +188,18 @@ def test_repeated_sender_is_rate_limited(client, session, use_settings, redis_ur
     assert outcomes == ["not_understood", "not_understood", "rate_limited", "rate_limited"]
     assert session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient == "+821012345678", Notification.template == "sms_help")) == 2
+
+
+def test_blocked_sender_is_ignored_without_reply(client, session, use_settings,
+                                                 create_staff):
+    from dispatch.abuse import block_phone
+
+    settings = use_settings()
+    block_phone(session, "010-6666-0000", "abuse", create_staff("supervisor"))
+    response = incoming(client, settings, id="blocked-1", text="역삼1동 가로등 고장",
+                        **{"from": "+821066660000"})
+    assert response.status_code == 204
+    inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == "blocked-1"))
+    assert inbound.outcome == "ignored" and inbound.complaint_id is None
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient == "+821066660000")) == 0

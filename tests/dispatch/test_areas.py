@@ -126,3 +126,15 @@ def test_route_point_far_away_still_names_nearest_district(session):
     with pytest.raises(OutsideServiceArea) as caught:
         route_point(session, 37.5663, 37.5663, tolerance_m=200, refresh_seconds=30)
     assert caught.value.details["distance_m"] > 5_000_000
+
+
+def test_router_rebuilds_itself_after_a_reimport(session, fixtures_dir):
+    before = areas.get_router(session, refresh_seconds=0)
+    import_layer(session, LayerSpec("district", fixtures_dir / "seoul_gu.geojson", "SIG_CD",
+                                    "SIG_KOR_NM", names_path=fixtures_dir / "area_names.json"),
+                 force=True)
+    cached = areas.get_router(session, refresh_seconds=3600)
+    assert cached is before  # within the refresh interval nothing is re-read
+    after = areas.get_router(session, refresh_seconds=0)
+    assert after is not before and after.revision > before.revision
+    areas.reset_router()

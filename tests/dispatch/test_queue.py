@@ -1,5 +1,6 @@
 """defer(): jobs reach Redis only after commit, and a real worker process runs them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import pytest
 from rq import Queue
 
 from dispatch import jobs, runtime
+from dispatch.logs import request_id_var
 from dispatch.queue import MAINTENANCE, defer, enqueue, redis_connection
 
 
@@ -63,14 +65,21 @@ def test_inline_mode_runs_job_at_commit(settings, session):
     assert connection.get(jobs.HEARTBEAT_KEY) is not None
 
 
-def test_real_worker_process_runs_queued_job(async_settings):
+def test_real_worker_process_runs_queued_job_with_request_id_in_logs(async_settings):
     connection = redis_connection(async_settings.redis_url)
     connection.delete(jobs.HEARTBEAT_KEY)
-    enqueue(jobs.record_heartbeat, job_id="heartbeat:worker", queue=MAINTENANCE)
+    token = request_id_var.set("req-from-web-123")
+    try:
+        enqueue(jobs.record_heartbeat, job_id="heartbeat:worker", queue=MAINTENANCE)
+    finally:
+        request_id_var.reset(token)
     env = {**os.environ, "DASAN_DATABASE_URL": async_settings.database_url,
            "DASAN_REDIS_URL": async_settings.redis_url,
-           "DASAN_SECRET_KEY": async_settings.secret_key, "DASAN_LOG_LEVEL": "WARNING"}
+           "DASAN_SECRET_KEY": async_settings.secret_key, "DASAN_LOG_LEVEL": "INFO"}
     done = subprocess.run([sys.executable, "-m", "dispatch.worker", "--burst"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert connection.get(jobs.HEARTBEAT_KEY) is not None
+    heartbeat_lines = [json.loads(line) for line in done.stderr.splitlines()
+                       if "heartbeat recorded" in line]
+    assert heartbeat_lines and heartbeat_lines[0]["request_id"] == "req-from-web-123"

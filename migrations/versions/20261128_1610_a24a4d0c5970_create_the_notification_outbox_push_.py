@@ -1,7 +1,7 @@
 """Create the notification outbox, push subscriptions, incoming texts and ratings.
 
 Revision ID: a24a4d0c5970
-Revises: 85d6e834e138
+Revises: 0be8feed3c11
 Create Date: 2026-11-28 15:50:37.519295+00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'a24a4d0c5970'
-down_revision = '85d6e834e138'
+down_revision = '0be8feed3c11'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,33 @@
+"""Operational counts read from the database and Redis (for metrics and readiness)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch.models import Complaint, ComplaintStatus
+
+OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED, ComplaintStatus.ASSIGNED,
+                 ComplaintStatus.ON_SITE, ComplaintStatus.TRANSFERRED)
+
+
+def complaints_by_status(session: Session) -> dict[str, int]:
+    """Count complaints per status."""
+    rows = session.execute(select(Complaint.status, func.count()).group_by(Complaint.status))
+    return {status: count for status, count in rows}
+
+
+def overdue_open_complaints(session: Session, now: datetime | None = None) -> int:
+    """Count open complaints past their due time (SLA breached)."""
+    now = now or datetime.now(UTC)
+    return session.scalar(select(func.count()).select_from(Complaint).where(
+        Complaint.status.in_([s.value for s in OPEN_STATUSES]), Complaint.due_at < now)) or 0
+
+
+def queue_depths(connection, queue_names: tuple[str, ...]) -> dict[str, int]:
+    """Count jobs waiting in each RQ queue."""
+    from rq import Queue
+
+    return {name: Queue(name, connection=connection).count for name in queue_names}
