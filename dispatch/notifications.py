@@ -417,7 +417,7 @@ def apply_delivery_report(session: Session, settings: Settings, notification_id:
     if row is None or row.channel != NotificationChannel.SMS.value:
         raise NotFound(f"no text message {notification_id}")
     now = now or datetime.now(UTC)
-    if smsc_id and smsc_id != "%F":
+    if smsc_id and smsc_id != "%F" and smsc_id.isprintable():
         row.provider_id = smsc_id[:128]
     # Reports may arrive out of order (each is its own HTTP request): an SMSC ack
     # arriving after the final report must not hide it.

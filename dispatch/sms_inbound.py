@@ -57,8 +57,10 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
     now = now or datetime.now(UTC)
     gateway_id = (gateway_id or "").strip()
     sender = (sender or "").strip()
-    if not gateway_id or len(gateway_id) > 64 or not sender or len(sender) > 32:
+    if (not gateway_id or len(gateway_id) > 64 or not sender or len(sender) > 32
+            or not (gateway_id + sender).isprintable()):
         raise InvalidInboundSms("an incoming text needs its gateway id and sender")
+    receiver = "".join(ch for ch in (receiver or "") if ch.isprintable())
     text = (text or "").replace("\x00", "")
     enormous = len(text) > MAX_TEXT_CHARS
     inbound = session.scalars(

@@ -45,6 +45,9 @@ class KannelConfig:
     admin_password: str = "admin"  # noqa: S105 - loopback-only admin port
     log_level: int = 1
     max_parts: int = 6
+    # Optional second SMSC: an HTTP "carrier" (system-type kannel) reached with smsc=carrier.
+    carrier_send_url: str | None = None
+    carrier_port: int | None = None
 
 
 def render_config(config: KannelConfig) -> str:
@@ -78,7 +81,8 @@ smsc-id = fake
 port = {ports.fake_smsc}
 our-host = 127.0.0.1
 connect-allow-ip = 127.0.0.1
-
+{"denied-smsc-id = carrier" if config.carrier_send_url else ""}
+{_carrier_group(config)}
 group = smsbox
 bearerbox-host = 127.0.0.1
 bearerbox-port = {ports.smsbox}
@@ -108,6 +112,23 @@ get-url = "{mo_url}"
 max-messages = 0
 omit-empty = true
 accept-x-kannel-headers = false
+"""
+
+
+def _carrier_group(config: KannelConfig) -> str:
+    if not config.carrier_send_url:
+        return ""
+    return f"""
+group = smsc
+smsc = http
+smsc-id = carrier
+allowed-smsc-id = carrier
+system-type = kannel
+send-url = "{config.carrier_send_url}"
+port = {config.carrier_port}
+smsc-username = carrier
+smsc-password = carrier
+connect-allow-ip = 127.0.0.1
 """
 
 

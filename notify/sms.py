@@ -82,8 +82,9 @@ class KannelGateway:
     DLR_MASK = 31
 
     def __init__(self, url: str, username: str, password: str, *, timeout: float = 10.0,
-                 http: requests.Session | None = None) -> None:
+                 http: requests.Session | None = None, smsc: str | None = None) -> None:
         self.url = url
+        self.smsc = smsc  # Kannel smsc-id to route through (None: Kannel's routing)
         self.username = username
         self.password = password
         self.timeout = timeout
@@ -98,6 +99,8 @@ class KannelGateway:
             # Without coding=2 and the charset Kannel answers 202 and delivers '???'.
             "coding": "2", "charset": "UTF-8",
         }
+        if self.smsc:
+            params["smsc"] = self.smsc
         if report_url:
             params["dlr-mask"] = str(self.DLR_MASK)
             params["dlr-url"] = report_url

@@ -214,6 +214,51 @@ class CallbackRecorder:
         self.server.server_close()
 
 
+class CarrierStandIn:
+    """A carrier behind Kannel's ``smsc = http`` (system-type kannel) that can fail texts.
+
+    It takes each MT (answering 202) and then calls the delivery-report URL it was handed
+    with ``outcome``: 1 delivered, 2 undelivered, 16 rejected.
+    """
+
+    def __init__(self) -> None:
+        self.outcome = 1
+        self.received: queue.Queue[dict] = queue.Queue()
+        carrier = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                from urllib.parse import parse_qs, urlsplit
+                from urllib.request import urlopen
+
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                carrier.received.put(query)
+                self.send_response(202)
+                self.end_headers()
+                self.wfile.write(b"0: Accepted for delivery")
+                report = query.get("dlr-url")
+                if report:
+                    urlopen(report.replace("%d", str(carrier.outcome)), timeout=5).close()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    @property
+    def send_url(self) -> str:
+        """Where Kannel sends MT for the carrier."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}/send"
+
+    def stop(self) -> None:
+        """Shut down."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class KannelHarness:
     """bearerbox + smsbox + FakeSmsc + CallbackRecorder, started together."""
 
@@ -223,11 +268,14 @@ class KannelHarness:
     def __init__(self, folder: Path, mo_secret: str, callback: CallbackRecorder | None = None,
                  max_parts: int = 4, log_level: int = 1) -> None:
         self.callback = callback or CallbackRecorder()
+        self.carrier = CarrierStandIn()
         ports = KannelPorts(free_port(), free_port(), free_port(), free_port())
         mo_url = (f"{self.callback.base_url}/api/v1/sms/incoming?secret={mo_secret}"
                   "&from=%p&to=%P&text=%a&id=%I")
         self.config = KannelConfig(folder, ports, self.username, self.password, mo_url,
-                                   max_parts=max_parts, log_level=log_level)
+                                   max_parts=max_parts, log_level=log_level,
+                                   carrier_send_url=self.carrier.send_url,
+                                   carrier_port=free_port())
         self.boxes = KannelProcesses(self.config)
         self.smsc = FakeSmsc(ports.fake_smsc)
 
@@ -258,3 +306,4 @@ class KannelHarness:
         """Stop everything, the recorder too."""
         self.stop()
         self.callback.stop()
+        self.carrier.stop()

@@ -149,6 +149,8 @@ def test_forged_or_foreign_callbacks_are_refused(client, session, use_settings):
     assert response.status_code == 403
     assert incoming(client, settings, id="").status_code == 422
     assert incoming(client, settings, id="y" * 500).status_code == 422
+    assert incoming(client, settings, id="nul\x00id").status_code == 422
+    assert incoming(client, settings, **{"from": "+8210\x001234"}).status_code == 422
     assert session.scalar(select(func.count()).select_from(SmsInbound)) == 0
 
 
@@ -170,6 +172,7 @@ def test_delivery_report_for_unknown_or_forged_ids(client, session, use_settings
     assert client.get(good + "?type=abc", environ_base=GATEWAY).status_code == 422
     assert client.get(good + "?type=2", environ_base={"REMOTE_ADDR": "10.0.0.1"}
                       ).status_code == 403
+    assert client.get(good + "?type=8&smsc_id=%00x", environ_base=GATEWAY).status_code == 204
     assert client.get(good + "?type=2&smsc_id=%25F", environ_base=GATEWAY).status_code == 204
     session.refresh(row)
     assert row.state == "failed" and row.last_error == "not delivered to the phone"
@@ -203,3 +206,43 @@ def test_blocked_sender_is_ignored_without_reply(client, session, use_settings,
     assert inbound.outcome == "ignored" and inbound.complaint_id is None
     assert session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient == "+821066660000")) == 0
+
+
+def test_nul_and_control_characters_in_a_text_do_not_break_anything(client, session,
+                                                                     use_settings):
+    settings = use_settings()
+    response = incoming(client, settings, id="ctl-1", text="가로등\x00 고장 \x07", to="1\x002")
+    assert response.status_code == 204
+    inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == "ctl-1"))
+    assert "\x00" not in inbound.text and "\x00" not in (inbound.receiver or "")
+
+
+@pytest.mark.parametrize(("outcome", "state", "error"), [
+    (2, "failed", "not delivered to the phone"), (16, "failed", "rejected by the SMSC"),
+    (1, "delivered", None)])
+def test_carrier_reports_reach_the_row(client, session, kannel, kannel_settings,
+                                       create_complaint, outcome, state, error):
+    from dispatch import notifications
+    from notify.sms import KannelGateway
+
+    kannel.carrier.outcome = outcome
+    use = kannel_settings.replace(quiet_hours="00:00-23:59")
+    from dispatch import runtime
+
+    runtime.configure(use)
+    complaint = create_complaint(phone="010-4444-5555")
+    session.commit()
+    row = session.scalars(select(Notification).where(
+        Notification.complaint_id == complaint.id, Notification.template == "dispatched")).one()
+    row.hold_until, row.next_attempt_at = None, datetime.now(UTC)
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password,
+                            smsc="carrier")
+    notifications.deliver(session, use, row.id, gateway=gateway)
+    session.commit()
+    assert kannel.carrier.received.get(timeout=10)["to"] == "+821044445555"
+    reports = kannel.callback.take(f"/api/v1/sms/reports/{row.id}/", count=2)
+    assert sorted(path.split("type=")[1][:2].rstrip("&") for path in reports) == sorted(
+        ["8", str(outcome)])
+    assert {r.status_code for r in replay(client, reports)} == {204}
+    session.refresh(row)
+    assert (row.state, row.last_error) == (state, error)
