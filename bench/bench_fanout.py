@@ -1,9 +1,10 @@
 """Notification fan-out: 10,000 texts from the outbox through a real Kannel to the fake SMSC.
 
 Ceiling, measured in the same run against the same Kannel: raw ``sendsms`` requests (with
-DLR URLs, as many threads as the drain) without the outbox, i.e. what the gateway itself takes. The figure is
-the outbox path: rows committed in PostgreSQL, drained by worker processes (claim with
-SKIP LOCKED, send, mark sent, commit per row), counted when the SMSC has them all.
+DLR URLs, as many threads as the drain) without the outbox, i.e. what the gateway itself
+takes. The figure is the outbox path: rows committed in PostgreSQL, drained by worker
+processes (claim 10 rows with SKIP LOCKED, send each, mark sent, commit), counted when the
+SMSC has them all.
 
 ``python -m bench.bench_fanout [--count N] [--processes P] [--threads T]``
 """
