@@ -22,9 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        kpi,
         mapview,
         metrics,
         notifications,
+        photos,
         sms,
     )
     from api.extensions import api
@@ -67,8 +69,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, areas.blp, categories.blp, auth.blp, abuse.blp,
-                      mapview.blp, notifications.blp, sms.blp):
+    for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
+                      abuse.blp, mapview.blp, kpi.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

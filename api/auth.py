@@ -77,6 +77,31 @@ def staff_required(*roles: str):
     return decorate
 
 
+# Marks a view open to a complaint's reporter (citizen token) as well as to staff.
+CITIZEN_ATTRIBUTE = "_dasan_citizen_or_staff"
+
+
+def citizen_or_staff(view):
+    """Mark a view that admits the reporter (``X-Citizen-Token``) or staff; it checks which.
+
+    Anonymous callers get 401 from the view itself. The mark lets the access matrix test
+    hold such views to that rule.
+    """
+    setattr(view, CITIZEN_ATTRIBUTE, True)
+    return view
+
+
+def admits_citizens(endpoint: str | None, method: str) -> bool:
+    """Say whether the view of ``endpoint`` and ``method`` is marked ``citizen_or_staff``."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, method.lower(), None)
+    return bool(getattr(view, CITIZEN_ATTRIBUTE, False))
+
+
 def required_roles(endpoint: str | None, method: str) -> tuple[str, ...] | None:
     """Return the roles a view admits (None: not a staff view) for ``endpoint`` and ``method``."""
     from flask import current_app

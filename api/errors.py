@@ -23,6 +23,10 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.PhoneBlocked, 403),
     (domain.InvalidStaff, 422),
     (domain.InvalidTransition, 409),
+    (domain.StaleVersion, 412),
+    (domain.VersionRequired, 428),
+    (domain.EvidenceRequired, 422),
+    (domain.InvalidOutcome, 422),
     (domain.OutsideServiceArea, 422),
     (domain.InvalidLocation, 422),
     (domain.UnknownCategory, 422),
@@ -30,6 +34,13 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.InvalidComplaint, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
+    (domain.PhotoTooLarge, 413),
+    (domain.UnsupportedMediaType, 415),
+    (domain.CorruptImage, 422),
+    (domain.ImageTooLarge, 422),
+    (domain.EmptyFile, 422),
+    (domain.TooManyPhotos, 422),
+    (domain.ComplaintClosed, 409),
 ]
 
 # Stable codes for plain HTTP errors (routing, methods, sizes, validation).

@@ -31,8 +31,12 @@ def login_limit() -> str:
 
 
 def _json_field(name: str) -> str:
-    body = request.get_json(silent=True)
-    value = body.get(name) if isinstance(body, dict) else None
+    # Intake with photos sends form fields: the phone limit must hold there too.
+    if request.mimetype == "multipart/form-data":
+        body = request.form
+    else:
+        body = request.get_json(silent=True)
+    value = body.get(name) if hasattr(body, "get") else None
     return value if isinstance(value, str) else ""
 
 

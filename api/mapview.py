@@ -12,7 +12,7 @@ from api.auth import current_staff, staff_required
 from api.context import settings
 from api.db import get_session
 from api.presenters import local_time
-from api.schemas import ApiErrorSchema, FeatureCollectionSchema
+from api.schemas import ApiErrorSchema, FeatureCollectionSchema, period_datetime
 from dispatch import mapview
 from dispatch.errors import Forbidden
 from dispatch.models import ComplaintStatus
@@ -49,8 +49,8 @@ class MapQueryArgsSchema(Schema):
     category = fields.String(validate=validate.Length(max=64))
     district = fields.String(validate=validate.Length(max=16))
     overdue = fields.Boolean(load_default=False)
-    since = fields.AwareDateTime(default_timezone=None)
-    until = fields.AwareDateTime(default_timezone=None)
+    since = period_datetime()
+    until = period_datetime()
 
     @validates_schema
     def _check_period(self, data, **_kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
@@ -9,6 +11,17 @@ from dispatch.models import Channel
 from dispatch.settings import LANGUAGES
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
+
+# Periods asked of the API must lie in the service's era: far dates are mistakes, and
+# historic time-zone offsets (seconds-precise LMT) are not valid RFC 3339.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def period_datetime(**kwargs) -> fields.AwareDateTime:
+    """A time-zone-aware date-time between 2000 and 2100 (UTC when no offset is given)."""
+    return fields.AwareDateTime(default_timezone=UTC, validate=validate.Range(
+        min=EARLIEST, max=LATEST, error="must be between 2000-01-01 and 2100-01-01"), **kwargs)
 
 
 class ApiErrorSchema(Schema):

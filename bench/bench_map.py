@@ -17,6 +17,7 @@ from bench.common import Result
 from bench.generate import generate
 from dispatch import mapview
 from dispatch.db import sqlalchemy_url
+from dispatch.kpi import compute_kpi
 from dispatch.models import ComplaintStatus
 
 CITY = (126.76, 37.42, 127.19, 37.71)
@@ -80,6 +81,11 @@ def run(database_url: str, stages: list[int], repeat: int) -> list[Result]:
                     since=datetime.now(UTC) - timedelta(days=30))
                 return mapview.complaints_in_view(session, filters)
 
+            def kpi_month():
+                until = datetime.now(UTC)
+                return compute_kpi(session, until - timedelta(days=30), until)
+
+            kpi_ms = _p95_ms(kpi_month, max(10, repeat // 4))
             box_ms = _p95_ms(district_box, repeat)
             month_ms = _p95_ms(district_month, repeat)
             month_rows = len(mapview.complaints_in_view(session, mapview.MapFilter(
@@ -97,6 +103,9 @@ def run(database_url: str, stages: list[int], repeat: int) -> list[Result]:
             f"map: district bbox, last 30 days all statuses, {stage:,} (p95)", month_ms, "ms",
             None, "", "p95 <= 50 ms", month_ms <= 50,
             f"{month_rows} features in the first district's box (limit 2,000)"))
+        results.append(Result(
+            f"KPI panel, one month, {stage:,} complaints (p95)", kpi_ms, "ms", None, "",
+            "p95 <= 500 ms", kpi_ms <= 500, "city and 25 districts"))
         results.append(Result(
             f"map: whole-city clusters, {stage:,} complaints (p95)", cluster_ms, "ms", None,
             "", "p95 <= 200 ms", cluster_ms <= 200, "open complaints, zoom 11 grid"))

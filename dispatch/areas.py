@@ -249,17 +249,21 @@ def load_router(session: Session) -> AreaRouter:
     return AreaRouter(areas_revision(session), [tuple(row) for row in rows], info)
 
 
+def describe_area(session: Session, level: str, code: str,
+                  refresh_seconds: float = 30.0) -> AreaInfo:
+    """Return the cached names of a district or dong (read from the DB if not cached)."""
+    info = get_router(session, refresh_seconds).info.get((level, code))
+    if info is None:  # imported after this router was built
+        row = session.get(District if level == "district" else Dong, code)
+        info = AreaInfo(row.code, row.name, row.names, getattr(row, "office_phone", None))
+    return info
+
+
 def describe_areas(session: Session, district_code: str, dong_code: str,
                    refresh_seconds: float = 30.0) -> tuple[AreaInfo, AreaInfo]:
-    """Return the cached names of a district and a dong (read from the DB if not cached)."""
-    router = get_router(session, refresh_seconds)
-    district = router.info.get(("district", district_code))
-    dong = router.info.get(("dong", dong_code))
-    if district is None or dong is None:  # imported after this router was built
-        d, n = session.get(District, district_code), session.get(Dong, dong_code)
-        district = AreaInfo(d.code, d.name, d.names, d.office_phone)
-        dong = AreaInfo(n.code, n.name, n.names)
-    return district, dong
+    """Return the cached names of a district and a dong."""
+    return (describe_area(session, "district", district_code, refresh_seconds),
+            describe_area(session, "dong", dong_code, refresh_seconds))
 
 
 def get_router(session: Session, refresh_seconds: float) -> AreaRouter:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import ImportFailed, UnknownCategory
-from dispatch.models import Category
+from dispatch.models import Category, DistrictSla
 from dispatch.settings import LANGUAGES
 
 _REQUIRED = ("code", "names", "group", "icon", "sla_minutes", "duplicate_radius_m",
@@ -78,6 +78,7 @@ class CategoryRules:
 
 
 _rules: dict[str, CategoryRules] = {}
+_district_slas: dict[tuple[str, str], int] = {}
 _rules_loaded_at = float("-inf")
 _rules_lock = threading.Lock()
 
@@ -93,11 +94,13 @@ def cached_categories(session: Session, max_age_s: float = 30.0) -> dict[str, Ca
 
     A category change made by ``load-categories`` reaches every process within that time.
     """
-    global _rules, _rules_loaded_at
+    global _rules, _rules_loaded_at, _district_slas
     if time.monotonic() - _rules_loaded_at < max_age_s:
         return _rules
     with _rules_lock:
         if time.monotonic() - _rules_loaded_at >= max_age_s:
+            _district_slas = {(row.district_code, row.category_code): row.sla_minutes
+                              for row in session.scalars(select(DistrictSla))}
             _rules = {
                 c.code: CategoryRules(c.code, c.names, c.descriptions, c.keywords, c.priority,
                                       c.sla_minutes, c.duplicate_radius_m,
@@ -119,6 +122,13 @@ def category_rules(session: Session, code: str, max_age_s: float = 30.0) -> Cate
         known = ", ".join(rules)
         raise UnknownCategory(f"unknown category {code!r}; known: {known}", known=known)
     return found
+
+
+def sla_minutes(session: Session, rules: CategoryRules, district_code: str,
+                max_age_s: float = 30.0) -> int:
+    """The SLA of a category in a district: the district's override, else the category's."""
+    cached_categories(session, max_age_s)
+    return _district_slas.get((district_code, rules.code), rules.sla_minutes)
 
 
 def list_categories(session: Session) -> list[Category]:

@@ -131,6 +131,20 @@ def cmd_disable_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep_photos(args: argparse.Namespace) -> int:
+    """Delete photo files that no complaint refers to (older than --min-age seconds)."""
+    from dispatch.db import configure_database
+    from dispatch.jobs_photos import sweep_photo_store
+    from dispatch.runtime import configure
+
+    settings = _settings()
+    configure(settings)
+    configure_database(settings, for_worker=True)
+    removed = sweep_photo_store(args.min_age)
+    print(f"removed {removed} orphan photo files from {settings.photo_dir}")
+    return 0
+
+
 def cmd_settings(_args: argparse.Namespace) -> int:
     """Print every setting with its default and meaning, then check the environment."""
     for key, default, doc in documented_settings():
@@ -227,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     kannel.add_argument("--smsbox-port", type=int, default=13001)
     kannel.add_argument("--smsc-port", type=int, default=13010)
     kannel.set_defaults(func=cmd_kannel_config)
+
+    sweep = sub.add_parser("sweep-photos", help=cmd_sweep_photos.__doc__)
+    sweep.add_argument("--min-age", type=float, default=3600.0,
+                       help="spare files younger than this many seconds (default 3600)")
+    sweep.set_defaults(func=cmd_sweep_photos)
 
     settings = sub.add_parser("settings", help=cmd_settings.__doc__)
     settings.set_defaults(func=cmd_settings)

@@ -100,6 +100,78 @@ class PhoneBlocked(DispatchError):
     code = "phone_blocked"
 
 
+class StaleVersion(DispatchError):
+    """The complaint changed since the caller read it (optimistic concurrency)."""
+
+    code = "stale_version"
+
+
+class VersionRequired(DispatchError):
+    """A state change was sent without the version it was based on (If-Match)."""
+
+    code = "version_required"
+
+
+class EvidenceRequired(DispatchError):
+    """Closing as resolved needs at least one evidence photo."""
+
+    code = "evidence_required"
+
+
+class InvalidOutcome(DispatchError):
+    """An outcome code or note that does not fit the move."""
+
+    code = "invalid_outcome"
+
+
+class PhotoRejected(DispatchError):
+    """Base for an upload refused as a whole; nothing of the request is stored."""
+
+    code = "photo_rejected"
+
+
+class PhotoTooLarge(PhotoRejected):
+    """A photo file larger than the configured byte limit."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(PhotoRejected):
+    """Not a multipart upload, or a file that is no JPEG, PNG, WebP or HEIC image."""
+
+    code = "unsupported_media_type"
+
+
+class CorruptImage(PhotoRejected):
+    """A file that claims an image format but does not decode (truncated or damaged)."""
+
+    code = "corrupt_image"
+
+
+class ImageTooLarge(PhotoRejected):
+    """An image whose pixel count exceeds the limit (a decompression bomb, or just huge)."""
+
+    code = "image_too_large"
+
+
+class EmptyFile(PhotoRejected):
+    """A file part with no bytes, or a request with no file at all."""
+
+    code = "empty_file"
+
+
+class TooManyPhotos(PhotoRejected):
+    """More photos than one party may attach to one complaint."""
+
+    code = "too_many_photos"
+
+
+class ComplaintClosed(DispatchError):
+    """The complaint is closed and takes no more photos."""
+
+    code = "complaint_closed"
+
+
 class InvalidInboundSms(InvalidComplaint):
     """An incoming-text or delivery-report request without the fields Kannel always sends."""
 

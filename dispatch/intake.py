@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.abuse import check_not_blocked
 from dispatch.areas import route_point
-from dispatch.categories import CategoryRules, category_rules
+from dispatch.categories import CategoryRules, category_rules, sla_minutes
 from dispatch.errors import (
     IdempotencyKeyReused,
     InvalidComplaint,
@@ -27,6 +27,7 @@ from dispatch.events import Actor, record_event
 from dispatch.i18n import is_language
 from dispatch.models import Channel, Complaint, ComplaintStatus
 from dispatch.settings import LANGUAGES, Settings
+from dispatch.workflow import find_open_parent
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
 from notify.phones import InvalidPhoneNumber, normalise_phone
@@ -109,6 +110,11 @@ def submit_complaint(
 
     now = now or datetime.now(UTC)
     actor = actor or Actor.citizen()
+    # A second report of the same problem joins the first instead of sending a second
+    # inspector; its reporter is told the outcome with the parent's.
+    parent = find_open_parent(session, category.code, lon, lat, category.duplicate_radius_m,
+                              category.duplicate_window_hours, now)
+    status = ComplaintStatus.DUPLICATE if parent else ComplaintStatus.DISPATCHED
     complaint_id = session.scalar(_COMPLAINT_IDS.next_value())
     values = dict(
         id=complaint_id,
@@ -123,10 +129,12 @@ def submit_complaint(
         dong_code=routed.dong_code,
         routing_distance_m=round(routed.distance_m, 1),
         # Routing happens in this same call, so the complaint is stored already
-        # dispatched to its district; both moves are in the history.
-        status=ComplaintStatus.DISPATCHED.value,
+        # dispatched to its district (or joined to its parent); both moves are in the history.
+        status=status.value,
+        parent_id=parent.id if parent else None,
         priority=category.priority,
-        due_at=now + timedelta(minutes=category.sla_minutes),
+        due_at=now + timedelta(minutes=sla_minutes(session, category, routed.district_code,
+                                                   settings.area_refresh_seconds)),
         reporter_phone=phone,
         reporter_language=draft.language,
         channel=draft.channel,
@@ -151,11 +159,13 @@ def submit_complaint(
         return IntakeResult(existing, created=False)
     record_event(session, complaint, kind="received", actor=actor, at=now,
                  to_status=ComplaintStatus.RECEIVED.value, data={"channel": draft.channel})
-    record_event(session, complaint, kind="dispatched", actor=Actor.system(), at=now,
-                 from_status=ComplaintStatus.RECEIVED.value,
-                 to_status=ComplaintStatus.DISPATCHED.value,
-                 data={"district": routed.district_code, "dong": routed.dong_code,
-                       "routing_distance_m": round(routed.distance_m, 1)})
+    routing = {"district": routed.district_code, "dong": routed.dong_code,
+               "routing_distance_m": round(routed.distance_m, 1)}
+    if parent:
+        routing["parent"] = parent.public_id
+    record_event(session, complaint, kind=status.value, actor=Actor.system(), at=now,
+                 from_status=ComplaintStatus.RECEIVED.value, to_status=status.value,
+                 data=routing)
     session.flush()
     return IntakeResult(complaint, created=True)
 

@@ -64,7 +64,7 @@ def plan_for_event(session: Session, event_row: ComplaintEvent,
         rows += _sms_to(session, settings, event_row, [complaint], "dispatched")
         rows += _push_to(session, settings, event_row, _inspectors(session, complaint),
                          "push_new")
-    elif kind in RESULT_KINDS:
+    elif kind in RESULT_KINDS and not _follows_parent(event_row, complaint):
         rows += _sms_to(session, settings, event_row, reporters_of(session, complaint), "result")
     elif kind == "transferred":
         rows += _sms_to(session, settings, event_row, [complaint], "transferred")
@@ -109,9 +109,14 @@ def reporters_of(session: Session, complaint: Complaint) -> list[Complaint]:
     return [complaint, *children]
 
 
+def _follows_parent(event_row: ComplaintEvent, complaint: Complaint) -> bool:
+    """A duplicate closed because its parent closed: the parent's result text covered it."""
+    return complaint.parent_id is not None and bool((event_row.data or {}).get("parent"))
+
+
 def _assignee_id(event_row: ComplaintEvent) -> int | None:
     data = event_row.data or {}
-    for key in ("inspector_id", "assignee_id", "staff_id", "to_staff_id"):
+    for key in ("assignee", "inspector_id", "assignee_id", "staff_id", "to_staff_id"):
         if isinstance(data.get(key), int):
             return data[key]
     return None

@@ -103,6 +103,11 @@ class Settings:
         "10/minute;50/hour", doc="login attempts per client address and per username")
     proxy_count: int = _setting(
         0, doc="how many trusted reverse proxies set X-Forwarded-For (0: none)")
+    reopen_days: int = _setting(7, doc="days after closure during which a reporter may reopen")
+    sla_warning_minutes: int = _setting(
+        60, doc="escalate as due_soon when an open complaint is this close to its due time")
+    escalation_interval_seconds: int = _setting(
+        60, doc="how often the scheduler looks for complaints to escalate")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     sms_backend: str = _setting(
         "log", doc="log (write texts to the outbox row and the log only) or kannel")
@@ -145,6 +150,24 @@ class Settings:
         "mailto:ops@dasan.invalid", doc="VAPID contact (mailto: or https: URL)")
     push_timeout_seconds: float = _setting(10.0, doc="Timeout of one web push request")
     log_level: str = _setting("INFO", doc="Python log level")
+    photo_dir: str = _setting(
+        "var/photos", doc="Folder of the local photo store (content-addressed files); "
+        "relative paths start at the working directory")
+    photo_max_bytes: int = _setting(
+        10 * 1024 * 1024, doc="Largest photo file accepted, in bytes; beyond it 413")
+    photo_max_pixels: int = _setting(
+        50_000_000, doc="Largest decoded image (width x height) accepted; guards against "
+        "decompression bombs")
+    photo_max_side: int = _setting(
+        2048, doc="Stored photos are re-encoded to at most this many pixels on the long side")
+    photo_thumb_side: int = _setting(320, doc="Long side of photo thumbnails, in pixels")
+    photo_max_per_complaint: int = _setting(
+        5, doc="Photos the reporter, and staff as evidence, may each attach to one complaint")
+    photo_max_distance_m: float = _setting(
+        200.0, doc="An evidence photo whose GPS lies farther from the complaint (metres) "
+        "is flagged far_from_site")
+    photo_url_ttl_seconds: int = _setting(
+        3600, doc="How long a signed photo URL (for <img src>) stays valid")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -192,6 +215,14 @@ class Settings:
             )
         if self.routing_tolerance_m < 0:
             problems.append("DASAN_ROUTING_TOLERANCE_M must not be negative")
+        for name in ("photo_max_bytes", "photo_max_pixels", "photo_max_side",
+                     "photo_thumb_side", "photo_max_per_complaint", "photo_url_ttl_seconds"):
+            if getattr(self, name) < 1:
+                problems.append(f"DASAN_{name.upper()} must be at least 1")
+        if not self.photo_dir.strip():
+            problems.append("DASAN_PHOTO_DIR must name a folder")
+        if self.photo_thumb_side > self.photo_max_side:
+            problems.append("DASAN_PHOTO_THUMB_SIDE must not exceed DASAN_PHOTO_MAX_SIDE")
         try:
             from zoneinfo import ZoneInfo
 

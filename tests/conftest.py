@@ -105,6 +105,7 @@ def settings(database_url, redis_url, tmp_path_factory) -> Settings:
         rate_limit_intake_ip="100000/minute",
         rate_limit_intake_phone="100000/minute",
         rate_limit_login="100000/minute",
+        photo_dir=str(tmp_path_factory.mktemp("photos")),
     )
 
 

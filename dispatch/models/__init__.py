@@ -7,8 +7,10 @@ from dispatch.models.categories import Category
 from dispatch.models.complaints import (
     Channel,
     Complaint,
+    ComplaintEscalation,
     ComplaintEvent,
     ComplaintStatus,
+    DistrictSla,
 )
 from dispatch.models.notifications import (
     Notification,
@@ -18,6 +20,7 @@ from dispatch.models.notifications import (
     SatisfactionRating,
     SmsInbound,
 )
+from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 
 __all__ = [
@@ -27,15 +30,20 @@ __all__ = [
     "Category",
     "Channel",
     "Complaint",
+    "ComplaintEscalation",
     "ComplaintEvent",
+    "ComplaintPhoto",
     "ComplaintStatus",
     "DISTRICT_ROLES",
     "District",
+    "DistrictSla",
     "Dong",
     "Notification",
     "NotificationChannel",
     "NotificationState",
     "PushSubscription",
+    "PhotoFlag",
+    "PhotoKind",
     "Role",
     "SatisfactionRating",
     "SmsInbound",

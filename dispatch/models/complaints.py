@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -104,6 +105,11 @@ class Complaint(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaints.id", ondelete="SET NULL"), index=True
     )
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -126,6 +132,8 @@ class ComplaintEvent(Base):
     """One change of a complaint: who, when, where, from which status to which, notes."""
 
     __tablename__ = "complaint_events"
+    # KPIs ask "what closed in this period": events by time and target status.
+    __table_args__ = (Index("ix_complaint_events_at_status", "at", "to_status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(
@@ -143,3 +151,29 @@ class ComplaintEvent(Base):
     data: Mapped[dict] = mapped_column(JSONB, default=dict)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class ComplaintEscalation(Base):
+    """A threshold (``due_soon``, ``breached``) a complaint has crossed; at most once each."""
+
+    __tablename__ = "complaint_escalations"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "threshold", name="uq_complaint_escalations_once"),
+        CheckConstraint("threshold IN ('due_soon', 'breached')", name="threshold"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    threshold: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DistrictSla(Base):
+    """A district's own SLA for a category, overriding the category's default."""
+
+    __tablename__ = "district_slas"
+
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("districts.code", onupdate="CASCADE"), primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), primary_key=True)
+    sla_minutes: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from api.auth import required_roles
+from api.auth import admits_citizens, required_roles
 from tests.factories import complaint_json
 
 ROLES = ("inspector", "supervisor", "dispatcher", "admin")
@@ -53,9 +53,10 @@ def test_every_endpoint_admits_exactly_its_roles(app, client, callers):
     values = {"public_id": public_id, "phone": "+821000000000"}
     problems, checked = [], 0
     with app.test_request_context():
-        matrix = [(rule, method, required_roles(rule.endpoint, method))
+        matrix = [(rule, method, required_roles(rule.endpoint, method),
+                   admits_citizens(rule.endpoint, method))
                   for rule, method in _operations(app)]
-    for rule, method, roles in matrix:
+    for rule, method, roles, citizens in matrix:
         url = _path(rule.rule, values)
         for caller, headers in callers.items():
             response = client.open(url, method=method, headers=headers,
@@ -64,6 +65,12 @@ def test_every_endpoint_admits_exactly_its_roles(app, client, callers):
             checked += 1
             if status >= 500:
                 problems.append(f"{method} {rule.rule} as {caller}: {status}")
+            elif citizens:
+                # Reporter (citizen token) or staff of the complaint's district (11140).
+                if caller is None and status not in (401, 404):
+                    problems.append(f"{method} {rule.rule} anonymous got {status}, not 401")
+                elif caller is not None and status in (401, 403):
+                    problems.append(f"{method} {rule.rule} as {caller} refused with {status}")
             elif roles is None:
                 if caller is None and status in (401, 403):
                     problems.append(f"{method} {rule.rule} is public but refused anonymous")

@@ -1,0 +1,365 @@
+"""The complaint lifecycle: one table of moves (who may make which, from where, to where).
+
+Every move checks the caller's role and district, the complaint's version (optimistic
+concurrency), writes an event through ``record_event`` (which also plans the messages),
+and, for a parent, carries a closing move over to its duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import (
+    EvidenceRequired,
+    Forbidden,
+    InvalidOutcome,
+    InvalidTransition,
+    NotFound,
+    StaleVersion,
+    VersionRequired,
+)
+from dispatch.events import Actor, record_event
+from dispatch.models import Complaint, ComplaintStatus, District, Staff
+from dispatch.settings import Settings
+
+S = ComplaintStatus
+OPEN = (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE)
+CLOSED = (S.RESOLVED, S.UNFOUNDED, S.REFERRED, S.CANCELLED, S.DUPLICATE)
+CITIZEN = "citizen"
+
+# Outcome codes allowed when closing, by the closing status.
+OUTCOMES = {
+    S.RESOLVED: ("fixed", "repaired", "removed", "collected", "towed", "warned", "fined",
+                 "other"),
+    S.UNFOUNDED: ("not_found", "no_violation", "already_fixed", "other"),
+    S.REFERRED: ("other_agency", "private_property", "police", "other"),
+}
+MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Move:
+    """One kind of change: the statuses it starts from, where it leads, who may make it."""
+
+    name: str
+    sources: tuple[S, ...]
+    target: S | None  # None: the target depends on the move (e.g. back to before)
+    roles: tuple[str, ...]
+    closes: bool = False
+
+
+# The one place that says which role may make which move.
+MOVES: dict[str, Move] = {move.name: move for move in (
+    Move("accept", (S.DISPATCHED, S.TRANSFERRED), S.ASSIGNED, ("inspector",)),
+    Move("assign", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED), S.ASSIGNED,
+         ("supervisor", "dispatcher", "admin")),
+    Move("release", (S.ASSIGNED,), S.DISPATCHED, ("inspector", "supervisor", "admin")),
+    Move("on_site", (S.ASSIGNED,), S.ON_SITE, ("inspector", "supervisor")),
+    Move("resolve", (S.ASSIGNED, S.ON_SITE), S.RESOLVED, ("inspector", "supervisor"),
+         closes=True),
+    Move("unfounded", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE), S.UNFOUNDED,
+         ("inspector", "supervisor"), closes=True),
+    Move("refer", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE), S.REFERRED,
+         ("inspector", "supervisor", "dispatcher", "admin"), closes=True),
+    Move("transfer", (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE),
+         S.TRANSFERRED, ("supervisor", "dispatcher", "admin")),
+    Move("cancel", (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED), S.CANCELLED, (CITIZEN,),
+         closes=True),
+    Move("reopen", (S.RESOLVED, S.UNFOUNDED), S.DISPATCHED, (CITIZEN,)),
+)}
+
+# Moves only the assigned inspector (or a supervisor/dispatcher/admin) may make.
+_ASSIGNEE_MOVES = {"on_site", "resolve", "unfounded", "refer", "release"}
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """What the caller asks: the move, its basis version, and the move's details."""
+
+    move: str
+    version: int | None = None
+    outcome: str | None = None
+    public_note: str | None = None
+    internal_note: str | None = None
+    lonlat: tuple[float, float] | None = None
+    assignee_id: int | None = None
+    district_code: str | None = None
+
+
+def load_for_staff(session: Session, staff: Staff, public_id: str, *,
+                   lock: bool = False) -> Complaint:
+    """Return a complaint this member of staff may see.
+
+    :raises NotFound: when it does not exist or lies in another district (so its
+        existence does not leak to other districts).
+    """
+    query = select(Complaint).where(Complaint.public_id == public_id[:32])
+    if lock:
+        query = query.with_for_update()
+    complaint = session.scalar(query)
+    if complaint is None or not may_see(staff, complaint):
+        raise NotFound(f"no complaint {public_id[:32]!r}")
+    return complaint
+
+
+def load_for_citizen(session: Session, public_id: str, *, lock: bool = False) -> Complaint:
+    """Return a complaint by public id (the caller has checked the citizen token).
+
+    :raises NotFound: when there is no such complaint.
+    """
+    query = select(Complaint).where(Complaint.public_id == public_id[:32])
+    if lock:
+        query = query.with_for_update()
+    complaint = session.scalar(query)
+    if complaint is None:
+        raise NotFound(f"no complaint {public_id[:32]!r}")
+    return complaint
+
+
+def may_see(staff: Staff, complaint: Complaint) -> bool:
+    """Dispatchers and admins see everything; others only their district."""
+    return staff.is_city_wide or complaint.district_code == staff.district_code
+
+
+def may_see_phone(staff: Staff, complaint: Complaint) -> bool:
+    """The reporter's number: to the assigned inspector and the district's supervisor only."""
+    if complaint.assignee_id == staff.id:
+        return True
+    return staff.role == "supervisor" and staff.district_code == complaint.district_code
+
+
+def apply_move(session: Session, settings: Settings, complaint: Complaint,
+               request: MoveRequest, actor: Staff | None, *,
+               now: datetime | None = None, evidence_photos: int | None = None) -> Complaint:
+    """Make ``request.move`` on ``complaint`` as ``actor`` (None: the reporter).
+
+    Load the complaint with ``lock=True`` so concurrent moves queue up and the second
+    one sees the new version. Flushes; the caller commits.
+
+    :raises InvalidTransition: the move is not allowed from the current status.
+    :raises Forbidden: the role may not make it, or not on this complaint.
+    :raises StaleVersion: ``request.version`` is not the complaint's version.
+    :raises VersionRequired: staff moves need ``request.version``.
+    :raises InvalidOutcome: a closing move without a valid outcome or public note.
+    :raises EvidenceRequired: resolving without an evidence photo.
+    """
+    now = now or datetime.now(UTC)
+    move = MOVES.get(request.move)
+    if move is None:
+        raise InvalidTransition(f"unknown move {request.move!r}")
+    role = actor.role if actor else CITIZEN
+    if role not in move.roles:
+        raise Forbidden(f"a {role} may not {move.name.replace('_', ' ')} a complaint")
+    if actor is not None and not may_see(actor, complaint):
+        raise NotFound(f"no complaint {complaint.public_id!r}")
+    if request.version is None and actor is not None:
+        raise VersionRequired("send the version you saw (If-Match) with every change")
+    if request.version is not None and request.version != complaint.version:
+        raise StaleVersion(
+            f"complaint {complaint.public_id} changed (version {complaint.version}, you sent "
+            f"{request.version}); reload it", current_version=complaint.version,
+            status=complaint.status)
+    current = S(complaint.status)
+    if current not in move.sources:
+        raise InvalidTransition(
+            f"complaint {complaint.public_id} is {current.value}; "
+            f"'{move.name}' is not possible from there", status=current.value, move=move.name)
+    if actor and actor.role == "inspector" and move.name in _ASSIGNEE_MOVES \
+            and complaint.assignee_id != actor.id:
+        raise Forbidden("only the inspector assigned to this complaint may do this")
+
+    target = move.target
+    data: dict = {}
+    if move.name in ("accept", "assign"):
+        assignee = actor if move.name == "accept" else _assignee(session, complaint, request)
+        complaint.assignee_id, complaint.assigned_at = assignee.id, now
+        data["assignee"] = assignee.id
+    elif move.name == "release":
+        complaint.assignee_id = complaint.assigned_at = None
+    elif move.name == "transfer":
+        data.update(_transfer(session, complaint, request))
+    elif move.name == "reopen":
+        _check_reopen_window(settings, complaint, now)
+        complaint.assignee_id = complaint.assigned_at = None
+        complaint.closed_at = complaint.outcome = None
+        target = S.DISPATCHED
+    if move.closes:
+        _check_closing(move, request, evidence_photos)
+        complaint.outcome = request.outcome or move.name
+        complaint.closed_at = now
+        data["outcome"] = complaint.outcome
+
+    _change(session, complaint, target, move_kind(move), actor, now, request, data)
+    if move.closes and target in (S.RESOLVED, S.UNFOUNDED, S.REFERRED):
+        close_children(session, complaint, target, actor, now, request)
+    session.flush()
+    return complaint
+
+
+def move_kind(move: Move) -> str:
+    """The event kind a move writes: the target status, or ``reopened``."""
+    return "reopened" if move.name == "reopen" else move.target.value
+
+
+def _change(session: Session, complaint: Complaint, target: S, kind: str,
+            actor: Staff | None, now: datetime, request: MoveRequest, data: dict) -> None:
+    before = complaint.status
+    complaint.status = target.value
+    complaint.updated_at = now
+    record_event(session, complaint, kind=kind,
+                 actor=Actor("staff", actor.id) if actor else Actor.citizen(), at=now,
+                 from_status=before, to_status=target.value,
+                 public_note=_note(request.public_note), internal_note=_note(
+                     request.internal_note), lonlat=request.lonlat, data=data)
+
+
+def _note(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidOutcome(f"notes may be at most {MAX_NOTE_CHARS} characters")
+    return text or None
+
+
+def _check_closing(move: Move, request: MoveRequest, evidence_photos: int | None) -> None:
+    if move.target == S.CANCELLED:
+        return
+    allowed = OUTCOMES[move.target]
+    if request.outcome not in allowed:
+        raise InvalidOutcome(f"outcome must be one of {', '.join(allowed)}",
+                             field="outcome", allowed=list(allowed))
+    if not (request.public_note or "").strip():
+        raise InvalidOutcome("closing needs a public note for the reporter",
+                             field="public_note")
+    if move.target == S.RESOLVED and not evidence_photos:
+        raise EvidenceRequired("attach at least one evidence photo before resolving")
+
+
+def _check_reopen_window(settings: Settings, complaint: Complaint, now: datetime) -> None:
+    closed_at = complaint.closed_at or complaint.updated_at
+    if now - closed_at > timedelta(days=settings.reopen_days):
+        raise InvalidTransition(
+            f"a complaint can be reopened within {settings.reopen_days} days of closing; "
+            "please file a new one", move="reopen")
+
+
+def _assignee(session: Session, complaint: Complaint, request: MoveRequest) -> Staff:
+    assignee = session.get(Staff, request.assignee_id) if request.assignee_id else None
+    if (assignee is None or not assignee.active or assignee.role != "inspector"
+            or assignee.district_code != complaint.district_code):
+        raise InvalidOutcome("assignee must be an active inspector of the complaint's district",
+                             field="assignee_id")
+    return assignee
+
+
+def _transfer(session: Session, complaint: Complaint, request: MoveRequest) -> dict:
+    target = session.get(District, request.district_code or "")
+    if target is None:
+        raise InvalidOutcome("unknown district to transfer to", field="district_code")
+    if target.code == complaint.district_code:
+        raise InvalidOutcome("the complaint is already in that district", field="district_code")
+    if not (request.internal_note or request.public_note or "").strip():
+        raise InvalidOutcome("say why the complaint is transferred", field="internal_note")
+    data = {"from_district": complaint.district_code, "to_district": target.code}
+    complaint.district_code = target.code
+    complaint.assignee_id = complaint.assigned_at = None
+    return data
+
+
+def close_children(session: Session, parent: Complaint, target: S, actor: Staff | None,
+                   now: datetime, request: MoveRequest) -> list[Complaint]:
+    """Close the open duplicates of ``parent`` with its outcome; return them."""
+    children = list(session.scalars(select(Complaint).where(
+        Complaint.parent_id == parent.id, Complaint.status == S.DUPLICATE.value)
+        .with_for_update()))
+    for child in children:
+        child.outcome, child.closed_at = parent.outcome, now
+        _change(session, child, target, target.value, actor, now,
+                MoveRequest(request.move, public_note=request.public_note),
+                {"outcome": parent.outcome, "parent": parent.public_id})
+    return children
+
+
+def reporters_to_notify(session: Session, complaint: Complaint) -> list[Complaint]:
+    """The complaint and its duplicates whose reporters left a phone number."""
+    rows = [complaint] + list(session.scalars(select(Complaint).where(
+        Complaint.parent_id == complaint.id)))
+    return [row for row in rows if row.reporter_phone]
+
+
+def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor: Staff,
+                   version: int | None, now: datetime | None = None) -> Complaint:
+    """Make ``child`` a duplicate of ``parent`` (by hand).
+
+    :raises InvalidTransition: either is closed, they are the same, or the parent is
+        itself a duplicate.
+    :raises StaleVersion: ``version`` is not the child's version.
+    """
+    now = now or datetime.now(UTC)
+    if version is None:
+        raise VersionRequired("send the version you saw (If-Match) with every change")
+    if version != child.version:
+        raise StaleVersion(f"complaint {child.public_id} changed; reload it",
+                           current_version=child.version)
+    if child.id == parent.id or parent.parent_id is not None:
+        raise InvalidTransition("a complaint cannot be a duplicate of itself or of a duplicate")
+    if S(child.status) not in OPEN or S(parent.status) not in OPEN:
+        raise InvalidTransition("both complaints must be open to link them")
+    if child.category_code != parent.category_code:
+        raise InvalidTransition("only complaints of the same category can be linked")
+    child.parent_id = parent.id
+    child.assignee_id = child.assigned_at = None
+    _change(session, child, S.DUPLICATE, "linked_duplicate", actor, now,
+            MoveRequest("link"), {"parent": parent.public_id})
+    # Grandchildren follow: a parent that becomes a duplicate hands its own over.
+    for grandchild in session.scalars(select(Complaint).where(Complaint.parent_id == child.id)):
+        grandchild.parent_id = parent.id
+    session.flush()
+    return child
+
+
+def unlink_duplicate(session: Session, child: Complaint, actor: Staff, version: int | None,
+                     now: datetime | None = None) -> Complaint:
+    """Undo a duplicate link: the complaint goes back to its district's queue.
+
+    :raises InvalidTransition: when it is not a duplicate.
+    """
+    now = now or datetime.now(UTC)
+    if version is None:
+        raise VersionRequired("send the version you saw (If-Match) with every change")
+    if version != child.version:
+        raise StaleVersion(f"complaint {child.public_id} changed; reload it",
+                           current_version=child.version)
+    if child.status != S.DUPLICATE.value:
+        raise InvalidTransition("this complaint is not a duplicate")
+    parent_id, child.parent_id = child.parent_id, None
+    _change(session, child, S.DISPATCHED, "unlinked_duplicate", actor, now,
+            MoveRequest("unlink"), {"former_parent": parent_id})
+    session.flush()
+    return child
+
+
+def find_open_parent(session: Session, category_code: str, lon: float, lat: float,
+                     radius_m: int, window_hours: int, now: datetime) -> Complaint | None:
+    """The nearest open, non-duplicate complaint of a category within radius and window."""
+    if radius_m <= 0 or window_hours <= 0:
+        return None
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    degrees = radius_m / 111_000 * 1.5  # generous box for the index, exact test below
+    return session.scalar(
+        select(Complaint)
+        .where(Complaint.category_code == category_code,
+               Complaint.status.in_([s.value for s in OPEN]),
+               Complaint.parent_id.is_(None),
+               Complaint.created_at >= now - timedelta(hours=window_hours),
+               Complaint.location.op("&&")(func.ST_Expand(point, degrees)),
+               func.ST_DWithin(func.Geography(Complaint.location), func.Geography(point),
+                               radius_m))
+        .order_by(func.ST_Distance(func.Geography(Complaint.location), func.Geography(point)),
+                  Complaint.id)
+        .limit(1))

@@ -1,0 +1,64 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from dispatch.events import Actor, record_event
+from dispatch.models import Complaint
+from tests.factories import PLACES
+
+
+@pytest.fixture
+def dispatcher(create_staff, login):
+    return login(create_staff("dispatcher"))
+
+
+def close(session, complaint, minutes_after_creation):
+    at = complaint.created_at + timedelta(minutes=minutes_after_creation)
+    record_event(session, complaint, kind="resolved", actor=Actor("staff", 1), at=at,
+                 from_status=complaint.status, to_status="resolved")
+    session.execute(update(Complaint).where(Complaint.id == complaint.id)
+                    .values(status="resolved", version=Complaint.version + 1))
+    session.flush()
+
+
+def test_kpi_counts_received_open_overdue_and_time_to_close(client, session, dispatcher,
+                                                            create_complaint):
+    base = client.get("/api/v1/kpi", headers=dispatcher).get_json()
+    # About 90 m apart, so none is taken for a duplicate of another.
+    jung = [create_complaint(lonlat=(126.9779 + i * 0.001, 37.5663), category="illegal_parking")
+            for i in range(3)]
+    close(session, jung[0], 60)    # within the 120-minute SLA
+    close(session, jung[1], 600)   # late
+    session.execute(update(Complaint).where(Complaint.id == jung[2].id).values(
+        due_at=datetime.now(UTC) - timedelta(minutes=1)))
+    session.flush()
+    body = client.get("/api/v1/kpi?until=" + (datetime.now(UTC) + timedelta(days=1)).isoformat()
+                      .replace("+", "%2B"), headers=dispatcher).get_json()
+    city = body["city"]
+    assert city["received"] - base["city"]["received"] == 3
+    assert city["closed"] - base["city"]["closed"] == 2
+    assert city["closed_within_sla"] - base["city"]["closed_within_sla"] == 1
+    district = next(d for d in body["districts"] if d["code"] == "11140")
+    assert district["overdue_now"] >= 1 and district["open_now"] >= 1
+    assert district["median_minutes_to_close"] is not None
+
+
+def test_supervisor_sees_only_own_district(client, create_staff, login, create_complaint):
+    create_complaint(lonlat=PLACES["coex"][0])
+    create_complaint(lonlat=PLACES["city_hall"][0])
+    headers = login(create_staff("supervisor", "11680"))
+    body = client.get("/api/v1/kpi", headers=headers).get_json()
+    assert [d["code"] for d in body["districts"]] == ["11680"]
+    assert body["city"] is None
+
+
+def test_inspector_may_not_read_kpi(client, create_staff, login):
+    assert client.get("/api/v1/kpi", headers=login(create_staff())).status_code == 403
+
+
+@pytest.mark.parametrize("query", ["since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+                                   "since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+                                   "since=yesterday"])
+def test_bad_periods_are_422(client, dispatcher, query):
+    assert client.get(f"/api/v1/kpi?{query}", headers=dispatcher).status_code == 422

@@ -1,0 +1,188 @@
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import ExifTags, Image
+
+from dispatch import imaging
+from dispatch.errors import (
+    CorruptImage,
+    DispatchError,
+    EmptyFile,
+    ImageTooLarge,
+    PhotoTooLarge,
+    UnsupportedMediaType,
+)
+from dispatch.imaging import PhotoLimits, process_photo, read_photo_facts
+from tests.factories import CITY_HALL
+from tests.photo_factory import assert_clean, bad_files, make_exif, make_image
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+# --- read_photo_facts -------------------------------------------------------------
+
+
+def test_read_photo_facts_reads_gps_and_capture_time_with_offset():
+    taken = datetime(2026, 11, 28, 10, 15, 30)
+    data = make_image(exif=make_exif(lonlat=CITY_HALL, taken_at=taken, offset="+09:00"))
+    facts = read_photo_facts(data)
+    assert facts.format == "JPEG" and (facts.width, facts.height) == (640, 480)
+    assert facts.lonlat == pytest.approx(CITY_HALL, abs=1e-6)
+    assert facts.taken_at == taken.replace(tzinfo=SEOUL)
+    assert facts.taken_at.utcoffset() == timedelta(hours=9)
+
+
+def test_read_photo_facts_southern_and_western_hemispheres_are_negative():
+    data = make_image(exif=make_exif(lonlat=(-58.3816, -34.6037)))
+    assert read_photo_facts(data).lonlat == pytest.approx((-58.3816, -34.6037), abs=1e-6)
+
+
+def test_read_photo_facts_without_offset_uses_assumed_zone_or_stays_naive():
+    taken = datetime(2026, 1, 2, 3, 4, 5)
+    data = make_image(exif=make_exif(taken_at=taken))
+    assert read_photo_facts(data).taken_at == taken
+    assert read_photo_facts(data, assume_tz="Asia/Seoul").taken_at == taken.replace(
+        tzinfo=SEOUL)
+
+
+def test_read_photo_facts_without_exif_has_no_position_or_time():
+    facts = read_photo_facts(make_image(fmt="PNG"))
+    assert facts.format == "PNG" and facts.lonlat is None and facts.taken_at is None
+
+
+def test_read_photo_facts_zero_zero_gps_means_no_fix():
+    assert read_photo_facts(make_image(exif=make_exif(lonlat=(0.0, 0.0)))).lonlat is None
+
+
+def test_read_photo_facts_ignores_malformed_gps_and_dates():
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                                  ExifTags.GPS.GPSLatitude: (95.0, 0.0, 0.0),
+                                  ExifTags.GPS.GPSLongitudeRef: "E",
+                                  ExifTags.GPS.GPSLongitude: (126.0, 0.0, 0.0)}
+    exif[ExifTags.IFD.Exif] = {ExifTags.Base.DateTimeOriginal: "0000:00:00 00:00:00"}
+    facts = read_photo_facts(make_image(exif=exif))
+    assert facts.lonlat is None and facts.taken_at is None
+
+
+def test_read_photo_facts_falls_back_to_gps_time_in_utc():
+    exif = make_exif(lonlat=CITY_HALL, gps_extra={ExifTags.GPS.GPSDateStamp: "2026:11:28",
+                                                  ExifTags.GPS.GPSTimeStamp: (1.0, 2.0, 3.0)})
+    facts = read_photo_facts(make_image(exif=exif))
+    assert facts.taken_at == datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
+def test_read_photo_facts_reads_exif_of_every_format(fmt):
+    if fmt == "HEIF" and not imaging.HEIC_SUPPORTED:
+        pytest.skip("pillow-heif is not installed")
+    data = make_image((320, 240), fmt, exif=make_exif(lonlat=CITY_HALL))
+    assert read_photo_facts(data).lonlat == pytest.approx(CITY_HALL, abs=1e-6)
+
+
+# --- process_photo ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_process_photo_strips_exif_from_every_format(fmt):
+    if fmt == "HEIF" and not imaging.HEIC_SUPPORTED:
+        pytest.skip("pillow-heif is not installed")
+    exif = make_exif(lonlat=CITY_HALL, taken_at=datetime(2026, 11, 28, 9, 0), offset="+09:00")
+    result = process_photo(make_image((640, 480), fmt, exif=exif))
+    assert result.facts.lonlat == pytest.approx(CITY_HALL, abs=1e-6)
+    assert result.facts.taken_at is not None
+    image = assert_clean(result.image)
+    assert image.size == (640, 480) == (result.width, result.height)
+    assert_clean(result.thumb)
+
+
+def test_process_photo_accepts_multi_picture_jpeg_from_phones():
+    first, second = Image.new("RGB", (400, 300), "red"), Image.new("RGB", (400, 300), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second],
+               exif=make_exif(lonlat=CITY_HALL).tobytes())
+    result = process_photo(buffer.getvalue())
+    assert result.facts.format == "MPO"
+    assert result.facts.lonlat == pytest.approx(CITY_HALL, abs=1e-6)
+    image = assert_clean(result.image)
+    assert getattr(image, "n_frames", 1) == 1 and image.size == (400, 300)
+
+
+def test_process_photo_shrinks_to_max_side_and_makes_thumbnail():
+    result = process_photo(make_image((3000, 1000)), PhotoLimits(max_side=2048, thumb_side=320))
+    assert (result.width, result.height) == (2048, 683)
+    assert Image.open(io.BytesIO(result.image)).size == (2048, 683)
+    assert Image.open(io.BytesIO(result.thumb)).size == (320, 107)
+
+
+def test_process_photo_never_enlarges_small_images():
+    result = process_photo(make_image((200, 100)))
+    assert (result.width, result.height) == (200, 100)
+    assert Image.open(io.BytesIO(result.thumb)).size == (200, 100)
+
+
+def test_process_photo_applies_exif_orientation_before_stripping():
+    # Stored landscape, red left and blue right; orientation 6 means "turn 90° clockwise".
+    data = make_image((300, 200), exif=make_exif(orientation=6), split=True)
+    result = process_photo(data)
+    image = assert_clean(result.image).convert("RGB")
+    assert image.size == (200, 300)
+    red, green, blue = image.getpixel((100, 20))
+    assert red > 200 and blue < 80  # the left (red) half is now on top
+    red, green, blue = image.getpixel((100, 280))
+    assert blue > 200 and red < 80
+
+
+def test_process_photo_flattens_transparency_on_white():
+    image = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    result = process_photo(buffer.getvalue())
+    assert Image.open(io.BytesIO(result.image)).convert("RGB").getpixel((25, 25)) == (
+        pytest.approx(255, abs=2),) * 3
+
+
+def test_process_photo_converts_cmyk_and_grayscale():
+    for mode in ("CMYK", "L"):
+        result = process_photo(make_image((64, 64), mode=mode))
+        assert Image.open(io.BytesIO(result.image)).mode == "RGB"
+
+
+def test_process_photo_is_deterministic_so_keys_dedupe():
+    data = make_image()
+    assert process_photo(data).sha256 == process_photo(data).sha256
+
+
+def test_process_photo_refuses_more_bytes_than_the_limit():
+    data = make_image((800, 600))
+    with pytest.raises(PhotoTooLarge):
+        process_photo(data, PhotoLimits(max_bytes=len(data) - 1))
+    assert process_photo(data, PhotoLimits(max_bytes=len(data))).width == 800
+
+
+def test_process_photo_refuses_more_pixels_than_the_limit():
+    with pytest.raises(ImageTooLarge) as caught:
+        process_photo(make_image((400, 300)), PhotoLimits(max_pixels=400 * 300 - 1))
+    assert caught.value.details["max_pixels"] == 119_999
+
+
+@pytest.mark.parametrize("name", sorted(bad_files()))
+def test_process_photo_refuses_bad_file(name):
+    data, _status, code = bad_files()[name]
+    with pytest.raises(DispatchError) as caught:
+        process_photo(data)
+    assert caught.value.code == code
+
+
+def test_process_photo_error_classes():
+    corpus = bad_files()
+    with pytest.raises(UnsupportedMediaType):
+        process_photo(corpus["svg_with_script"][0])
+    with pytest.raises(CorruptImage):
+        process_photo(corpus["truncated_jpeg"][0])
+    with pytest.raises(ImageTooLarge):
+        process_photo(corpus["bomb_png"][0])
+    with pytest.raises(EmptyFile):
+        process_photo(b"")
