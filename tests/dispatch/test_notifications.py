@@ -12,6 +12,7 @@ from dispatch.events import Actor, record_event
 from dispatch.models import Complaint, Notification, PushSubscription
 from dispatch.quiet_hours import hold_until
 from notify.sms import SendResult
+from tests.factories import PLACES
 
 KST_NIGHT = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)  # 23:30 in Seoul
 KST_DAY = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
@@ -240,7 +241,9 @@ def test_delivery_reports(create_complaint, session, use_settings):
 
 def test_sweeper_sends_what_is_due(create_complaint, session, use_settings):
     use_settings(quiet_hours="00:00-23:59")
-    complaints = [create_complaint(phone=f"010-1234-56{n:02d}") for n in range(3)]
+    places = [PLACES[name][0] for name in ("city_hall", "coex", "gimpo_airport")]
+    complaints = [create_complaint(phone=f"010-1234-56{n:02d}", lonlat=place)
+                  for n, place in enumerate(places)]
     held = [rows_of(session, c, template="dispatched")[0] for c in complaints]
     assert all(r.state == "pending" for r in held)
     for row in held:
@@ -312,8 +315,32 @@ def test_assignment_push_reaches_the_assignee(create_complaint, create_staff, se
     session.commit()
     push_endpoint.received.clear()
     record_event(session, complaint, kind="assigned", actor=Actor.system(),
-                 at=datetime.now(UTC), data={"inspector_id": inspector.id})
+                 at=datetime.now(UTC), data={"assignee": inspector.id})
     session.commit()
     assert [m["url"] for m in push_endpoint.received] == [
         f"/staff/complaints/{complaint.public_id}"]
     assert session.get(Complaint, complaint.id) is not None
+
+
+def test_workflow_close_texts_each_reporter_once(create_complaint, create_staff, session,
+                                                  use_settings):
+    from dispatch.workflow import MoveRequest, apply_move
+
+    settings = use_settings()
+    parent = create_complaint(phone="010-1111-0001", language="en")
+    child = create_complaint(phone="010-1111-0002", language="ko")  # same place: a duplicate
+    assert child.parent_id == parent.id
+    assert [r.template for r in rows_of(session, child)] == ["received", "duplicate"]
+    assert parent.public_id in rows_of(session, child, template="duplicate")[0].body
+    supervisor = create_staff("supervisor", parent.district_code)
+    apply_move(session, settings, parent, MoveRequest(
+        "unfounded", version=parent.version, outcome="not_found",
+        public_note="Nothing was wrong with the lamp."), supervisor)
+    session.commit()
+    results = session.scalars(select(Notification).where(Notification.template == "result",
+                                                         Notification.complaint_id.in_(
+                                                             [parent.id, child.id]))).all()
+    assert sorted((r.complaint_id, r.recipient) for r in results) == [
+        (parent.id, "+821011110001"), (child.id, "+821011110002")]
+    assert all(r.data.get("asks_rating") for r in results)
+    assert "Nothing was wrong with the lamp." in results[0].body + results[1].body

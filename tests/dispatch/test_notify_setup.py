@@ -9,7 +9,8 @@ BASE = {"DASAN_DATABASE_URL": "postgresql://x/y", "DASAN_SECRET_KEY": "s" * 20}
 
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("DASAN_QUIET_HOURS", "late-early"), ("DASAN_QUIET_HOURS", "22:00"), ("DASAN_QUIET_HOURS", "08:00-08:00"),
+    ("DASAN_QUIET_HOURS", "late-early"), ("DASAN_QUIET_HOURS", "22:00"),
+    ("DASAN_QUIET_HOURS", "08:00-08:00"),
     ("DASAN_SMS_BACKEND", "carrier-pigeon"), ("DASAN_SMS_MAX_PARTS", "0")])
 def test_bad_notification_settings_are_named(key, value):
     with pytest.raises(SettingsError, match=key):
