@@ -6,12 +6,13 @@ import logging
 import threading
 import time
 
-from rq import Retry
+from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
 from dispatch import notifications
 from dispatch.db import get_engine, session_scope
 from dispatch.models import NotificationState
+from dispatch.queue import NOTIFY, enqueue, get_queue
 from dispatch.runtime import current_settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,31 @@ def retry_policy() -> Retry:
     intervals = [int(notifications.backoff(settings, n).total_seconds())
                  for n in range(1, settings.notify_max_attempts)]
     return Retry(max=max(len(intervals), 1), interval=intervals or [settings.notify_retry_seconds])
+
+
+def enqueue_deliveries(ids: list[int]) -> None:
+    """Queue ``deliver_notification`` for new rows (job ids ``notification-<id>``).
+
+    Failures are logged, not raised: the commit stands and the sweeper delivers the rows.
+    """
+    retry = retry_policy()
+    try:
+        queue = get_queue(NOTIFY)
+        if not queue.is_async:  # tests and demos: run each at once, in order
+            for notification_id in ids:
+                enqueue(deliver_notification, notification_id,
+                        job_id=f"notification:{notification_id}", retry=retry)
+            return
+        # Fresh row ids cannot have a job yet, so no look-up first; one pipeline for all.
+        with queue.connection.pipeline() as pipe:
+            queue.enqueue_many([Queue.prepare_data(deliver_notification, (notification_id,),
+                                                   job_id=f"notification-{notification_id}",
+                                                   retry=retry)
+                                for notification_id in ids], pipeline=pipe)
+            pipe.execute()
+    except Exception:  # noqa: BLE001 - the rows are in the outbox; the sweeper sends them
+        log.warning("could not queue deliveries %s; the sweeper will send them", ids,
+                    exc_info=True)
 
 
 def deliver_notification(notification_id: int) -> str:
