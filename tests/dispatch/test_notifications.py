@@ -344,3 +344,48 @@ def test_workflow_close_texts_each_reporter_once(create_complaint, create_staff,
         (parent.id, "+821011110001"), (child.id, "+821011110002")]
     assert all(r.data.get("asks_rating") for r in results)
     assert "Nothing was wrong with the lamp." in results[0].body + results[1].body
+
+
+@pytest.fixture
+def async_queue(use_settings, settings):
+    from dispatch.queue import redis_connection
+
+    connection = redis_connection(settings.redis_url)
+    connection.flushdb()
+    yield use_settings(queue_async=True)
+    connection.flushdb()
+
+
+def test_delivery_jobs_are_queued_after_commit_and_a_worker_runs_them(
+        create_complaint, session, async_queue):
+    from rq import Queue, SimpleWorker
+
+    from dispatch.queue import NOTIFY, redis_connection
+
+    queue = Queue(NOTIFY, connection=redis_connection(async_queue.redis_url))
+    complaint = create_complaint(phone="010-1234-5678")
+    assert queue.job_ids == []  # nothing before the commit
+    session.commit()
+    rows = rows_of(session, complaint)
+    assert queue.job_ids == [f"notification-{row.id}" for row in rows]
+    assert queue.fetch_job(queue.job_ids[0]).retries_left == async_queue.notify_max_attempts - 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    for row in rows:
+        session.refresh(row)
+    assert [(row.state, row.attempts) for row in rows] == [("sent", 1), ("sent", 1)]
+
+
+def test_rows_survive_redis_being_down_and_the_sweeper_sends_them(
+        create_complaint, session, use_settings):
+    from dispatch.jobs_notify import sweep_notifications
+
+    use_settings(queue_async=True, redis_url="redis://127.0.0.1:1/0")
+    complaint = create_complaint(phone="010-1234-5678")
+    session.commit()  # the queue is unreachable: the commit stands all the same
+    rows = rows_of(session, complaint)
+    assert [row.state for row in rows] == ["pending", "pending"]
+    use_settings()
+    assert sweep_notifications() == 2
+    for row in rows:
+        session.refresh(row)
+    assert [row.state for row in rows] == ["sent", "sent"]
