@@ -22,12 +22,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        incidents,
         kpi,
         mapview,
         metrics,
         notifications,
         photos,
         sms,
+        traffic,
+        workflow,
     )
     from api.extensions import api
     from api.limits import limiter
@@ -70,7 +73,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
-                      abuse.blp, mapview.blp, kpi.blp, notifications.blp, sms.blp):
+                      abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
+                      incidents.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

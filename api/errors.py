@@ -32,6 +32,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.UnknownCategory, 422),
     (domain.InvalidPhone, 422),
     (domain.InvalidComplaint, 422),
+    (domain.InvalidIncident, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
     (domain.PhotoTooLarge, 413),

@@ -100,6 +100,12 @@ class PhoneBlocked(DispatchError):
     code = "phone_blocked"
 
 
+class InvalidIncident(DispatchError):
+    """An incident that breaks a rule (geometry, detour, validity window, descriptions)."""
+
+    code = "invalid_incident"
+
+
 class StaleVersion(DispatchError):
     """The complaint changed since the caller read it (optimistic concurrency)."""
 

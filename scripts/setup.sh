@@ -16,3 +16,4 @@ say "compiling message catalogs"
 say "migrating the database"
 dasan migrate
 dasan load-seoul
+dasan load-traffic-fixtures

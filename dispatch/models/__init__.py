@@ -22,6 +22,15 @@ from dispatch.models.notifications import (
 )
 from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
+from dispatch.models.traffic import (
+    CongestionLevel,
+    Facility,
+    FacilityKind,
+    Incident,
+    IncidentKind,
+    RoadLink,
+    TrafficReading,
+)
 
 __all__ = [
     "AreaImport",
@@ -34,19 +43,26 @@ __all__ = [
     "ComplaintEvent",
     "ComplaintPhoto",
     "ComplaintStatus",
+    "CongestionLevel",
     "DISTRICT_ROLES",
     "District",
     "DistrictSla",
     "Dong",
+    "Facility",
+    "FacilityKind",
+    "Incident",
+    "IncidentKind",
     "Notification",
     "NotificationChannel",
     "NotificationState",
     "PushSubscription",
     "PhotoFlag",
     "PhotoKind",
+    "RoadLink",
     "Role",
     "SatisfactionRating",
     "SmsInbound",
     "Staff",
     "StaffToken",
+    "TrafficReading",
 ]

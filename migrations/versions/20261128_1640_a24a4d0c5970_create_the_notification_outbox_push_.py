@@ -1,7 +1,7 @@
 """Create the notification outbox, push subscriptions, incoming texts and ratings.
 
 Revision ID: a24a4d0c5970
-Revises: a109ded7db59
+Revises: c3f9a8d25e61
 Create Date: 2026-11-28 15:50:37.519295+00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'a24a4d0c5970'
-down_revision = 'a109ded7db59'
+down_revision = 'c3f9a8d25e61'
 branch_labels = None
 depends_on = None
 
