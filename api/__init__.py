@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         kpi,
         mapview,
         metrics,
+        notifications,
         photos,
+        sms,
         traffic,
         workflow,
     )
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
                       abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
-                      incidents.blp):
+                      incidents.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)
