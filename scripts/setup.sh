@@ -12,7 +12,7 @@ ensure_venv
 ensure_npm
 ensure_vapid_keys
 say "compiling message catalogs"
-"$VENV/bin/pybabel" compile -q -d "$ROOT/notify/locale" -D messages
+"$VENV/bin/pybabel" -q compile -d "$ROOT/notify/locale" -D messages
 say "migrating the database"
 dasan migrate
 dasan load-seoul
