@@ -117,7 +117,7 @@ export const STATUS_COLOURS = {
 };
 
 export function baseMap(element, settings) {
-  const map = L.map(element, { zoomControl: true, attributionControl: Boolean(settings.tile_url) })
+  const map = L.map(element, { zoomControl: true, maxZoom: 19, minZoom: 9, attributionControl: Boolean(settings.tile_url) })
     .setView([37.5663, 126.9779], 11);
   if (settings.tile_url) L.tileLayer(settings.tile_url, { maxZoom: 19 }).addTo(map);
   return map;

@@ -8,6 +8,7 @@ loaded once per run, and a real gunicorn serving it.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 SECRET = "live-secret-key-0123456789"
+KO = json.loads((ROOT / "pwa" / "i18n" / "ko.json").read_text(encoding="utf-8"))
 CITY_HALL = {"longitude": 126.9779, "latitude": 37.5663}
 
 
@@ -173,4 +175,4 @@ def login(page, username: str) -> None:
     page.wait_for_selector("#app:not([hidden])")
 
 
-__all__ = ["LiveServer", "axe_violations", "jpeg_bytes", "login", "screenshot"]
+__all__ = ["KO", "LiveServer", "axe_violations", "jpeg_bytes", "login", "screenshot"]

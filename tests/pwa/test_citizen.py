@@ -7,12 +7,10 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import jpeg_bytes, screenshot
+from tests.pwa.conftest import KO, jpeg_bytes, screenshot
 
 pytestmark = pytest.mark.slow
 
-KO = json.loads((__import__("pathlib").Path(__file__).resolve().parents[2] / "pwa" / "i18n"
-                 / "ko.json").read_text(encoding="utf-8"))
 
 
 def open_report(context):
