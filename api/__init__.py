@@ -22,10 +22,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         db,
         errors,
         health,
+        incidents,
+        input_guard,
         kpi,
         mapview,
         metrics,
         photos,
+        traffic,
+        workflow,
     )
     from api.extensions import api
     from api.limits import limiter
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The engine must exist before any request opens a session.
     configure_database(settings)
     context.init_app(app)  # request id + security headers, before anything can fail
+    input_guard.init_app(app)
     db.init_app(app)
     metrics.init_app(app)
     # Auth before flask-smorest parses anything (before_request runs ahead of the view).
@@ -68,7 +73,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
-                      abuse.blp, mapview.blp, kpi.blp):
+                      abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
+                      incidents.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

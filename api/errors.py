@@ -11,6 +11,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from api.context import request_id
+from api.input_guard import UnsafeJson
 from dispatch import errors as domain
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.UnknownCategory, 422),
     (domain.InvalidPhone, 422),
     (domain.InvalidComplaint, 422),
+    (domain.InvalidText, 422),
+    (domain.InvalidJson, 400),
+    (domain.InvalidIncident, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
     (domain.PhotoTooLarge, 413),
@@ -94,7 +98,9 @@ def handle_http_exception(err: HTTPException):
     messages = data.get("messages")
     error = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     message = data.get("message") or err.description
-    if status == 400 and messages and "Invalid JSON body." in str(messages):
+    if status == 400 and isinstance(data.get("exc"), UnsafeJson):
+        status, error, message = 422, "invalid_text", str(data["exc"])
+    elif status == 400 and messages and "Invalid JSON body." in str(messages):
         error, message = "invalid_json", "the request body is not valid JSON"
     elif status == 422:
         message = "some fields are missing or invalid; see errors"
@@ -117,6 +123,16 @@ def handle_unavailable(err: Exception):
     return response
 
 
+def handle_statement_error(err: sqlalchemy.exc.StatementError):
+    """A value the driver cannot send (e.g. NUL in text that slipped past the guards) -> 422."""
+    if isinstance(err.orig, ValueError):
+        response = jsonify(error_body(422, "invalid_text",
+                                      "a value holds characters that cannot be stored"))
+        response.status_code = 422
+        return response
+    return handle_unexpected(err)
+
+
 def handle_unexpected(err: Exception):
     """Anything else -> 500 without internals; the traceback goes to the log."""
     log.exception("unhandled error in request %s", request_id(), exc_info=err)
@@ -134,4 +150,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sqlalchemy.exc.InterfaceError, handle_unavailable)
     app.register_error_handler(redis.exceptions.ConnectionError, handle_unavailable)
     app.register_error_handler(redis.exceptions.TimeoutError, handle_unavailable)
+    app.register_error_handler(sqlalchemy.exc.StatementError, handle_statement_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -6,12 +6,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from dispatch.areas import describe_areas
 from dispatch.categories import cached_categories
 from dispatch.i18n import pick_name
 from dispatch.models import Category, Complaint
+from dispatch.stats import OPEN_STATUSES
+
+OPEN_VALUES = {status.value for status in OPEN_STATUSES}
 
 
 def local_time(value: datetime | None, timezone: str) -> datetime | None:
@@ -76,4 +80,71 @@ def category_view(category: Category, language: str) -> dict:
              "name": pick_name(spec.get("names"), language, spec["code"])}
             for spec in category.attributes or []
         ],
+    }
+
+
+def event_view(event, timezone: str, *, internal: bool) -> dict:
+    """One history entry; ``internal`` adds the staff-only note and the actor."""
+    view = {"at": local_time(event.at, timezone), "kind": event.kind,
+            "from_status": event.from_status, "to_status": event.to_status,
+            "public_note": event.public_note}
+    if internal:
+        view.update(internal_note=event.internal_note, actor_kind=event.actor_kind,
+                    actor_id=event.actor_id, data=event.data or {})
+    return view
+
+
+def category_named(session, code: str, language: str) -> dict:
+    """``{"code", "name"}`` of a category from the per-process cache."""
+    rules = cached_categories(session).get(code)
+    return named(code, rules.names if rules else {}, language, code)
+
+
+def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -> dict:
+    """The staff view: the public one plus assignment, history, photos and (if allowed) phone."""
+    from datetime import UTC, datetime
+
+    from dispatch import workflow
+    from dispatch.photos import photo_summary
+    from notify.phones import mask_phone
+
+    session = object_session(complaint)
+    view = complaint_public(complaint, language, timezone)
+    phone = complaint.reporter_phone
+    if phone and not workflow.may_see_phone(staff, complaint):
+        phone = mask_phone(phone)
+    parent = session.get(Complaint, complaint.parent_id) if complaint.parent_id else None
+    children = session.scalars(select(Complaint.public_id).where(
+        Complaint.parent_id == complaint.id)).all()
+    view.update(
+        assignee_id=complaint.assignee_id, outcome=complaint.outcome,
+        closed_at=local_time(complaint.closed_at, timezone),
+        parent=parent.public_id if parent else None, duplicates=list(children),
+        reporter_phone=phone, photos=photo_summary(session, complaint.id),
+        overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
+        history=[event_view(event, timezone, internal=True) for event in complaint.events],
+        allowed_moves=[name for name, move in workflow.MOVES.items()
+                       if staff.role in move.roles and complaint.status in
+                       {s.value for s in move.sources}],
+    )
+    return view
+
+
+def queue_item(row, language: str, timezone: str) -> dict:
+    """One line of a queue from a ``list_queue`` row."""
+    complaint = row[0]
+    session = object_session(complaint)
+    district, dong = describe_areas(session, complaint.district_code, complaint.dong_code)
+    point = to_shape(complaint.location)
+    return {
+        "public_id": complaint.public_id, "status": complaint.status,
+        "category": category_named(session, complaint.category_code, language),
+        "dong": {"code": dong.code, "name": pick_name(dong.names, language, dong.name)},
+        "district_code": district.code,
+        "address": complaint.address or pick_name(dong.names, language, dong.name),
+        "location": {"type": "Point", "coordinates": [point.x, point.y]},
+        "due_at": local_time(complaint.due_at, timezone), "overdue": bool(row.overdue),
+        "priority": complaint.priority, "assignee_id": complaint.assignee_id,
+        "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None,
+        "version": complaint.version,
     }

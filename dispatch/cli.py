@@ -98,6 +98,97 @@ def cmd_load_seoul(args: argparse.Namespace) -> int:
     return cmd_load_categories(args)
 
 
+def _name_props(values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """``--name-prop ROAD_NAME --name-prop en=ROAD_NAME_EN``: a bare property is Korean."""
+    pairs = []
+    for value in values or []:
+        language, sep, prop = value.partition("=")
+        pairs.append((language, prop) if sep else ("ko", value))
+    return tuple(pairs)
+
+
+def _links(spec) -> int:
+    from dispatch.db import configure_database, session_scope
+    from dispatch.traffic import import_links
+
+    configure_database(_settings(), for_worker=True)
+    print(f"links: reading {spec.path}")
+    with session_scope() as session:
+        report = import_links(session, spec, progress=print)
+    print(f"links: {report.features} features; {report.added} added, {report.updated} "
+          f"updated, {len(report.skipped)} skipped")
+    for line in report.skipped[:20]:
+        print(f"  skipped {line}")
+    return 0
+
+
+def cmd_import_links(args: argparse.Namespace) -> int:
+    """Import road links (LineStrings) from any GeoJSON; existing links are updated."""
+    from dispatch.settings import LANGUAGES
+    from dispatch.traffic import LinkSpec
+
+    names = _name_props(args.name_prop)
+    unknown = [language for language, _ in names if language not in LANGUAGES]
+    if unknown:
+        print(f"--name-prop languages must be among {', '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    return _links(LinkSpec(path=Path(args.file), id_prop=args.id_prop, name_props=names,
+                           class_prop=args.class_prop, direction_prop=args.direction_prop,
+                           default_class=args.default_class,
+                           source_label=args.source or Path(args.file).name))
+
+
+def _facilities(spec) -> int:
+    from dispatch.db import configure_database, session_scope
+    from dispatch.facilities import import_facilities
+
+    settings = _settings()
+    configure_database(settings, for_worker=True)
+    print(f"facilities: reading {spec.path}")
+    with session_scope() as session:
+        report = import_facilities(session, spec, tolerance_m=settings.routing_tolerance_m,
+                                   progress=print)
+    skipped = sum(report.skipped.values())
+    reasons = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
+    print(f"facilities ({spec.source}): {report.rows} rows; {report.added} added, "
+          f"{report.updated} updated, {report.derived_offices} public offices derived, "
+          f"{skipped} skipped" + (f" ({reasons})" if skipped else ""))
+    for line in report.examples:
+        print(f"  skipped {line}")
+    return 0
+
+
+def cmd_import_facilities(args: argparse.Namespace) -> int:
+    """Import facility points from GeoJSON or CSV; rows without a place in the city are skipped."""
+    from dispatch.facilities import FacilitySpec
+
+    if bool(args.kind) == bool(args.kind_prop):
+        print("give exactly one of --kind and --kind-prop", file=sys.stderr)
+        return 2
+    return _facilities(FacilitySpec(
+        path=Path(args.file), source=args.source or Path(args.file).stem,
+        name_prop=args.name_prop, id_prop=args.id_prop, kind=args.kind,
+        kind_prop=args.kind_prop, address_props=tuple(args.address_prop or ()),
+        lon_prop=args.lon_prop, lat_prop=args.lat_prop, derive_offices=args.derive_offices))
+
+
+def cmd_load_traffic_fixtures(_args: argparse.Namespace) -> int:
+    """Load the synthetic Seoul road links and the public-toilet facilities from fixtures/."""
+    from dispatch.facilities import FacilitySpec
+    from dispatch.traffic import LinkSpec
+
+    _links(LinkSpec(FIXTURES / "seoul_links_synthetic.geojson", "LINK_ID",
+                    (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN")), "ROAD_CLASS",
+                    "DIRECTION", source_label="fixtures/seoul_links_synthetic.geojson"))
+    _facilities(FacilitySpec(FIXTURES / "seoul_toilets_smg2011.geojson", "seoul-toilets-2011",
+                             name_prop="대명칭", id_prop="POI ID", kind="toilet",
+                             derive_offices=True))
+    return _facilities(FacilitySpec(
+        FIXTURES / "seoul_toilets_std.geojson", "seoul-toilets-std", name_prop="화장실명",
+        id_prop="번호", kind="toilet", address_props=("소재지도로명주소", "소재지지번주소"),
+        lon_prop="WGS84경도", lat_prop="WGS84위도", derive_offices=True))
+
+
 def cmd_create_staff(args: argparse.Namespace) -> int:
     """Create a staff account; the password is read from standard input or a prompt."""
     import getpass
@@ -186,6 +277,37 @@ def build_parser() -> argparse.ArgumentParser:
     seoul = sub.add_parser("load-seoul", help=cmd_load_seoul.__doc__)
     seoul.add_argument("--force", action="store_true")
     seoul.set_defaults(func=cmd_load_seoul)
+
+    links = sub.add_parser("import-links", help=cmd_import_links.__doc__)
+    links.add_argument("file", help="GeoJSON FeatureCollection of LineStrings in WGS84")
+    links.add_argument("--id-prop", required=True, help="property holding the link id")
+    links.add_argument("--name-prop", action="append",
+                       help="road name property; repeat as LANG=PROP for other languages")
+    links.add_argument("--class-prop", help="property holding the road class")
+    links.add_argument("--direction-prop", help="property holding the direction")
+    links.add_argument("--default-class", default="arterial",
+                       help="road class when the feature has none (default arterial)")
+    links.add_argument("--source", help="label stored with the links (default: file name)")
+    links.set_defaults(func=cmd_import_links)
+
+    facilities = sub.add_parser("import-facilities", help=cmd_import_facilities.__doc__)
+    facilities.add_argument("file", help="GeoJSON of Points, or CSV with coordinate columns")
+    facilities.add_argument("--source", help="dataset label; rows are updated by (source, id)")
+    facilities.add_argument("--name-prop", required=True)
+    facilities.add_argument("--id-prop", help="property holding a stable row id")
+    facilities.add_argument("--kind", choices=["toilet", "district_office", "community_centre",
+                                               "parking", "police", "hospital"])
+    facilities.add_argument("--kind-prop", help="property holding the kind of each row")
+    facilities.add_argument("--address-prop", action="append",
+                            help="address property; repeat for fallbacks")
+    facilities.add_argument("--lon-prop", help="longitude column (CSV)")
+    facilities.add_argument("--lat-prop", help="latitude column (CSV)")
+    facilities.add_argument("--derive-offices", action="store_true",
+                            help="also add 구청/주민센터… named in facility names as offices")
+    facilities.set_defaults(func=cmd_import_facilities)
+
+    traffic = sub.add_parser("load-traffic-fixtures", help=cmd_load_traffic_fixtures.__doc__)
+    traffic.set_defaults(func=cmd_load_traffic_fixtures)
 
     create = sub.add_parser("create-staff", help=cmd_create_staff.__doc__)
     create.add_argument("username")

@@ -100,6 +100,12 @@ class PhoneBlocked(DispatchError):
     code = "phone_blocked"
 
 
+class InvalidIncident(DispatchError):
+    """An incident that breaks a rule (geometry, detour, validity window, descriptions)."""
+
+    code = "invalid_incident"
+
+
 class StaleVersion(DispatchError):
     """The complaint changed since the caller read it (optimistic concurrency)."""
 
@@ -170,3 +176,15 @@ class ComplaintClosed(DispatchError):
     """The complaint is closed and takes no more photos."""
 
     code = "complaint_closed"
+
+
+class InvalidText(DispatchError):
+    """Text that cannot be stored: NUL characters or unpaired surrogates."""
+
+    code = "invalid_text"
+
+
+class InvalidJson(DispatchError):
+    """A body that claims to be JSON but does not parse."""
+
+    code = "invalid_json"

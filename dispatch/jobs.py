@@ -18,3 +18,15 @@ def record_heartbeat() -> str:
     redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}", ex=HEARTBEAT_TTL_SECONDS)
     log.info("worker heartbeat recorded")
     return "ok"
+
+
+def escalate_overdue() -> str:
+    """Escalate complaints about to breach or breached (idempotent; see dispatch.escalation)."""
+    from dispatch.db import session_scope
+    from dispatch.escalation import escalate_due
+    from dispatch.runtime import current_settings
+
+    with session_scope() as session:
+        counts = escalate_due(session, current_settings())
+    log.info("escalation run: %s", counts)
+    return f"due_soon={counts['due_soon']} breached={counts['breached']}"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dispatch import jobs
+from dispatch import jobs, jobs_photos, jobs_traffic
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
@@ -31,9 +31,15 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
     return tick
 
 
-# (scheduler job id, RQ job, queue, seconds between runs)
-SCHEDULE: list[tuple[str, Callable, str, int]] = [
+# (scheduler job id, RQ job, queue, seconds between runs or the setting that holds them)
+SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
+    ("escalate-overdue", jobs.escalate_overdue, MAINTENANCE, "escalation_interval_seconds"),
+    # Seoul's feeds refresh about every 5 minutes.
+    ("poll-traffic", jobs_traffic.poll_traffic_feeds, MAINTENANCE, 300),
+    ("prune-traffic", jobs_traffic.prune_traffic_readings, MAINTENANCE, 3600),
+    # Blobs of photo uploads whose request rolled back; harmless, but they take space.
+    ("sweep-photos", jobs_photos.sweep_photo_store, MAINTENANCE, 3600),
 ]
 
 
@@ -41,7 +47,8 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
     """Return a scheduler with every periodic job; it is not started."""
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    for job_id, func, queue, seconds in SCHEDULE:
+    for job_id, func, queue, every in SCHEDULE:
+        seconds = getattr(settings, every) if isinstance(every, str) else every
         # First run right away, so a fresh deployment shows a heartbeat at once.
         scheduler.add_job(_when_leader(leader, func, queue, f"scheduled:{job_id}"),
                           IntervalTrigger(seconds=seconds), id=job_id, name=job_id,

@@ -115,6 +115,36 @@ class Settings:
         0.5, doc="How often a live-map stream looks for new complaint events (seconds)")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
     log_level: str = _setting("INFO", doc="Python log level")
+    traffic_feeds: tuple = _setting(
+        (), doc="traffic feeds the scheduler polls every 5 minutes, comma-separated: "
+        "topis, citydata (empty: none)")
+    topis_url_template: str = _setting(
+        "http://openapi.seoul.go.kr:8088/{key}/xml/TrafficInfo/1/5/{link_id}",
+        doc="TOPIS TrafficInfo URL with {key} and {link_id}; http(s):// or file://")
+    topis_api_key: str = _setting("", doc="Seoul Open Data API key for TOPIS TrafficInfo",
+                                  secret=True)
+    citydata_url_template: str = _setting(
+        "http://openapi.seoul.go.kr:8088/{key}/json/citydata/1/5/{area}",
+        doc="Seoul city-data URL with {key} and {area}; http(s):// or file://")
+    citydata_api_key: str = _setting("", doc="Seoul Open Data API key for city data",
+                                     secret=True)
+    citydata_areas: tuple = _setting(
+        (), doc="hotspot area names (AREA_NM) the city-data feed is polled for, comma-separated")
+    traffic_fetch_concurrency: int = _setting(
+        8, doc="at most this many feed requests at once")
+    traffic_fetch_rate: float = _setting(
+        40.0, doc="at most this many feed requests started per second (TOPIS needs one per "
+        "link: 5,000 links take about 125 s; requests not started within 150 s are skipped)")
+    traffic_fetch_timeout_s: float = _setting(
+        10.0, doc="connect and read timeout of one feed request (seconds)")
+    traffic_stale_minutes: int = _setting(
+        15, doc="no new reading for this long and the API marks traffic as stale")
+    traffic_history_days: float = _setting(
+        7.0, doc="how long speed readings are kept; older ones are pruned hourly")
+    traffic_thresholds: tuple = _setting(
+        ("expressway:70/30", "arterial:25/15", "*:25/15"),
+        doc="congestion thresholds per road class as class:free/jammed km/h "
+        "(at or above free: free; below jammed: jammed; between: slow); * is the default")
     photo_dir: str = _setting(
         "var/photos", doc="Folder of the local photo store (content-addressed files); "
         "relative paths start at the working directory")
@@ -180,6 +210,7 @@ class Settings:
             )
         if self.routing_tolerance_m < 0:
             problems.append("DASAN_ROUTING_TOLERANCE_M must not be negative")
+        problems.extend(_traffic_problems(self))
         for name in ("photo_max_bytes", "photo_max_pixels", "photo_max_side",
                      "photo_thumb_side", "photo_max_per_complaint", "photo_url_ttl_seconds"):
             if getattr(self, name) < 1:
@@ -200,6 +231,28 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (tests use it)."""
         return dataclasses.replace(self, **changes)
+
+
+def _traffic_problems(settings: Settings) -> list[str]:
+    problems = []
+    unknown = set(settings.traffic_feeds) - {"topis", "citydata"}
+    if unknown:
+        problems.append(f"DASAN_TRAFFIC_FEEDS: unknown feeds {', '.join(sorted(unknown))}")
+    for rule in settings.traffic_thresholds:
+        road_class, _, numbers = rule.partition(":")
+        free, _, jammed = numbers.partition("/")
+        try:
+            ok = bool(road_class) and float(free) >= float(jammed) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"DASAN_TRAFFIC_THRESHOLDS: {rule!r} is not class:free/jammed "
+                            "with free >= jammed >= 0")
+    if settings.traffic_fetch_concurrency < 1 or settings.traffic_fetch_timeout_s <= 0:
+        problems.append("DASAN_TRAFFIC_FETCH_CONCURRENCY and _TIMEOUT_S must be positive")
+    if settings.traffic_stale_minutes < 1 or settings.traffic_history_days <= 0:
+        problems.append("DASAN_TRAFFIC_STALE_MINUTES and _HISTORY_DAYS must be positive")
+    return problems
 
 
 def _field_type(spec: dataclasses.Field) -> type:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,3 +87,27 @@ def _polygons_of(geometry: BaseGeometry) -> Iterator[Polygon]:
 def to_geojson_geometry(geometry: BaseGeometry) -> dict[str, Any]:
     """Return the GeoJSON mapping of a shapely geometry."""
     return mapping(geometry)
+
+
+def geometry_from_geojson(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
+    """Build a valid, non-empty shapely geometry from a GeoJSON geometry object.
+
+    :raises InvalidGeometry: for a malformed object, a type outside ``allowed``,
+        coordinates out of WGS84 range, or an invalid shape (e.g. a self-crossing ring).
+    """
+    if not isinstance(value, dict) or value.get("type") not in allowed:
+        raise InvalidGeometry(f"geometry must be a GeoJSON object of type {' or '.join(allowed)}")
+    try:
+        geometry = shape(value)
+    except Exception as exc:  # noqa: BLE001 - shapely raises several types
+        raise InvalidGeometry(f"malformed {value.get('type')} coordinates") from exc
+    if geometry.is_empty:
+        raise InvalidGeometry("geometry is empty")
+    min_x, min_y, max_x, max_y = geometry.bounds
+    if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
+        raise InvalidGeometry("coordinates must be [longitude, latitude] in WGS84 range")
+    if not all(map(math.isfinite, geometry.bounds)):
+        raise InvalidGeometry("coordinates must be finite numbers")
+    if not geometry.is_valid:
+        raise InvalidGeometry(f"invalid {geometry.geom_type}: {shapely.is_valid_reason(geometry)}")
+    return geometry

@@ -13,3 +13,4 @@ ensure_npm
 say "migrating the database"
 dasan migrate
 dasan load-seoul
+dasan load-traffic-fixtures

@@ -84,3 +84,36 @@ def login(client):
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     return _login
+
+
+@pytest.fixture
+def seoul_links(session, fixtures_dir):
+    """Load the synthetic Seoul road links (24 links on 4 roads) into the test transaction."""
+    from dispatch.traffic import LinkSpec, import_links
+
+    spec = LinkSpec(fixtures_dir / "seoul_links_synthetic.geojson", "LINK_ID",
+                    (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN")), "ROAD_CLASS", "DIRECTION")
+    return import_links(session, spec)
+
+
+@pytest.fixture
+def add_readings(session):
+    """Return a function that stores {link_id: speed} readings observed at ``when``."""
+    from datetime import UTC, datetime
+
+    from dispatch.traffic import Thresholds, store_readings
+    from feeds.base import LinkReading
+
+    def _add(speeds: dict, when=None, source: str = "topis"):
+        when = when or datetime.now(UTC).replace(microsecond=0)
+        readings = [LinkReading(link_id, speed, None, when) for link_id, speed in speeds.items()]
+        return store_readings(session, readings, source,
+                              Thresholds.parse(("expressway:70/30", "*:25/15")))
+
+    return _add
+
+
+@pytest.fixture(scope="session")
+def feed_dir(fixtures_dir):
+    """The folder of recorded feed answers (TOPIS XML, city-data JSON)."""
+    return fixtures_dir / "feeds"

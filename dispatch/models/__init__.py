@@ -14,6 +14,15 @@ from dispatch.models.complaints import (
 )
 from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
+from dispatch.models.traffic import (
+    CongestionLevel,
+    Facility,
+    FacilityKind,
+    Incident,
+    IncidentKind,
+    RoadLink,
+    TrafficReading,
+)
 
 __all__ = [
     "AreaImport",
@@ -26,13 +35,20 @@ __all__ = [
     "ComplaintEvent",
     "ComplaintPhoto",
     "ComplaintStatus",
+    "CongestionLevel",
     "DISTRICT_ROLES",
     "District",
     "DistrictSla",
     "Dong",
+    "Facility",
+    "FacilityKind",
+    "Incident",
+    "IncidentKind",
     "PhotoFlag",
     "PhotoKind",
+    "RoadLink",
     "Role",
     "Staff",
     "StaffToken",
+    "TrafficReading",
 ]

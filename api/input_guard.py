@@ -1,0 +1,72 @@
+"""Refusing text PostgreSQL cannot store, and JSON nested too deep to parse safely."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
+
+from dispatch.errors import InvalidJson, InvalidText
+
+# NUL cannot be stored in PostgreSQL text; lone surrogates cannot be encoded as UTF-8.
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+MAX_JSON_DEPTH = 32
+
+
+class UnsafeJson(ValueError):
+    """JSON that parses but holds text we refuse, or nests deeper than we accept."""
+
+
+def _check(value: Any, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise UnsafeJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        if _UNSAFE.search(value):
+            raise UnsafeJson("text contains a NUL character or an unpaired surrogate")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(key, depth + 1)
+            _check(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check(item, depth + 1)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where nesting too deep for the parser is invalid JSON, not a crash."""
+
+    def loads(self, s, **kwargs):
+        """Parse; a RecursionError becomes a ValueError (so a 400, never a 500)."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise UnsafeJson("JSON nested too deeply") from exc
+
+
+def _reject_unsafe_input() -> None:
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    if any(_UNSAFE.search(text) for text in texts):
+        raise InvalidText("the request holds a NUL character or an unpaired surrogate")
+    if request.is_json and request.content_length != 0:
+        # Parsed once here and refused early: webargs would parse again with the standard
+        # library, where deep nesting is a RecursionError (a 500) rather than bad input.
+        try:
+            body = request.get_json()
+        except BadRequest as exc:
+            raise InvalidJson("the request body is not valid JSON (or is nested too deeply)") \
+                from exc
+        try:
+            _check(body)
+        except UnsafeJson as exc:
+            raise InvalidText(str(exc)) from exc
+
+
+def init_app(app: Flask) -> None:
+    """Install the JSON provider and the URL/form check."""
+    app.json = SafeJSONProvider(app)
+    app.before_request(_reject_unsafe_input)

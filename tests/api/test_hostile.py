@@ -1,0 +1,79 @@
+"""Hostile input: injections stored verbatim, text PostgreSQL cannot hold refused, no 500."""
+
+import json
+
+import pytest
+
+from tests.factories import complaint_json
+
+STORED_VERBATIM = [
+    "'; DROP TABLE complaints; --",
+    "\" OR 1=1 --",
+    "<script>alert(document.cookie)</script>",
+    "<img src=x onerror=alert(1)>",
+    "\u202eright-to-left override",
+    "zero\u200bwidth\u200djoiner",
+    "😀🚧🛣️ four-byte emoji",
+    "ÅÄÖ ñ 가로등 路灯 街灯 гэрэл đèn",
+    "{{7*7}} ${7*7} %s %n",
+]
+
+
+def body_of(response) -> dict:
+    # Parsed with the standard library: the error body may quote the refused text.
+    return json.loads(response.data)
+
+
+@pytest.mark.parametrize("text", STORED_VERBATIM)
+def test_injection_and_unicode_text_is_stored_and_returned_verbatim(client, text):
+    response = client.post("/api/v1/complaints", json=complaint_json(
+        description=text, address=text[:500], phone=None))
+    assert response.status_code == 201
+    public_id = response.get_json()["public_id"]
+    shown = client.get(f"/api/v1/complaints/{public_id}").get_json()
+    assert shown["description"] == text and shown["address"] == text
+
+
+@pytest.mark.parametrize("field,value", [
+    ("description", "before\x00after"), ("address", "\x00"), ("description", "\ud800"),
+    ("category", "street\x00lamp"),
+])
+def test_text_postgres_cannot_store_is_422_invalid_text(client, field, value):
+    response = client.post("/api/v1/complaints", json=complaint_json(**{field: value}))
+    assert response.status_code == 422
+    assert body_of(response)["error"] == "invalid_text"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/complaints/%00abc", "/api/v1/locate?lon=1&lat=2%00",
+                                  "/api/v1/queue?category=%00"])
+def test_nul_in_url_is_422(client, path):
+    response = client.get(path)
+    assert response.status_code == 422
+    assert body_of(response)["error"] == "invalid_text"
+
+
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_deeply_nested_json_is_refused(client, depth):
+    nested = '{"a":' * depth + "1" + "}" * depth
+    response = client.post("/api/v1/complaints", data=nested, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert body_of(response)["error"] in ("invalid_json", "invalid_text")
+
+
+@pytest.mark.parametrize("number", ["1e308", "-1e308", "123456789012345678901234567890",
+                                    "0.0000000000000000000001"])
+def test_huge_and_tiny_numbers_are_refused_or_handled(client, number):
+    raw = ('{"category": "garbage", "location": {"type": "Point", '
+           f'"coordinates": [{number}, 37.5]}}}}')
+    response = client.post("/api/v1/complaints", data=raw, content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_long_path_and_long_query_values_are_4xx(client):
+    assert client.get("/api/v1/complaints/" + "a" * 5000).status_code == 404
+    assert client.get("/api/v1/locate?lon=" + "9" * 5000 + "&lat=1").status_code == 422
+
+
+def test_login_with_nul_in_username_is_422(client):
+    response = client.post("/api/v1/auth/login", json={"username": "a\x00", "password": "b"})
+    assert response.status_code == 422

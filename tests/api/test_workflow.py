@@ -1,0 +1,261 @@
+"""The lifecycle through the API, role by role, with versions, transfers and duplicates."""
+
+import pytest
+
+from dispatch.citizens import citizen_token
+from tests.api.test_photos import upload
+from tests.factories import PLACES, complaint_json
+from tests.photo_factory import make_image
+
+
+@pytest.fixture
+def staff(create_staff, login):
+    members = {
+        "inspector": create_staff("inspector", "11140"),
+        "other_inspector": create_staff("inspector", "11140"),
+        "gangnam_inspector": create_staff("inspector", "11680"),
+        "supervisor": create_staff("supervisor", "11140"),
+        "gangnam_supervisor": create_staff("supervisor", "11680"),
+        "dispatcher": create_staff("dispatcher"),
+    }
+    return {name: (member, login(member)) for name, member in members.items()}
+
+
+@pytest.fixture
+def filed(client):
+    body = client.post("/api/v1/complaints", json=complaint_json(
+        phone="010-3333-4444", category="road_damage")).get_json()
+    return body
+
+
+def h(staff, name, version=None):
+    headers = dict(staff[name][1])
+    if version is not None:
+        headers["If-Match"] = f'"{version}"'
+    return headers
+
+
+def move(client, public_id, name, headers, **body):
+    return client.post(f"/api/v1/complaints/{public_id}/{name}", json=body, headers=headers)
+
+
+def test_inspector_works_a_complaint_from_accept_to_resolve(client, staff, filed, settings):
+    pid = filed["public_id"]
+    detail = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "inspector"))
+    assert detail.status_code == 200 and detail.headers["ETag"] == '"1"'
+    assert "accept" in detail.get_json()["allowed_moves"]
+    accepted = move(client, pid, "accept", h(staff, "inspector", 1))
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["status"] == "assigned" and accepted.headers["ETag"] == '"2"'
+    on_site = move(client, pid, "on-site", h(staff, "inspector", 2),
+                   location={"type": "Point", "coordinates": list(PLACES["city_hall"][0])})
+    assert on_site.get_json()["status"] == "on_site"
+    no_photo = move(client, pid, "resolve", h(staff, "inspector", 3), outcome="repaired",
+                    public_note="Pothole filled.")
+    assert no_photo.status_code == 422 and no_photo.get_json()["error"] == "evidence_required"
+    complaint_stub = type("C", (), {"public_id": pid})
+    assert upload(client, complaint_stub, h(staff, "inspector"), make_image()).status_code == 201
+    resolved = move(client, pid, "resolve", h(staff, "inspector", 3), outcome="repaired",
+                    public_note="Pothole filled.", internal_note="took 20 minutes")
+    assert resolved.status_code == 200, resolved.get_json()
+    body = resolved.get_json()
+    assert body["status"] == "resolved" and body["outcome"] == "repaired"
+    kinds = [event["kind"] for event in body["history"]]
+    assert kinds == ["received", "dispatched", "assigned", "on_site", "photo_added", "resolved"]
+    # The reporter's timeline shows public notes only.
+    token = {"X-Citizen-Token": citizen_token(settings.secret_key, pid)}
+    timeline = client.get(f"/api/v1/complaints/{pid}/timeline", headers=token).get_json()
+    assert "Pothole filled." in str(timeline) and "20 minutes" not in str(timeline)
+
+
+def test_state_changes_need_the_version_and_refuse_stale_ones(client, staff, filed):
+    pid = filed["public_id"]
+    missing = move(client, pid, "accept", h(staff, "inspector"))
+    assert missing.status_code == 428 and missing.get_json()["error"] == "version_required"
+    assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+    stale = move(client, pid, "accept", h(staff, "other_inspector", 1))
+    assert stale.status_code == 412 and stale.get_json()["error"] == "stale_version"
+    garbage = move(client, pid, "on-site", h(staff, "inspector") | {"If-Match": "nonsense"})
+    assert garbage.status_code == 412
+
+
+def test_forbidden_moves_are_409_and_wrong_roles_403(client, staff, filed):
+    pid = filed["public_id"]
+    early = move(client, pid, "on-site", h(staff, "supervisor", 1))
+    assert early.status_code == 409 and early.get_json()["error"] == "invalid_transition"
+    assert move(client, pid, "transfer", h(staff, "inspector", 1),
+                district_code="11680", internal_note="x").status_code == 403
+    assert move(client, pid, "accept", h(staff, "dispatcher", 1)).status_code == 403
+
+
+def test_other_district_cannot_see_or_touch_it(client, staff, filed):
+    pid = filed["public_id"]
+    assert client.get(f"/api/v1/staff/complaints/{pid}",
+                      headers=h(staff, "gangnam_inspector")).status_code == 404
+    assert move(client, pid, "accept", h(staff, "gangnam_inspector", 1)).status_code == 404
+
+
+def test_only_the_assignee_inspector_may_close(client, staff, filed):
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    other = move(client, pid, "unfounded", h(staff, "other_inspector", 2), outcome="not_found",
+                 public_note="Nothing there.")
+    assert other.status_code == 403
+
+
+def test_supervisor_assigns_and_closing_needs_outcome_and_note(client, staff, filed):
+    pid = filed["public_id"]
+    inspector = staff["inspector"][0]
+    assigned = move(client, pid, "assign", h(staff, "supervisor", 1), assignee_id=inspector.id)
+    assert assigned.get_json()["assignee_id"] == inspector.id
+    wrong = move(client, pid, "assign", h(staff, "supervisor", 2),
+                 assignee_id=staff["gangnam_inspector"][0].id)
+    assert wrong.status_code == 422
+    no_outcome = move(client, pid, "unfounded", h(staff, "inspector", 2), public_note="x")
+    assert no_outcome.get_json()["error"] == "invalid_outcome"
+    no_note = move(client, pid, "unfounded", h(staff, "inspector", 2), outcome="not_found")
+    assert no_note.get_json()["error"] == "invalid_outcome"
+    done = move(client, pid, "unfounded", h(staff, "inspector", 2), outcome="not_found",
+                public_note="No damage found at the spot.")
+    assert done.get_json()["status"] == "unfounded"
+
+
+def test_transfer_moves_it_to_the_other_district_queue(client, staff, filed):
+    pid = filed["public_id"]
+    moved = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="11680",
+                 internal_note="The road belongs to Gangnam-gu.")
+    assert moved.status_code == 200 and moved.get_json()["status"] == "transferred"
+    assert client.get(f"/api/v1/staff/complaints/{pid}",
+                      headers=h(staff, "inspector")).status_code == 404
+    queue = client.get("/api/v1/queue", headers=h(staff, "gangnam_inspector")).get_json()
+    assert pid in [item["public_id"] for item in queue["items"]]
+    assert move(client, pid, "accept", h(staff, "gangnam_inspector", 2)).status_code == 200
+    no_reason = move(client, pid, "transfer", h(staff, "gangnam_supervisor", 3),
+                     district_code="11140")
+    assert no_reason.status_code == 422
+
+
+def test_reporter_cancels_before_assignment_only(client, staff, settings):
+    first = client.post("/api/v1/complaints", json=complaint_json()).get_json()
+    token = {"X-Citizen-Token": first["citizen_token"]}
+    wrong = client.post(f"/api/v1/complaints/{first['public_id']}/cancel", json={},
+                        headers={"X-Citizen-Token": "0" * 32})
+    assert wrong.status_code == 404
+    cancelled = client.post(f"/api/v1/complaints/{first['public_id']}/cancel",
+                            json={"public_note": "Fixed itself."}, headers=token)
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    second = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point", "coordinates": [127.0095, 37.5665]}))
+    second = second.get_json()
+    move(client, second["public_id"], "accept", h(staff, "inspector", 1))
+    late = client.post(f"/api/v1/complaints/{second['public_id']}/cancel", json={},
+                       headers={"X-Citizen-Token": second["citizen_token"]})
+    assert late.status_code == 409
+
+
+def test_reporter_reopens_within_window(client, staff, filed, session, settings):
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    move(client, pid, "unfounded", h(staff, "inspector", 2), outcome="not_found",
+         public_note="Nothing found.")
+    token = {"X-Citizen-Token": filed["citizen_token"]}
+    reopened = client.post(f"/api/v1/complaints/{pid}/reopen",
+                           json={"public_note": "It is still broken."}, headers=token)
+    assert reopened.status_code == 200 and reopened.get_json()["status"] == "dispatched"
+
+
+def test_phone_is_shown_to_assignee_and_supervisor_only(client, staff, filed):
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    mine = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "inspector"))
+    other = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "other_inspector"))
+    boss = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "supervisor"))
+    city = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "dispatcher"))
+    assert mine.get_json()["reporter_phone"] == "+821033334444"
+    assert boss.get_json()["reporter_phone"] == "+821033334444"
+    assert "3333" not in other.get_json()["reporter_phone"]
+    assert "3333" not in city.get_json()["reporter_phone"]
+
+
+def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, staff, session):
+    from sqlalchemy import select
+
+    from dispatch import workflow
+    from dispatch.models import Complaint
+
+    parent = client.post("/api/v1/complaints", json=complaint_json(
+        category="street_lamp", phone="010-1000-0001")).get_json()
+    nearby = client.get("/api/v1/complaints/nearby?lon=126.97791&lat=37.56631"
+                        "&category=street_lamp").get_json()
+    assert parent["public_id"] in [row["public_id"] for row in nearby]
+    child = client.post("/api/v1/complaints", json=complaint_json(
+        category="street_lamp", phone="010-1000-0002",
+        location={"type": "Point", "coordinates": [126.97795, 37.56632]})).get_json()
+    assert child["status"] == "duplicate"
+    detail = client.get(f"/api/v1/staff/complaints/{child['public_id']}",
+                        headers=h(staff, "supervisor")).get_json()
+    assert detail["parent"] == parent["public_id"]
+    pid = parent["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    move(client, pid, "unfounded", h(staff, "inspector", 2), outcome="already_fixed",
+         public_note="The lamp works again.")
+    closed_child = session.scalar(select(Complaint).where(
+        Complaint.public_id == child["public_id"]))
+    session.refresh(closed_child)
+    assert closed_child.status == "unfounded" and closed_child.outcome == "already_fixed"
+    parent_row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
+    told = {row.reporter_phone for row in workflow.reporters_to_notify(session, parent_row)}
+    assert told == {"+821010000001", "+821010000002"}
+
+
+def test_staff_link_and_unlink_duplicates_by_hand(client, staff):
+    a = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
+    b = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point",
+                                      "coordinates": [126.9850, 37.5640]})).get_json()
+    assert b["status"] == "dispatched"
+    linked = client.post(f"/api/v1/complaints/{b['public_id']}/link-duplicate",
+                         json={"parent": a["public_id"]}, headers=h(staff, "supervisor", 1))
+    assert linked.status_code == 200 and linked.get_json()["status"] == "duplicate"
+    unlinked = client.post(f"/api/v1/complaints/{b['public_id']}/unlink-duplicate",
+                           headers=h(staff, "supervisor", 2))
+    assert unlinked.get_json()["status"] == "dispatched"
+    itself = client.post(f"/api/v1/complaints/{a['public_id']}/link-duplicate",
+                         json={"parent": a["public_id"]}, headers=h(staff, "supervisor", 1))
+    assert itself.status_code == 409
+
+
+def test_queue_filters_and_sorts_by_distance(client, staff):
+    near = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
+    far = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point",
+                                      "coordinates": list(PLACES["ddp"][0])})).get_json()
+    by_distance = client.get("/api/v1/queue?sort=distance&lon=127.0095&lat=37.5665"
+                             "&category=garbage", headers=h(staff, "inspector")).get_json()
+    ids = [item["public_id"] for item in by_distance["items"]]
+    assert ids.index(far["public_id"]) < ids.index(near["public_id"])
+    assert by_distance["items"][0]["distance_m"] < 50
+    move(client, near["public_id"], "accept", h(staff, "inspector", 1))
+    mine = client.get("/api/v1/queue?mine=true", headers=h(staff, "inspector")).get_json()
+    assert [item["public_id"] for item in mine["items"]] == [near["public_id"]]
+    other = client.get("/api/v1/queue?district=11680", headers=h(staff, "inspector"))
+    assert other.status_code == 403
+
+
+def test_suggested_assignees_prefer_light_load_then_distance(client, staff):
+    pid = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()[
+        "public_id"]
+    for name, lonlat in (("inspector", PLACES["ddp"][0]),
+                         ("other_inspector", PLACES["city_hall"][0])):
+        client.post("/api/v1/staff/me/position", headers=h(staff, name),
+                    json={"location": {"type": "Point", "coordinates": list(lonlat)}})
+    suggestions = client.get(f"/api/v1/complaints/{pid}/suggested-assignees",
+                             headers=h(staff, "supervisor")).get_json()
+    assert suggestions[0]["staff_id"] == staff["other_inspector"][0].id  # nearer
+    move(client, pid, "accept", h(staff, "other_inspector", 1))
+    pid2 = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point",
+                                      "coordinates": [126.9790, 37.5670]})).get_json()["public_id"]
+    again = client.get(f"/api/v1/complaints/{pid2}/suggested-assignees",
+                       headers=h(staff, "supervisor")).get_json()
+    assert again[0]["staff_id"] == staff["inspector"][0].id  # lighter load wins

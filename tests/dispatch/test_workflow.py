@@ -1,0 +1,79 @@
+"""Workflow rules under real concurrency, and the move table itself."""
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dispatch import workflow
+from dispatch.errors import StaleVersion
+from dispatch.intake import ComplaintDraft, submit_complaint
+from dispatch.models import Complaint, ComplaintEvent, ComplaintStatus, Staff
+from dispatch.staff import create_staff
+
+
+def test_every_move_starts_from_open_statuses_and_names_real_roles():
+    roles = {"inspector", "supervisor", "dispatcher", "admin", workflow.CITIZEN}
+    for move in workflow.MOVES.values():
+        assert set(move.roles) <= roles
+        assert move.sources
+        if move.name != "reopen":
+            assert all(source in workflow.OPEN for source in move.sources)
+
+
+@pytest.mark.parametrize("status", list(ComplaintStatus))
+def test_closed_statuses_allow_only_reopen(status):
+    moves = [m.name for m in workflow.MOVES.values() if status in m.sources]
+    if status in (ComplaintStatus.RESOLVED, ComplaintStatus.UNFOUNDED):
+        assert moves == ["reopen"]
+    elif status in workflow.CLOSED:
+        assert moves == []
+
+
+def test_two_inspectors_accepting_at_once_one_wins(engine, settings):
+    suffix = uuid.uuid4().hex[:8]
+    with Session(engine) as session:
+        first = create_staff(session, username=f"a-{suffix}", password="x" * 12,
+                             role="inspector", district_code="11140")
+        second = create_staff(session, username=f"b-{suffix}", password="x" * 12,
+                              role="inspector", district_code="11140")
+        complaint = submit_complaint(session, settings, ComplaintDraft(
+            category="other", lon=126.9779, lat=37.5663,
+            description=f"race {suffix}")).complaint
+        session.commit()
+        public_id, ids = complaint.public_id, (first.id, second.id)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def accept(staff_id):
+        with Session(engine) as session:
+            staff = session.get(Staff, staff_id)
+            barrier.wait()
+            try:
+                row = workflow.load_for_staff(session, staff, public_id, lock=True)
+                workflow.apply_move(session, settings, row, workflow.MoveRequest(
+                    move="accept", version=1), staff)
+                session.commit()
+                outcomes.append("won")
+            except StaleVersion:
+                session.rollback()
+                outcomes.append("stale")
+
+    threads = [threading.Thread(target=accept, args=(staff_id,)) for staff_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(outcomes) == ["stale", "won"]
+        with Session(engine) as session:
+            row = session.scalar(select(Complaint).where(Complaint.public_id == public_id))
+            assert row.status == "assigned" and row.version == 2 and row.assignee_id in ids
+    finally:
+        with Session(engine) as session:
+            cid = select(Complaint.id).where(Complaint.public_id == public_id)
+            session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(cid)))
+            session.execute(delete(Complaint).where(Complaint.public_id == public_id))
+            session.execute(delete(Staff).where(Staff.id.in_(ids)))
+            session.commit()
