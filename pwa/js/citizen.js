@@ -4,6 +4,7 @@ import {
   loadLanguage, registerServiceWorker, show, t,
 } from './common.js';
 import { askForSync, enqueue, flush, saveTicket } from './store.js';
+import { nearby } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('report');
@@ -79,13 +80,12 @@ const ICONS = ['lamp', 'car', 'trash', 'road', 'walk', 'dump', 'signal', 'sign',
 async function loadNearby(lonlat) {
   const box = $('nearby');
   try {
-    const data = await api(`/api/v1/complaints/nearby?lon=${lonlat[0]}&lat=${lonlat[1]}`);
-    const items = data.items || data.features || [];
+    const category = form.querySelector('input[name=category]:checked')?.value;
+    const items = await nearby(lonlat, category);
     box.hidden = items.length === 0;
     $('nearby-list').replaceChildren(...items.slice(0, 5).map((item) => {
-      const p = item.properties || item;
       const li = document.createElement('li');
-      li.textContent = `${p.category?.name || p.category || ''} · ${t(`s_${p.status}`)} · ${p.public_id}`;
+      li.textContent = `${item.category.name} · ${t(`s_${item.status}`)} · ${Math.round(item.distance_m)} m · ${item.public_id}`;
       return li;
     }));
   } catch (err) { box.hidden = true; } // the nearby list is a help, never a blocker

@@ -5,7 +5,7 @@ import {
 } from './common.js';
 import { barChart } from './chart.js';
 import { current, forget, loginForm, logout } from './session.js';
-import { move, timeline } from './workflow.js';
+import { move, staffView, suggestedAssignees } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 let map;
@@ -84,46 +84,63 @@ async function loadComplaints() {
   }
 }
 
+function moveForm(labelKey, select, onSubmit) {
+  const form = document.createElement('form');
+  const label = document.createElement('label');
+  label.textContent = t(labelKey);
+  label.htmlFor = select.id;
+  const button = document.createElement('button');
+  button.type = 'submit'; button.className = 'secondary'; button.textContent = t(labelKey);
+  form.append(label, select, button);
+  form.addEventListener('submit', (e) => { e.preventDefault(); onSubmit(select.value); });
+  return form;
+}
+
 async function openPanel(publicId) {
   const detail = $('detail');
-  try {
-    const c = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}`, { token: token() });
-    const h = document.createElement('h3');
-    h.textContent = `${c.public_id} · ${c.category.name}`;
-    const p = document.createElement('p');
-    p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString()}`;
-    const desc = document.createElement('p');
-    desc.textContent = c.description;
-    const list = document.createElement('ol');
+  let c;
+  try { c = await staffView(publicId, token()); } catch (err) {
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    return;
+  }
+  const h = document.createElement('h3');
+  h.textContent = `${c.public_id} · ${c.category.name}`;
+  const p = document.createElement('p');
+  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString()}${c.overdue ? ` · ${t('overdue')}` : ''}`;
+  const desc = document.createElement('p');
+  desc.textContent = c.description;
+  const list = document.createElement('ol');
+  for (const e of c.history || []) {
+    const li = document.createElement('li');
+    li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
+    list.append(li);
+  }
+  const parts = [h, p, desc, list];
+  const run = async (name, details) => {
     try {
-      const events = await timeline(publicId, { token: token() });
-      for (const e of events.items || events.events || events) {
-        const li = document.createElement('li');
-        li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
-        list.append(li);
-      }
-    } catch (err) { /* history comes with the workflow API */ }
-    const transfer = document.createElement('form');
-    const label = document.createElement('label');
-    label.textContent = t('transfer');
+      await move(publicId, name, details, { token: token(), version: c.version });
+      show($('notice'), '');
+      openPanel(publicId);
+    } catch (err) { if (!lostSession(err)) show($('notice'), explain(err), 'error'); }
+  };
+  const allowed = c.allowed_moves || [];
+  if (allowed.includes('assign')) {
+    const select = document.createElement('select');
+    select.id = 'assign-staff';
+    try {
+      const people = await suggestedAssignees(publicId, token());
+      select.append(...people.map((x) => new Option(`${x.display_name} (${x.open_assignments})`, x.staff_id)));
+    } catch (err) { /* no suggestions */ }
+    if (select.options.length) parts.push(moveForm('reassign', select, (v) => run('assign', { assignee_id: Number(v) })));
+  }
+  if (allowed.includes('transfer')) {
     const select = $('f-district').cloneNode(true);
     select.id = 'transfer-district';
-    select.name = 'district';
-    label.htmlFor = select.id;
-    const button = document.createElement('button');
-    button.type = 'submit'; button.className = 'secondary'; button.textContent = t('transfer');
-    transfer.append(label, select, button);
-    transfer.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      try {
-        await move(publicId, 'transfer', { version: c.version, district_code: select.value }, { token: token() });
-        openPanel(publicId);
-      } catch (err) { if (!lostSession(err)) show($('notice'), explain(err), 'error'); }
-    });
-    detail.replaceChildren(h, p, desc, list, transfer);
-  } catch (err) {
-    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    select.options[0].remove();
+    select.value = c.district.code;
+    parts.push(moveForm('transfer', select, (v) => run('transfer', { district_code: v })));
   }
+  detail.replaceChildren(...parts);
 }
 
 function connect() {

@@ -37,13 +37,13 @@ function lostSession() {
 async function loadQueue() {
   try {
     const data = await queue(token(), sort, here);
-    items = data.items || data.features?.map((f) => f.properties) || data;
+    items = data.items;
     await cachePut(`queue:${sort}`, items);
     for (const item of items) await cachePut(`complaint:${item.public_id}`, item);
   } catch (err) {
     if (err.status === 401) { lostSession(); return; }
     items = (await cacheGet(`queue:${sort}`)) || items;
-    if (err.status !== 0 && err.status !== 404) show($('notice'), explain(err), 'error');
+    if (err.status !== 0) show($('notice'), explain(err), 'error');
   }
   render();
 }
@@ -122,7 +122,9 @@ function closeForm(li, item, name) {
     if (file && file.size) {
       try { photo = await compressPhoto(file); } catch (err) { show($('notice'), t('photo_refused'), 'error'); return; }
     }
-    await act(item, name, { outcome: data.get('outcome'), public_note: data.get('note') || null }, photo);
+    const details = { outcome: data.get('outcome') };
+    if (data.get('note')) details.public_note = data.get('note');
+    await act(item, name, details, photo);
     form.remove();
   });
   li.append(form);
@@ -165,7 +167,7 @@ async function sendAction(entry) {
     await update(entry);
   }
   const version = versions.get(entry.public_id) ?? entry.version;
-  const result = await move(entry.public_id, entry.move, { ...entry.details, version }, { token: token() });
+  const result = await move(entry.public_id, entry.move, entry.details, { token: token(), version });
   if (result && result.version !== undefined) versions.set(entry.public_id, result.version);
   return result;
 }
@@ -179,6 +181,12 @@ async function replay() {
   if (done) loadQueue();
 }
 
+// A complaint moved to another district answers 404/403 to its old inspector: say so plainly.
+function explainAction(error) {
+  if (error.code === 'not_found' || error.code === 'forbidden') return t('forbidden');
+  return explain(error);
+}
+
 async function renderOutbox() {
   const entries = await pending('action');
   $('outbox-section').hidden = entries.length === 0;
@@ -186,7 +194,7 @@ async function renderOutbox() {
     const li = document.createElement('li');
     li.dataset.error = entry.error ? entry.error.code : '';
     const text = document.createElement('p');
-    text.textContent = `${entry.public_id} · ${t(entry.move)}${entry.error ? ` — ${explain(entry.error)}` : ''}`;
+    text.textContent = `${entry.public_id} · ${t(entry.move)}${entry.error ? ` — ${explainAction(entry.error)}` : ''}`;
     li.append(text);
     if (entry.error) {
       li.className = 'overdue';

@@ -1,6 +1,6 @@
-// The reporter's status page: public state, timeline, photos; cancel, reopen, rate.
+// The reporter's status page: public state, timeline, photos; cancel and reopen.
 import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
-import { move, rate, timeline } from './workflow.js';
+import { citizenMove, timeline } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 const publicId = decodeURIComponent(location.pathname.split('/').pop());
@@ -29,7 +29,6 @@ async function render() {
   summary.replaceChildren(h, dl);
   $('cancel').hidden = !['received', 'dispatched', 'transferred'].includes(complaint.status);
   $('reopen').hidden = !['resolved', 'unfounded'].includes(complaint.status);
-  $('rating').hidden = !['resolved', 'unfounded', 'referred'].includes(complaint.status);
   renderPhotos();
   renderTimeline();
 }
@@ -49,8 +48,8 @@ async function renderPhotos() {
 async function renderTimeline() {
   let events = [];
   try {
-    const data = await timeline(publicId, { citizenToken: token });
-    events = data.items || data.events || data;
+    const data = await timeline(publicId, token);
+    events = data.events;
   } catch (err) {
     // Until the workflow's timeline is there, the current state is the timeline.
     events = [{ to_status: complaint.status, at: complaint.updated_at }];
@@ -65,7 +64,7 @@ async function renderTimeline() {
 
 async function act(name) {
   try {
-    await move(publicId, name, { version: complaint.version }, { citizenToken: token });
+    await citizenMove(publicId, name, token, complaint.version);
     await render();
   } catch (err) { show($('notice'), explain(err), 'error'); }
 }
@@ -76,15 +75,6 @@ async function main() {
   registerServiceWorker();
   $('cancel').addEventListener('click', () => act('cancel'));
   $('reopen').addEventListener('click', () => act('reopen'));
-  $('stars').replaceChildren(...[1, 2, 3, 4, 5].map((n) => {
-    const b = document.createElement('button');
-    b.type = 'button'; b.className = 'secondary'; b.textContent = '★'.repeat(n);
-    b.setAttribute('aria-label', `${t('rate')} ${n}/5`);
-    b.addEventListener('click', async () => {
-      try { await rate(publicId, n, token); show($('notice'), t('sent'), 'success'); } catch (err) { show($('notice'), explain(err), 'error'); }
-    });
-    return b;
-  }));
   document.addEventListener('dasan:language', render);
   await render();
   document.body.dataset.ready = 'true';
