@@ -84,15 +84,21 @@ async function loadComplaints() {
   }
 }
 
+// A small form for one move: a choice, a note (a transfer must say why), a button.
 function moveForm(labelKey, select, onSubmit) {
   const form = document.createElement('form');
   const label = document.createElement('label');
   label.textContent = t(labelKey);
   label.htmlFor = select.id;
+  const noteLabel = document.createElement('label');
+  noteLabel.textContent = t('note');
+  const note = document.createElement('textarea');
+  note.id = `${select.id}-note`; note.rows = 2; note.maxLength = 2000;
+  noteLabel.htmlFor = note.id;
   const button = document.createElement('button');
   button.type = 'submit'; button.className = 'secondary'; button.textContent = t(labelKey);
-  form.append(label, select, button);
-  form.addEventListener('submit', (e) => { e.preventDefault(); onSubmit(select.value); });
+  form.append(label, select, noteLabel, note, button);
+  form.addEventListener('submit', (e) => { e.preventDefault(); onSubmit(select.value, note.value.trim()); });
   return form;
 }
 
@@ -131,14 +137,14 @@ async function openPanel(publicId) {
       const people = await suggestedAssignees(publicId, token());
       select.append(...people.map((x) => new Option(`${x.display_name} (${x.open_assignments})`, x.staff_id)));
     } catch (err) { /* no suggestions */ }
-    if (select.options.length) parts.push(moveForm('reassign', select, (v) => run('assign', { assignee_id: Number(v) })));
+    if (select.options.length) parts.push(moveForm('reassign', select, (v, note) => run('assign', { assignee_id: Number(v), ...(note ? { internal_note: note } : {}) })));
   }
   if (allowed.includes('transfer')) {
     const select = $('f-district').cloneNode(true);
     select.id = 'transfer-district';
     select.options[0].remove();
     select.value = c.district.code;
-    parts.push(moveForm('transfer', select, (v) => run('transfer', { district_code: v })));
+    parts.push(moveForm('transfer', select, (v, note) => run('transfer', { district_code: v, ...(note ? { internal_note: note } : {}) })));
   }
   detail.replaceChildren(...parts);
 }

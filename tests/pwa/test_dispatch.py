@@ -14,7 +14,7 @@ from tests.pwa.conftest import KO, login, screenshot
 pytestmark = pytest.mark.slow
 
 
-def file_complaint(live_server, description: str, lonlat=(126.9790, 37.5670)) -> str:
+def file_complaint(live_server, description: str, lonlat=(127.0300, 37.5500)) -> str:
     body = json.dumps({"category": "street_lamp", "description": description,
                        "location": {"type": "Point", "coordinates": list(lonlat)}}).encode()
     request = urllib.request.Request(
