@@ -10,7 +10,7 @@ const SHELL = [
   '/', '/field', '/dispatch', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
   '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
-  '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',

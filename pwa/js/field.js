@@ -8,6 +8,7 @@ import {
   askForSync, cacheGet, cachePut, enqueue, flush, pending, remove, update,
 } from './store.js';
 import { move, queue } from './workflow.js';
+import { pushKey, subscribe } from './push.js';
 
 const $ = (id) => document.getElementById(id);
 let sort = 'due';
@@ -218,7 +219,23 @@ async function start() {
   }
   await replay();
   await loadQueue();
+  offerPush();
   document.body.dataset.ready = 'true';
+}
+
+async function offerPush() {
+  const key = await pushKey(token());
+  const button = $('push');
+  button.hidden = !key;
+  if (!key) return;
+  button.onclick = async () => {
+    try {
+      if ((await Notification.requestPermission()) !== 'granted') return;
+      await subscribe(token(), key);
+      show($('notice'), t('push_done'), 'success');
+      button.hidden = true;
+    } catch (err) { show($('notice'), explain(err), 'error'); }
+  };
 }
 
 function setSort(wanted) {

@@ -39,6 +39,17 @@ def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live
     expect(page.locator("[data-kpi=received] strong")).to_have_text(str(received + 1))
     assert page.locator("#kpi-chart svg rect").count() > 0
     screenshot(page, "dispatch-map")
+    # Its panel shows the history; a transfer with a note moves it to Jongno-gu.
+    page.locator(f".complaint-marker[title^='{public_id}']").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    assert page.locator("#detail ol li").count() >= 1
+    page.select_option("#transfer-district", "11110")
+    page.fill("#transfer-district-note", "Jongno's side of the street")
+    page.locator("#transfer-district ~ button").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_transferred"])
+    screenshot(page, "dispatch-panel")
+    assert live_server.sql("SELECT district_code, status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0] == ("11110", "transferred")
 
 
 def test_a_lost_session_brings_back_the_login_with_a_message(new_context, live_server):
