@@ -40,7 +40,8 @@ def content_security_policy() -> str:
 
 
 def _page(name: str):
-    response = send_from_directory(PWA, PAGES[name], max_age=0)
+    # The pages are a few kB: read them whole (no open file handed to the server).
+    response = Response((PWA / PAGES[name]).read_bytes(), mimetype="text/html")
     response.headers["Content-Security-Policy"] = content_security_policy()
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -94,8 +95,9 @@ def service_worker():
 @blp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest."""
-    response = send_from_directory(PWA, "manifest.webmanifest", max_age=3600)
-    response.headers["Content-Type"] = "application/manifest+json"
+    response = Response((PWA / "manifest.webmanifest").read_bytes(),
+                        mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 
