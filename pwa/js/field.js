@@ -61,6 +61,8 @@ function render() {
   } else list.replaceChildren(...items.map(renderItem));
   if (map) {
     layer.clearLayers();
+    const points = items.map(coordinates).filter(Boolean).map((c) => [c[1], c[0]]);
+    if (points.length && !map.fitted) { map.fitBounds(points, { padding: [24, 24], maxZoom: 16 }); map.fitted = true; }
     for (const item of items) {
       const c = coordinates(item);
       if (!c) continue;

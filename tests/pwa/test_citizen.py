@@ -111,3 +111,26 @@ def test_switching_language_changes_the_ui_and_is_remembered(new_context):
     page.wait_for_selector("body[data-ready=true]")
     assert page.locator("h1").text_content() == "Дасан гомдол мэдээлэх"
     assert page.locator("#categories label").count() == 9
+
+
+def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": "browser test: cancel me",
+        "location": {"type": "Point", "coordinates": [126.9700, 37.5550]}},
+        {"Idempotency-Key": "7b0e3c1e-5d0f-4a59-9d64-3f5c1b8f0a11"})
+    assert status == 201, body
+    page = new_context().new_page()
+    page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#timeline li").first).to_be_visible()
+    page.click("#cancel")
+    expect(page.locator("#summary dd").first).to_have_text(KO["s_cancelled"])
+    expect(page.locator("#cancel")).to_be_hidden()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=body["public_id"])[0][0] == "cancelled"
+    # Without the right token nobody else can move it.
+    status, _, _ = call(live_server, "POST", f"/api/v1/complaints/{body['public_id']}/reopen",
+                        {}, {"X-Citizen-Token": "wrong", "If-Match": '"1"'})
+    assert status == 404
