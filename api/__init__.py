@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         kpi,
         mapview,
         metrics,
+        notifications,
         photos,
+        sms,
         traffic,
         workflow,
     )
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,
                                 x_proto=settings.proxy_count)
+    app.wsgi_app = input_guard.ReadTimeout(app.wsgi_app, settings.client_read_timeout_s)
     app.extensions["dispatch.settings"] = settings
     runtime.configure(settings)  # jobs run inline or deferred read the same settings
     # The engine must exist before any request opens a session.
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (complaints.blp, photos.blp, areas.blp, categories.blp, auth.blp,
                       abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
-                      incidents.blp):
+                      incidents.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

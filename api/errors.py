@@ -55,6 +55,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
@@ -133,6 +134,15 @@ def handle_statement_error(err: sqlalchemy.exc.StatementError):
     return handle_unexpected(err)
 
 
+def handle_client_timeout(err: TimeoutError):
+    """A client stalled while sending its request -> 408, and the connection is closed."""
+    response = jsonify(error_body(408, "request_timeout",
+                                  "the request was not received in time; send it again"))
+    response.status_code = 408
+    response.headers["Connection"] = "close"
+    return response
+
+
 def handle_unexpected(err: Exception):
     """Anything else -> 500 without internals; the traceback goes to the log."""
     log.exception("unhandled error in request %s", request_id(), exc_info=err)
@@ -151,4 +161,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(redis.exceptions.ConnectionError, handle_unavailable)
     app.register_error_handler(redis.exceptions.TimeoutError, handle_unavailable)
     app.register_error_handler(sqlalchemy.exc.StatementError, handle_statement_error)
+    app.register_error_handler(TimeoutError, handle_client_timeout)
     app.register_error_handler(Exception, handle_unexpected)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ClientDisconnected, RequestTimeout
 
 from dispatch.errors import InvalidJson, InvalidText
 
@@ -46,17 +46,28 @@ class SafeJSONProvider(DefaultJSONProvider):
             raise UnsafeJson("JSON nested too deeply") from exc
 
 
+# Kannel's callbacks clean their own text (an SMS may carry any bytes) and must not be
+# refused, or the gateway would retry them: they are left to api/sms.py.
+_SELF_CLEANING_PREFIXES = ("/api/v1/sms/",)
+
+
 def _reject_unsafe_input() -> None:
+    if request.path.startswith(_SELF_CLEANING_PREFIXES):
+        return
     texts = [request.path, *request.args.keys(), *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        texts += [*request.form.keys(), *request.form.values()]
-    if any(_UNSAFE.search(text) for text in texts):
+        texts += [*request.form.keys(), *request.form.values(), *request.files.keys(),
+                  *(upload.filename for upload in request.files.values())]
+    if any(isinstance(text, str) and _UNSAFE.search(text) for text in texts):
         raise InvalidText("the request holds a NUL character or an unpaired surrogate")
     if request.is_json and request.content_length != 0:
         # Parsed once here and refused early: webargs would parse again with the standard
         # library, where deep nesting is a RecursionError (a 500) rather than bad input.
         try:
             body = request.get_json()
+        except ClientDisconnected as exc:
+            # The body stopped arriving (ReadTimeout below): 408, not "invalid JSON".
+            raise RequestTimeout("the request body was not received in time") from exc
         except BadRequest as exc:
             raise InvalidJson("the request body is not valid JSON (or is nested too deeply)") \
                 from exc
@@ -70,3 +81,23 @@ def init_app(app: Flask) -> None:
     """Install the JSON provider and the URL/form check."""
     app.json = SafeJSONProvider(app)
     app.before_request(_reject_unsafe_input)
+
+
+class ReadTimeout:
+    """WSGI middleware: a client that stalls while sending its request times out.
+
+    gunicorn's gthread workers read the body in a worker thread with no timeout, so a few
+    stalled uploads could hold every thread. The socket gets a timeout per request; a stall
+    then raises TimeoutError, which the error handlers turn into 408.
+    """
+
+    def __init__(self, app, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ, start_response):
+        """Set the timeout on gunicorn's socket (absent under other servers) and go on."""
+        sock = environ.get("gunicorn.socket")
+        if sock is not None and self.seconds > 0:
+            sock.settimeout(self.seconds)
+        return self.app(environ, start_response)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, abort, jsonify, send_from_directory
+from flask import Blueprint, Response, abort, jsonify, redirect, send_from_directory
 
 from api.context import settings
 from api.static import PWA
@@ -79,6 +79,12 @@ def shell_revision() -> str:
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+@blp.get("/staff/complaints/<string:public_id>")
+def staff_complaint(public_id: str):
+    """Where a staff push notification points: the inspector app, opened on the complaint."""
+    return redirect(f"/field?c={quote(public_id[:32], safe='')}", code=302)
 
 
 @blp.get("/sw.js")

@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import bench_intake, bench_map, bench_routing, bench_traffic
+from bench import bench_fanout, bench_intake, bench_map, bench_routing, bench_traffic
 from bench.common import ROOT, Result, scratch_database
 
 BENCHMARKS = {
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "map": lambda url, quick: bench_map.run(
         url, [10_000, 50_000] if quick else [10_000, 100_000, 1_000_000], 20 if quick else 60),
     "traffic": lambda url, quick: bench_traffic.run(url, 2 if quick else 7),
+    "fanout": lambda url, quick: bench_fanout.run(url, 1_000 if quick else 10_000),
 }
 
 

@@ -249,6 +249,38 @@ def cmd_settings(_args: argparse.Namespace) -> int:
         return 1
 
 
+def cmd_vapid_keys(_args: argparse.Namespace) -> int:
+    """Print a new VAPID key pair as DASAN_VAPID_* lines (setup.sh adds them to var/dasan.env)."""
+    from notify.push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    print(f"DASAN_VAPID_PRIVATE_KEY={private}")
+    print(f"DASAN_VAPID_PUBLIC_KEY={public}")
+    return 0
+
+
+def cmd_kannel_config(args: argparse.Namespace) -> int:
+    """Write a Kannel config (bearerbox, smsbox, fake SMSC port) for these settings."""
+    from urllib.parse import urlsplit
+
+    from notify.kannel import KannelConfig, KannelPorts, write_config
+
+    settings = _settings()
+    sendsms_port = urlsplit(settings.kannel_sendsms_url).port or 13013
+    base = settings.sms_callback_url.rstrip("/")
+    mo_url = (f"{base}/api/v1/sms/incoming?secret={settings.sms_mo_secret_value}"
+              "&from=%p&to=%P&text=%a&id=%I")
+    config = KannelConfig(
+        folder=Path(args.dir).resolve(),
+        ports=KannelPorts(admin=args.admin_port, smsbox=args.smsbox_port,
+                          sendsms=sendsms_port, fake_smsc=args.smsc_port),
+        username=settings.kannel_username, password=settings.kannel_password_value,
+        mo_url=mo_url, admin_password=settings.derived_secret("kannel-admin"),
+        max_parts=settings.sms_max_parts)
+    print(write_config(config))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="python -m dispatch.cli")
@@ -321,6 +353,16 @@ def build_parser() -> argparse.ArgumentParser:
     disable = sub.add_parser("disable-staff", help=cmd_disable_staff.__doc__)
     disable.add_argument("username")
     disable.set_defaults(func=cmd_disable_staff)
+
+    vapid = sub.add_parser("vapid-keys", help=cmd_vapid_keys.__doc__)
+    vapid.set_defaults(func=cmd_vapid_keys)
+
+    kannel = sub.add_parser("kannel-config", help=cmd_kannel_config.__doc__)
+    kannel.add_argument("--dir", default=str(ROOT / "var" / "kannel"))
+    kannel.add_argument("--admin-port", type=int, default=13000)
+    kannel.add_argument("--smsbox-port", type=int, default=13001)
+    kannel.add_argument("--smsc-port", type=int, default=13010)
+    kannel.set_defaults(func=cmd_kannel_config)
 
     sweep = sub.add_parser("sweep-photos", help=cmd_sweep_photos.__doc__)
     sweep.add_argument("--min-age", type=float, default=3600.0,

@@ -188,3 +188,9 @@ class InvalidJson(DispatchError):
     """A body that claims to be JSON but does not parse."""
 
     code = "invalid_json"
+
+
+class InvalidInboundSms(InvalidComplaint):
+    """An incoming-text or delivery-report request without the fields Kannel always sends."""
+
+    code = "invalid_inbound_sms"

@@ -59,4 +59,8 @@ def record_event(
         data=data or {},
     )
     session.add(event)
+    # Same transaction: the messages this change causes are in the outbox iff it commits.
+    from dispatch.notifications import plan_for_event
+
+    plan_for_event(session, event)
     return event

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from dispatch import jobs, jobs_photos, jobs_traffic
+from dispatch import jobs, jobs_notify, jobs_photos, jobs_traffic
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
@@ -40,6 +40,7 @@ SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     ("prune-traffic", jobs_traffic.prune_traffic_readings, MAINTENANCE, 3600),
     # Blobs of photo uploads whose request rolled back; harmless, but they take space.
     ("sweep-photos", jobs_photos.sweep_photo_store, MAINTENANCE, 3600),
+    ("notification-sweep", jobs_notify.sweep_notifications, MAINTENANCE, 15),
 ]
 
 

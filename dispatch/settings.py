@@ -113,7 +113,49 @@ class Settings:
         "https://tiles.example/{z}/{x}/{y}.png (empty: no tiles; districts and markers still show)")
     sse_poll_seconds: float = _setting(
         0.5, doc="How often a live-map stream looks for new complaint events (seconds)")
+    client_read_timeout_s: float = _setting(
+        15.0, doc="seconds a client may stall while sending a request before it gets 408")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
+    sms_backend: str = _setting(
+        "log", doc="log (write texts to the outbox row and the log only) or kannel")
+    sms_sender: str = _setting("1899-0120", doc="Sender number shown on outgoing texts")
+    kannel_sendsms_url: str = _setting(
+        "http://127.0.0.1:13013/cgi-bin/sendsms", doc="Kannel smsbox sendsms URL")
+    kannel_username: str = _setting("dasan", doc="Kannel sendsms-user username")
+    kannel_password: str = _setting(
+        "", doc="Kannel sendsms-user password (empty: derived from DASAN_SECRET_KEY)",
+        secret=True)
+    sms_callback_url: str = _setting(
+        "http://127.0.0.1:8000",
+        doc="Base URL at which Kannel reaches this service for delivery reports and "
+        "incoming texts")
+    sms_mo_secret: str = _setting(
+        "", doc="Shared secret in Kannel's incoming-SMS URL (empty: derived from "
+        "DASAN_SECRET_KEY)", secret=True)
+    sms_gateway_ips: tuple = _setting(
+        ("127.0.0.1", "::1"), doc="Addresses allowed to post incoming texts and delivery "
+        "reports (comma-separated)")
+    sms_max_parts: int = _setting(
+        4, doc="Most concatenated parts one text may use; longer texts are shortened")
+    sms_mo_per_hour: int = _setting(
+        10, doc="Incoming texts one sender may send per hour before being ignored")
+    quiet_hours: str = _setting(
+        "22:00-08:00", doc="Local hours (DASAN_TIMEZONE) in which non-urgent texts are "
+        "held back, e.g. 22:00-08:00; empty disables")
+    notify_max_attempts: int = _setting(
+        6, doc="Delivery attempts of one notification before it is marked failed")
+    notify_retry_seconds: int = _setting(
+        30, doc="First retry delay; it doubles per attempt (capped at one hour)")
+    notify_threads: int = _setting(
+        16, doc="Parallel sends of the outbox sweeper in one worker")
+    vapid_private_key: str = _setting(
+        "", doc="Web Push VAPID private key (base64url; python -m dispatch.cli vapid-keys); "
+        "empty disables push", secret=True)
+    vapid_public_key: str = _setting(
+        "", doc="Web Push VAPID public key (base64url, the PWA's applicationServerKey)")
+    vapid_subject: str = _setting(
+        "mailto:ops@dasan.invalid", doc="VAPID contact (mailto: or https: URL)")
+    push_timeout_seconds: float = _setting(10.0, doc="Timeout of one web push request")
     log_level: str = _setting("INFO", doc="Python log level")
     traffic_feeds: tuple = _setting(
         (), doc="traffic feeds the scheduler polls every 5 minutes, comma-separated: "
@@ -225,8 +267,37 @@ class Settings:
             ZoneInfo(self.timezone)
         except Exception:  # noqa: BLE001 - any failure means an unknown zone
             problems.append(f"DASAN_TIMEZONE {self.timezone!r} is not a known time zone")
+        if self.sms_backend not in ("log", "kannel"):
+            problems.append("DASAN_SMS_BACKEND must be log or kannel")
+        if self.quiet_hours:
+            from dispatch.quiet_hours import parse_quiet_hours
+
+            try:
+                parse_quiet_hours(self.quiet_hours)
+            except ValueError as exc:
+                problems.append(f"DASAN_QUIET_HOURS: {exc}")
+        if self.sms_max_parts < 1 or self.notify_max_attempts < 1:
+            problems.append("DASAN_SMS_MAX_PARTS and DASAN_NOTIFY_MAX_ATTEMPTS must be >= 1")
         if problems:
             raise SettingsError("\n".join(problems))
+
+    def derived_secret(self, purpose: str) -> str:
+        """Return a stable secret for ``purpose`` made from the secret key."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.secret_key.encode(), purpose.encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
+    @property
+    def kannel_password_value(self) -> str:
+        """The sendsms password: the setting, else one derived from the secret key."""
+        return self.kannel_password or self.derived_secret("kannel-sendsms")
+
+    @property
+    def sms_mo_secret_value(self) -> str:
+        """The incoming-SMS secret: the setting, else one derived from the secret key."""
+        return self.sms_mo_secret or self.derived_secret("kannel-mo")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (tests use it)."""

@@ -34,7 +34,9 @@ registerRoute(({ request }) => request.mode === 'navigate', async ({ request }) 
     return await fetch(request);
   } catch (err) {
     const path = new URL(request.url).pathname;
-    const shell = path.startsWith('/status/') ? '/status/_shell' : path;
+    let shell = path;
+    if (path.startsWith('/status/')) shell = '/status/_shell';
+    if (path.startsWith('/staff/complaints/')) shell = '/field';
     return (await matchPrecache(shell)) || (await matchPrecache('/')) || Response.error();
   }
 });
@@ -60,10 +62,12 @@ self.addEventListener('sync', (event) => {
 self.addEventListener('push', (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch (err) { data = { body: event.data && event.data.text() }; }
-  const url = data.url || (data.public_id ? `/field?c=${encodeURIComponent(data.public_id)}` : '/field');
+  // The notification service sends {title, body, url, tag}; url is /staff/complaints/<id>,
+  // which the server redirects to the inspector app opened on that complaint.
+  const url = data.url || '/field';
   event.waitUntil(self.registration.showNotification(data.title || 'Dasan', {
     body: data.body || '', icon: '/pwa/icons/icon-192.png', badge: '/pwa/icons/icon-192.png',
-    tag: data.public_id || undefined, data: { url },
+    tag: data.tag || undefined, data: { url },
   }));
 });
 

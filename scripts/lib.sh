@@ -136,3 +136,35 @@ ensure_npm() {
 }
 
 dasan() { "$VENV/bin/python" -m dispatch.cli "$@"; }
+
+# Web Push needs a VAPID key pair; make one on first setup and keep it in var/dasan.env.
+ensure_vapid_keys() {
+  grep -q '^DASAN_VAPID_PRIVATE_KEY=' "$VAR/dasan.env" 2>/dev/null && return 0
+  [ -n "${DASAN_VAPID_PRIVATE_KEY:-}" ] && return 0
+  say "making a VAPID key pair for web push (var/dasan.env)"
+  umask 077
+  "$VENV/bin/python" -m dispatch.cli vapid-keys >>"$VAR/dasan.env"
+  umask 022
+  local line
+  while IFS= read -r line; do
+    case "$line" in DASAN_VAPID_*) export "$line" ;; esac
+  done <"$VAR/dasan.env"
+}
+
+# With DASAN_SMS_BACKEND=kannel: write var/kannel/kannel.conf and start bearerbox, smsbox
+# and the fakesmsc test SMSC (kannel-extras) as children of the calling script.
+start_kannel() {
+  [ "${DASAN_SMS_BACKEND:-log}" = "kannel" ] || return 0
+  local dir="$VAR/kannel" conf
+  conf="$(dasan kannel-config --dir "$dir")" || die "could not write the Kannel config"
+  rm -f "$dir"/*.pid
+  say "starting Kannel (bearerbox, smsbox, fakesmsc); logs in var/kannel/"
+  bearerbox "$conf" >>"$dir/boxes.out" 2>&1 & pids+=($!)
+  for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/13001) 2>/dev/null && break; sleep 0.1; done
+  smsbox "$conf" >>"$dir/boxes.out" 2>&1 & pids+=($!)
+  # fakesmsc reads incoming texts from stdin (one line each: "from to text ..."); a FIFO
+  # in var/kannel/mo lets you inject them: echo '+821012345678 120 text 5' > var/kannel/mo
+  [ -p "$dir/mo" ] || mkfifo "$dir/mo"
+  (exec 3<>"$dir/mo"; exec /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r 13010 \
+     <&3 >>"$dir/fakesmsc.log" 2>&1) & pids+=($!)
+}

@@ -10,6 +10,9 @@ ensure_postgres
 ensure_redis
 ensure_venv
 ensure_npm
+ensure_vapid_keys
+say "compiling message catalogs"
+"$VENV/bin/pybabel" -q compile -d "$ROOT/notify/locale" -D messages
 say "migrating the database"
 dasan migrate
 dasan load-seoul

@@ -11,6 +11,7 @@ stop_all() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2
 trap stop_all INT TERM EXIT
 
 cd "$ROOT"
+start_kannel
 "$VENV/bin/gunicorn" -c "$ROOT/api/gunicorn_conf.py" "api.wsgi:app" & pids+=($!)
 "$VENV/bin/python" -m dispatch.worker & pids+=($!)
 "$VENV/bin/python" -m dispatch.schedule & pids+=($!)

@@ -13,7 +13,7 @@ from dispatch.db import SessionLocal, sqlalchemy_url
 from dispatch.settings import Settings
 from tests.services import IN_CI, RedisServer, checkout_database_name, unavailable
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.notify_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADMIN_URL = "postgresql://dasan:dasan@127.0.0.1:5432/postgres"

@@ -12,6 +12,14 @@ from dispatch.models.complaints import (
     ComplaintStatus,
     DistrictSla,
 )
+from dispatch.models.notifications import (
+    Notification,
+    NotificationChannel,
+    NotificationState,
+    PushSubscription,
+    SatisfactionRating,
+    SmsInbound,
+)
 from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 from dispatch.models.traffic import (
@@ -44,10 +52,16 @@ __all__ = [
     "FacilityKind",
     "Incident",
     "IncidentKind",
+    "Notification",
+    "NotificationChannel",
+    "NotificationState",
+    "PushSubscription",
     "PhotoFlag",
     "PhotoKind",
     "RoadLink",
     "Role",
+    "SatisfactionRating",
+    "SmsInbound",
     "Staff",
     "StaffToken",
     "TrafficReading",

@@ -1,9 +1,9 @@
-// Web push from the inspector app. The server side (keys, subscriptions, sending) belongs to
-// the notification service (issue 4); the two paths below are the only place to adapt.
+// Web push from the inspector app; keys, subscriptions and sending are the notification
+// service's (issue 4, api/notifications.py).
 import { api } from './common.js';
 
-export const PUSH_KEY_PATH = '/api/v1/push/vapid-public-key';
-export const PUSH_SUBSCRIPTIONS_PATH = '/api/v1/push/subscriptions';
+export const PUSH_KEY_PATH = '/api/v1/push-subscriptions/vapid-public-key';
+export const PUSH_SUBSCRIPTIONS_PATH = '/api/v1/push-subscriptions';
 
 function keyBytes(base64url) {
   const padded = (base64url + '='.repeat((4 - (base64url.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/');

@@ -92,3 +92,11 @@ def test_config_names_the_tile_url_and_languages(client, settings):
 ])
 def test_tile_origin_for_the_csp(template, origin):
     assert tile_origin(template) == origin
+
+
+def test_a_push_notifications_link_opens_the_inspector_app_on_the_complaint(client):
+    response = client.get("/staff/complaints/261129-0000009")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/field?c=261129-0000009"
+    response = client.get("/staff/complaints/a%3Fb%26c")
+    assert response.headers["Location"] == "/field?c=a%3Fb%26c"

@@ -1,0 +1,93 @@
+"""Schemas of the notification endpoints: outbox rows, push subscriptions, Kannel callbacks."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+
+class NotificationSchema(Schema):
+    """One outbox row as staff see it (the phone number masked)."""
+
+    id = fields.Integer()
+    channel = fields.String(metadata={"description": "sms or push"})
+    template = fields.String()
+    language = fields.String()
+    recipient = fields.String(metadata={"description": "masked phone, or staff:<id>"})
+    body = fields.String()
+    state = fields.String(metadata={"description": "pending, sent, delivered, failed, gone"})
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    provider_id = fields.String(allow_none=True)
+    parts = fields.Integer(allow_none=True)
+    dlr_status = fields.Integer(allow_none=True)
+    hold_until = fields.DateTime(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class PushKeysSchema(Schema):
+    """The browser's keys from ``PushSubscription.toJSON()``."""
+
+    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=200))
+    auth = fields.String(required=True, validate=validate.Length(min=16, max=64))
+
+
+class PushSubscriptionSchema(Schema):
+    """``PushSubscription.toJSON()`` as the browser makes it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    endpoint = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+    keys = fields.Nested(PushKeysSchema, required=True)
+
+    @validates("endpoint")
+    def _https(self, value: str, **_kwargs) -> None:
+        parts = urlsplit(value)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValidationError("a push endpoint must be an https URL")
+
+
+class PushUnsubscribeSchema(Schema):
+    """Which subscription to remove."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    endpoint = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+
+
+class VapidKeySchema(Schema):
+    """The key the PWA passes as ``applicationServerKey``."""
+
+    public_key = fields.String()
+
+
+class IncomingSmsArgsSchema(Schema):
+    """What Kannel's sms-service get-url sends (``%p %P %a %I``), plus our secret."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    secret = fields.String(load_default="", validate=validate.Length(max=200))
+    sender = fields.String(data_key="from", load_default="", validate=validate.Length(max=64))
+    receiver = fields.String(data_key="to", load_default="", validate=validate.Length(max=64))
+    text = fields.String(load_default="")
+    id = fields.String(load_default="", validate=validate.Length(max=128))
+
+
+class DeliveryReportArgsSchema(Schema):
+    """What Kannel's dlr-url carries: ``%d`` (type) and ``%F`` (the SMSC's message id)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(min=0, max=255))
+    smsc_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=200))

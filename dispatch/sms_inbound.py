@@ -1,0 +1,197 @@
+"""Incoming texts (MO) from Kannel: satisfaction ratings, complaints by text, or a helpful reply."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from dispatch.abuse import check_not_blocked
+from dispatch.categories import cached_categories
+from dispatch.errors import DispatchError, InvalidInboundSms, PhoneBlocked
+from dispatch.events import Actor, record_event
+from dispatch.intake import ComplaintDraft, submit_complaint
+from dispatch.models import (
+    Channel,
+    Complaint,
+    Dong,
+    Notification,
+    SatisfactionRating,
+    SmsInbound,
+)
+from dispatch.notifications import reply_to_sender
+from dispatch.settings import Settings
+from notify.phones import InvalidPhoneNumber, normalise_phone
+from notify.textparse import (
+    MAX_TEXT_CHARS,
+    Gazetteer,
+    guess_language,
+    looks_binary,
+    match_category,
+    parse_rating,
+)
+
+log = logging.getLogger(__name__)
+
+# A rating answers the most recent result text sent to that phone within this time.
+RATING_WINDOW = timedelta(days=14)
+_MO_NAMESPACE = uuid.UUID("5b0e8f0a-3c57-4a53-9a43-6d0d7c5f2a11")
+
+
+def receive_text(session: Session, settings: Settings, *, gateway_id: str, sender: str,
+                 receiver: str | None, text: str, redis=None,
+                 now: datetime | None = None) -> SmsInbound | None:
+    """Store and act on one incoming text; None when Kannel re-posted one we already have.
+
+    Flushes; the caller commits (then the replies and receipts it planned are sent).
+
+    :raises InvalidInboundSms: without a gateway id or sender.
+    """
+    now = now or datetime.now(UTC)
+    gateway_id = (gateway_id or "").strip()
+    sender = (sender or "").strip()
+    if (not gateway_id or len(gateway_id) > 64 or not sender or len(sender) > 32
+            or not (gateway_id + sender).isprintable()):
+        raise InvalidInboundSms("an incoming text needs its gateway id and sender")
+    receiver = "".join(ch for ch in (receiver or "") if ch.isprintable())
+    text = (text or "").replace("\x00", "")
+    enormous = len(text) > MAX_TEXT_CHARS
+    inbound = session.scalars(
+        insert(SmsInbound).values(gateway_id=gateway_id, sender=sender,
+                                  receiver=(receiver or "")[:32] or None,
+                                  text=text[:MAX_TEXT_CHARS], outcome="pending",
+                                  received_at=now)
+        .on_conflict_do_nothing(index_elements=[SmsInbound.gateway_id])
+        .returning(SmsInbound)).first()
+    if inbound is None:
+        return None  # Kannel retried a text we already took: nothing more to do
+    try:
+        phone = normalise_phone(sender)
+    except InvalidPhoneNumber:
+        inbound.outcome = "ignored"  # a short code or foreign sender we cannot answer
+        return _done(session, inbound)
+    try:
+        check_not_blocked(session, phone)
+    except PhoneBlocked:
+        inbound.outcome = "ignored"  # staff blocked this number for abuse: no reply either
+        return _done(session, inbound)
+    if _over_limit(redis, settings, phone, now):
+        inbound.outcome = "rate_limited"
+        return _done(session, inbound)
+    body = text.strip()
+    if not body or enormous or looks_binary(body):
+        inbound.outcome = "ignored"
+        return _done(session, inbound)
+    language = guess_language(body)
+    rating = parse_rating(body)
+    if rating is not None and _record_rating(session, inbound, phone, rating, now):
+        return _done(session, inbound)
+    if rating is None and _file_complaint(session, settings, inbound, phone, body, language):
+        return _done(session, inbound)
+    inbound.outcome = "not_understood"
+    reply_to_sender(session, settings, inbound.id, phone, language, "sms_help",
+                    url=f"{settings.public_url.rstrip('/')}/report")
+    return _done(session, inbound)
+
+
+def _done(session: Session, inbound: SmsInbound) -> SmsInbound:
+    session.flush()
+    return inbound
+
+
+def _over_limit(redis, settings: Settings, phone: str, now: datetime) -> bool:
+    """Count texts per sender and hour in Redis; a flood from one phone stops costing us."""
+    if redis is None:
+        return False
+    key = f"dasan:mo:{phone}:{now:%Y%m%d%H}"
+    try:
+        pipe = redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 3700)
+        count, _ = pipe.execute()
+    except RedisError:
+        return False  # taking a citizen's text matters more than limiting it
+    return int(count) > settings.sms_mo_per_hour
+
+
+def _record_rating(session: Session, inbound: SmsInbound, phone: str, score: int,
+                   now: datetime) -> bool:
+    asked = exists().where(Notification.complaint_id == Complaint.id,
+                           Notification.template == "result",
+                           Notification.recipient == phone,
+                           Notification.data["asks_rating"].astext == "true",
+                           Notification.created_at >= now - RATING_WINDOW)
+    rated = exists().where(SatisfactionRating.complaint_id == Complaint.id)
+    complaint = session.scalars(
+        select(Complaint).where(Complaint.reporter_phone == phone, asked, ~rated)
+        .order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(1)
+        .with_for_update(skip_locked=True)).first()
+    if complaint is None:
+        return False
+    session.add(SatisfactionRating(complaint_id=complaint.id, score=score,
+                                   inbound_id=inbound.id, rated_at=now))
+    record_event(session, complaint, kind="rated", actor=Actor("citizen"), at=now,
+                 data={"score": score, "channel": "sms"})
+    inbound.outcome, inbound.complaint_id = "rating", complaint.id
+    return True
+
+
+def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, phone: str,
+                    body: str, language: str) -> bool:
+    keywords = {code: rules.keywords for code, rules in
+                cached_categories(session, settings.area_refresh_seconds).items()}
+    category = match_category(body, keywords)
+    place = gazetteer(session, settings.area_refresh_seconds).find(body)
+    if category is None or place is None:
+        return False
+    lon, lat = dong_point(session, place.dong_code)
+    draft = ComplaintDraft(category=category, lon=lon, lat=lat, description=body,
+                           address=body[:500], phone=phone, language=language,
+                           channel=Channel.SMS.value)
+    try:
+        # The gateway id makes the intake idempotent too, should the same text come twice.
+        result = submit_complaint(session, settings, draft,
+                                  client_ref=uuid.uuid5(_MO_NAMESPACE, inbound.gateway_id),
+                                  actor=Actor("gateway"))
+    except DispatchError as exc:
+        log.info("text %s could not become a complaint: %s", inbound.id, exc)
+        return False
+    inbound.outcome, inbound.complaint_id = "complaint", result.complaint.id
+    return True
+
+
+_gazetteer: tuple[float, Gazetteer] | None = None
+_points: dict[str, tuple[float, float]] = {}
+_lock = threading.Lock()
+
+
+def gazetteer(session: Session, max_age_s: float = 30.0) -> Gazetteer:
+    """Return the dong-name gazetteer of this process, rebuilt at most every ``max_age_s``."""
+    global _gazetteer
+    cached = _gazetteer
+    if cached is not None and time.monotonic() - cached[0] < max_age_s:
+        return cached[1]
+    with _lock:
+        rows = session.execute(select(Dong.code, Dong.district_code, Dong.name, Dong.names))
+        built = Gazetteer([(code, district, [name, *(names or {}).values()])
+                           for code, district, name, names in rows])
+        _gazetteer = (time.monotonic(), built)
+        _points.clear()
+        return built
+
+
+def dong_point(session: Session, dong_code: str) -> tuple[float, float]:
+    """A point surely inside the dong (point on surface), where a complaint by text is placed."""
+    if dong_code not in _points:
+        surface = func.ST_PointOnSurface(Dong.boundary)
+        lon, lat = session.execute(select(func.ST_X(surface), func.ST_Y(surface))
+                                   .where(Dong.code == dong_code)).one()
+        _points[dong_code] = (float(lon), float(lat))
+    return _points[dong_code]

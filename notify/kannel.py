@@ -1,0 +1,201 @@
+"""Kannel configuration (bearerbox + smsbox + a fake SMSC port) and its processes, on loopback.
+
+Used by the test harness, ``scripts/up.sh`` (through ``python -m dispatch.cli kannel-config``)
+and the benchmark. Plain values in, a config file and processes out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BEARERBOX = "/usr/sbin/bearerbox"
+SMSBOX = "/usr/sbin/smsbox"
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+
+@dataclass(frozen=True)
+class KannelPorts:
+    """Loopback ports of one Kannel instance."""
+
+    admin: int
+    smsbox: int
+    sendsms: int
+    fake_smsc: int
+
+
+@dataclass(frozen=True)
+class KannelConfig:
+    """What a Kannel config file needs: where to write, ports, credentials and our callbacks.
+
+    ``mo_url`` is the full URL (with the secret) of our incoming-SMS endpoint; Kannel
+    escapes appear in it as ``%p`` (sender), ``%P`` (receiver), ``%a`` (text), ``%I`` (id).
+    """
+
+    folder: Path
+    ports: KannelPorts
+    username: str
+    password: str
+    mo_url: str
+    admin_password: str = "admin"  # noqa: S105 - loopback-only admin port
+    log_level: int = 1
+    max_parts: int = 6
+    # Optional second SMSC: an HTTP "carrier" (system-type kannel) reached with smsc=carrier.
+    carrier_send_url: str | None = None
+    carrier_port: int | None = None
+
+
+def render_config(config: KannelConfig) -> str:
+    """Return the text of a kannel.conf for ``config`` (bearerbox and smsbox read the same file)."""
+    folder = config.folder
+    ports = config.ports
+    mo_url = config.mo_url.replace('"', "%22")
+    return f"""# Written by notify/kannel.py; every port is on 127.0.0.1.
+group = core
+admin-port = {ports.admin}
+admin-password = {config.admin_password}
+admin-interface = 127.0.0.1
+admin-allow-ip = 127.0.0.1
+smsbox-port = {ports.smsbox}
+smsbox-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-file = "{folder}/bearerbox.log"
+log-level = {config.log_level}
+access-log = "{folder}/access.log"
+# Every MT answered 202 survives a crash or restart of bearerbox.
+store-type = file
+store-location = "{folder}/store"
+dlr-storage = spool
+dlr-spool = "{folder}/dlr-spool"
+sms-resend-retry = -1
+sms-resend-freq = 5
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = {ports.fake_smsc}
+our-host = 127.0.0.1
+connect-allow-ip = 127.0.0.1
+{"denied-smsc-id = carrier" if config.carrier_send_url else ""}
+{_carrier_group(config)}
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {ports.smsbox}
+sendsms-port = {ports.sendsms}
+sendsms-interface = 127.0.0.1
+log-file = "{folder}/smsbox.log"
+log-level = {config.log_level}
+access-log = "{folder}/smsbox-access.log"
+mo-recode = true
+# An MO our endpoint could not take (down, 503) is retried, not dropped.
+http-request-retry = 5
+http-queue-delay = 2
+max-pending-requests = 512
+
+group = sendsms-user
+username = {config.username}
+password = {config.password}
+concatenation = true
+max-messages = {config.max_parts}
+user-allow-ip = 127.0.0.1
+
+group = sms-service
+keyword = default
+catch-all = true
+get-url = "{mo_url}"
+# The reply body must never go back to the citizen as a text.
+max-messages = 0
+omit-empty = true
+accept-x-kannel-headers = false
+"""
+
+
+def _carrier_group(config: KannelConfig) -> str:
+    if not config.carrier_send_url:
+        return ""
+    return f"""
+group = smsc
+smsc = http
+smsc-id = carrier
+allowed-smsc-id = carrier
+system-type = kannel
+send-url = "{config.carrier_send_url}"
+port = {config.carrier_port}
+smsc-username = carrier
+smsc-password = carrier
+connect-allow-ip = 127.0.0.1
+"""
+
+
+def write_config(config: KannelConfig) -> Path:
+    """Write ``kannel.conf`` and the folders it names into ``config.folder``; return the file."""
+    config.folder.mkdir(parents=True, exist_ok=True)
+    (config.folder / "dlr-spool").mkdir(exist_ok=True)
+    path = config.folder / "kannel.conf"
+    path.write_text(render_config(config), encoding="utf-8")
+    return path
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> bool:
+    """Wait until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.03)
+    return False
+
+
+class KannelProcesses:
+    """bearerbox and smsbox as child processes (foreground, so we own their PIDs)."""
+
+    def __init__(self, config: KannelConfig) -> None:
+        self.config = config
+        self.path = write_config(config)
+        self.bearerbox: subprocess.Popen | None = None
+        self.smsbox: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start bearerbox, then smsbox (which panics without a bearerbox).
+
+        :raises RuntimeError: when a box does not open its port in time.
+        """
+        out = open(self.config.folder / "boxes.out", "ab")  # noqa: SIM115 - owned by Popen
+        self.bearerbox = subprocess.Popen([BEARERBOX, str(self.path)], stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        if not wait_for_port(self.config.ports.smsbox, timeout):
+            self.stop()
+            raise RuntimeError(f"bearerbox did not open port {self.config.ports.smsbox}")
+        self.smsbox = subprocess.Popen([SMSBOX, str(self.path)], stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+        if not wait_for_port(self.config.ports.sendsms, timeout):
+            self.stop()
+            raise RuntimeError(f"smsbox did not open port {self.config.ports.sendsms}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM both boxes and wait; SIGKILL what is left (smsbox may re-exec itself)."""
+        for process in (self.smsbox, self.bearerbox):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.smsbox, self.bearerbox):
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=timeout)
+        self.bearerbox = self.smsbox = None
+
+    @property
+    def running(self) -> bool:
+        """True while both boxes are alive."""
+        return all(p is not None and p.poll() is None for p in (self.bearerbox, self.smsbox))

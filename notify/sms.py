@@ -1,0 +1,121 @@
+"""Sending a text: the ``SmsGateway`` interface, Kannel's smsbox and a log-only backend.
+
+Leaf library: plain values in, a ``SendResult`` out; no database, no settings, no retries
+(the outbox decides what to do with a temporary failure).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import requests
+
+log = logging.getLogger(__name__)
+
+# UCS-2 (needed for Korean, Chinese, Japanese, Mongolian Cyrillic, Vietnamese marks):
+# 70 characters in one SMS, 67 in each part of a concatenated one.
+UCS2_SINGLE = 70
+UCS2_PART = 67
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the gateway said: accepted, or a failure that is ``temporary`` (retry) or not."""
+
+    accepted: bool
+    temporary: bool = False
+    error: str | None = None
+    provider_id: str | None = None
+    parts: int = 1
+
+
+class SmsGateway(Protocol):
+    """Anything that can hand a text to a carrier (Kannel today, a cloud SMS API later)."""
+
+    name: str
+
+    def send(self, *, to: str, text: str, sender: str, reference: str,
+             report_url: str | None) -> SendResult:
+        """Hand over one text; ``reference`` is our id, ``report_url`` our DLR callback."""
+        ...
+
+
+def count_parts(text: str) -> int:
+    """Return how many UCS-2 SMS parts ``text`` needs (UTF-16 code units, as the SMSC counts)."""
+    units = len(text.encode("utf-16-be")) // 2
+    if units <= UCS2_SINGLE:
+        return 1
+    return -(-units // UCS2_PART)
+
+
+def fit_text(text: str, max_parts: int) -> str:
+    """Shorten ``text`` (with an ellipsis) so it fits in ``max_parts`` concatenated parts."""
+    if count_parts(text) <= max_parts:
+        return text
+    limit = UCS2_SINGLE if max_parts == 1 else UCS2_PART * max_parts
+    shortened = text
+    while len(shortened.encode("utf-16-be")) // 2 > limit - 1:
+        shortened = shortened[:-1]
+    return shortened.rstrip() + "…"
+
+
+class LogGateway:
+    """Accept every text and only log it: the default when no gateway is configured."""
+
+    name = "log"
+
+    def send(self, *, to: str, text: str, sender: str, reference: str,
+             report_url: str | None) -> SendResult:
+        """Log the text and report it accepted."""
+        log.info("sms (log backend) %s -> %s [%s]: %s", sender, to, reference, text)
+        return SendResult(accepted=True, provider_id=f"log-{reference}",
+                          parts=count_parts(text))
+
+
+class KannelGateway:
+    """Kannel smsbox ``/cgi-bin/sendsms`` with UCS-2, delivery reports and our id in the DLR URL."""
+
+    name = "kannel"
+    # 1 delivered, 2 undelivered, 4 buffered, 8 SMSC accepted, 16 SMSC rejected
+    DLR_MASK = 31
+
+    def __init__(self, url: str, username: str, password: str, *, timeout: float = 10.0,
+                 http: requests.Session | None = None, smsc: str | None = None) -> None:
+        self.url = url
+        self.smsc = smsc  # Kannel smsc-id to route through (None: Kannel's routing)
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.http = http or requests.Session()
+
+    def send(self, *, to: str, text: str, sender: str, reference: str,
+             report_url: str | None) -> SendResult:
+        """Send through smsbox; 202 means Kannel stored it (sent now or queued for the SMSC)."""
+        params = {
+            "username": self.username, "password": self.password,
+            "from": sender, "to": to, "text": text,
+            # Without coding=2 and the charset Kannel answers 202 and delivers '???'.
+            "coding": "2", "charset": "UTF-8",
+        }
+        if self.smsc:
+            params["smsc"] = self.smsc
+        if report_url:
+            params["dlr-mask"] = str(self.DLR_MASK)
+            params["dlr-url"] = report_url
+        try:
+            response = self.http.get(self.url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            # No answer: the outcome is unknown; Kannel down is the usual cause. Retry.
+            return SendResult(accepted=False, temporary=True,
+                              error=f"gateway unreachable: {exc.__class__.__name__}")
+        body = response.text.strip()[:200]
+        if response.status_code == 202:
+            return SendResult(accepted=True, provider_id=f"kannel-{reference}",
+                              parts=count_parts(text))
+        # 503 (bearerbox gone), 5xx and 403 (credentials being rotated) may heal by
+        # themselves; a 4xx about the message itself will not.
+        temporary = response.status_code >= 500 or response.status_code in (401, 403, 429)
+        return SendResult(accepted=False, temporary=temporary,
+                          error=f"gateway answered {response.status_code}: {body}")

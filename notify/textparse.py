@@ -1,0 +1,134 @@
+"""Reading an incoming text: a 1-5 rating, a category by keyword, a place by dong name.
+
+Leaf library: the caller builds the gazetteer and keyword table from its own data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_TEXT_CHARS = 1000
+
+_DIGIT = re.compile(r"[0-9·.,\s]+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits become ASCII), lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.lower().split())
+
+
+def parse_rating(text: str) -> int | None:
+    """Return 1-5 when the whole text is such a number (``"５"``, ``" 4 "``, ``"3점"``)."""
+    cleaned = normalise(text).rstrip(".!점")
+    if len(cleaned) == 1 and cleaned in "12345":
+        return int(cleaned)
+    return None
+
+
+def looks_binary(text: str) -> bool:
+    """True for texts that are mostly control or replacement characters (binary payloads)."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch == "\ufffd" or
+              (unicodedata.category(ch) in ("Cc", "Co", "Cs") and ch not in "\n\r\t"))
+    return bad * 4 > len(text)
+
+
+def guess_language(text: str) -> str:
+    """Guess which of the six languages a text is in, from its script."""
+    counts = {"ko": 0, "ja": 0, "zh": 0, "mn": 0, "vi": 0}
+    for ch in text:
+        code = ord(ch)
+        if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+            counts["ko"] += 1
+        elif 0x3040 <= code <= 0x30FF:
+            counts["ja"] += 1
+        elif 0x4E00 <= code <= 0x9FFF:
+            counts["zh"] += 1
+        elif 0x0400 <= code <= 0x04FF:
+            counts["mn"] += 1
+        elif ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ":
+            counts["vi"] += 1
+    if counts["ja"]:  # kana make it Japanese even when kanji outnumber them
+        return "ja"
+    best = max(counts, key=counts.get)
+    return best if counts[best] else "en"
+
+
+def name_variants(name: str) -> set[str]:
+    """Spellings people use for an administrative dong name.
+
+    ``역삼1동`` -> {역삼1동, 역삼동}; ``면목제3.8동`` -> {면목제3.8동, 면목3.8동, 면목동};
+    ``Yeoksam 1-dong`` -> {yeoksam 1-dong, yeoksam-dong, yeoksam dong, yeoksam1dong}.
+    """
+    base = normalise(name)
+    variants = {base, base.replace("제", "") if base.endswith("동") else base}
+    if base.endswith("동"):
+        stem = _DIGIT.sub("", base[:-1]).replace("제", "").rstrip("가")
+        if len(stem) >= 2:
+            variants.add(stem + "동")
+    elif base.endswith("-dong"):
+        stem = re.sub(r"[\s\d·.,]+(ga)?$", "", base[: -len("-dong")]).strip()
+        if stem:
+            variants.update({stem + "-dong", stem + " dong"})
+        variants.add(base.replace(" ", "").replace("-", ""))
+    return {v for v in variants if len(v) >= 2}
+
+
+@dataclass(frozen=True)
+class Place:
+    """The dong a text names, and the spelling that matched."""
+
+    dong_code: str
+    district_code: str
+    matched: str
+
+
+class Gazetteer:
+    """Dong names and their variants -> dongs; the longest spelling found in a text wins."""
+
+    def __init__(self, dongs: list[tuple[str, str, list[str]]]) -> None:
+        """``dongs``: (dong code, district code, names in every language)."""
+        self.entries: dict[str, list[tuple[str, str, bool]]] = {}
+        for dong_code, district_code, names in dongs:
+            for name in names:
+                if not name:
+                    continue
+                exact = normalise(name)
+                for variant in name_variants(name):
+                    self.entries.setdefault(variant, []).append(
+                        (dong_code, district_code, variant == exact))
+        self._ordered = sorted(self.entries, key=len, reverse=True)
+
+    def find(self, text: str) -> Place | None:
+        """Return the place a text names; None when none or ambiguous across districts."""
+        cleaned = normalise(text)
+        for variant in self._ordered:
+            if variant not in cleaned:
+                continue
+            # "역삼동" -> 역삼1동 and 역삼2동: same district, either routes right.
+            # "삼성동" -> Gangnam's and Gwanak's: a guess could send it to the wrong office.
+            candidates = sorted(set(self.entries[variant]), key=lambda e: (not e[2], e[0]))
+            districts = {district for _, district, _ in candidates}
+            exact = [c for c in candidates if c[2]]
+            if len(districts) > 1 and len(exact) != 1:
+                return None
+            dong, district, _ = (exact or candidates)[0]
+            return Place(dong, district, variant)
+        return None
+
+
+def match_category(text: str, keywords: dict[str, dict[str, list[str]]]) -> str | None:
+    """Return the category whose keyword (any language) is the longest match in ``text``."""
+    cleaned = normalise(text)
+    best: tuple[int, str] | None = None
+    for code, by_language in keywords.items():
+        for words in (by_language or {}).values():
+            for word in words or []:
+                word = normalise(word)
+                if word and word in cleaned and (best is None or len(word) > best[0]):
+                    best = (len(word), code)
+    return best[1] if best else None

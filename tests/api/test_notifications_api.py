@@ -1,0 +1,56 @@
+"""Staff endpoints: a complaint's notifications, push subscriptions, the VAPID key."""
+
+from sqlalchemy import func, select
+
+from dispatch.models import PushSubscription
+from tests.factories import complaint_json
+
+
+def test_staff_see_the_notifications_of_a_complaint(client, create_staff, login, use_settings):
+    use_settings()
+    public_id = client.post("/api/v1/complaints",
+                            json=complaint_json(phone="010-2222-3333")).get_json()["public_id"]
+    url = f"/api/v1/complaints/{public_id}/notifications"
+    assert client.get(url).status_code == 401
+    rows = client.get(url, headers=login(create_staff("inspector", "11140"))).get_json()
+    assert [(r["template"], r["channel"], r["state"]) for r in rows] == [
+        ("received", "sms", "sent"), ("dispatched", "sms", "sent")]
+    assert rows[0]["recipient"] == "+8210****3333"
+    other = client.get(url, headers=login(create_staff("inspector", "11680")))
+    assert other.status_code == 403
+    assert client.get(url, headers=login(create_staff("dispatcher"))).status_code == 200
+    missing = client.get("/api/v1/complaints/nope/notifications",
+                         headers=login(create_staff("dispatcher")))
+    assert missing.status_code == 404
+
+
+def test_push_subscription_lifecycle(client, session, create_staff, login, push_endpoint):
+    headers = login(create_staff("inspector", "11140"))
+    subscription = push_endpoint.subscription()
+    assert client.post("/api/v1/push-subscriptions", json=subscription).status_code == 401
+    for _ in range(2):  # re-subscribing the same browser keeps one row
+        response = client.post("/api/v1/push-subscriptions", json=subscription, headers=headers)
+        assert response.status_code == 201
+    count = select(func.count()).select_from(PushSubscription)
+    assert session.scalar(count) == 1
+    response = client.delete("/api/v1/push-subscriptions",
+                             json={"endpoint": subscription["endpoint"]}, headers=headers)
+    assert response.status_code == 204 and session.scalar(count) == 0
+
+
+def test_bad_push_subscriptions_are_refused(client, create_staff, login, push_endpoint):
+    headers = login(create_staff("inspector", "11140"))
+    good = push_endpoint.subscription()
+    for bad in ({}, {"endpoint": "http://push.example.com/x", "keys": good["keys"]},
+                {"endpoint": good["endpoint"], "keys": {"p256dh": "x", "auth": "y"}},
+                {"endpoint": "javascript:alert(1)", "keys": good["keys"]}):
+        response = client.post("/api/v1/push-subscriptions", json=bad, headers=headers)
+        assert response.status_code == 422, bad
+
+
+def test_vapid_public_key(client, use_settings, vapid_keys):
+    use_settings(vapid_public_key="")
+    assert client.get("/api/v1/push-subscriptions/vapid-public-key").status_code == 404
+    use_settings(vapid_public_key=vapid_keys[1])
+    response = client.get("/api/v1/push-subscriptions/vapid-public-key")
+    assert response.get_json() == {"public_key": vapid_keys[1]}

@@ -1,0 +1,391 @@
+"""The outbox: planning from events, exactly-once delivery, retries, quiet hours, reports."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from dispatch import notifications
+from dispatch.errors import Forbidden, NotFound
+from dispatch.events import Actor, record_event
+from dispatch.models import Complaint, Notification, PushSubscription
+from dispatch.quiet_hours import hold_until
+from notify.sms import SendResult
+from tests.factories import PLACES
+
+KST_NIGHT = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)  # 23:30 in Seoul
+KST_DAY = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
+
+
+def rows_of(session, complaint, **where):
+    query = select(Notification).where(Notification.complaint_id == complaint.id)
+    for key, value in where.items():
+        query = query.where(getattr(Notification, key) == value)
+    return session.scalars(query.order_by(Notification.id)).all()
+
+
+def release(row):
+    """End a row's quiet-hours hold now."""
+    row.hold_until = None
+    row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+
+
+class FlakyGateway:
+    """A gateway double for attempts bookkeeping (the real one is tested against Kannel)."""
+
+    name = "flaky"
+
+    def __init__(self, *results):
+        self.results = list(results)
+        self.sent = []
+
+    def send(self, **message):
+        self.sent.append(message)
+        return self.results.pop(0) if self.results else SendResult(accepted=True)
+
+
+def test_quiet_hours_window():
+    assert hold_until(KST_DAY, "22:00-08:00", "Asia/Seoul") is None
+    held = hold_until(KST_NIGHT, "22:00-08:00", "Asia/Seoul")
+    assert held == datetime(2026, 11, 28, 23, 0, tzinfo=UTC)  # 08:00 next morning in Seoul
+    assert hold_until(KST_NIGHT, "", "Asia/Seoul") is None
+    assert hold_until(KST_NIGHT, "09:00-18:00", "Asia/Seoul") is None
+
+
+def test_intake_writes_receipt_and_dispatch_texts(create_complaint, session, use_settings):
+    use_settings(sms_backend="log")
+    complaint = create_complaint(phone="010-1234-5678", language="en")
+    session.commit()
+    received, dispatched = rows_of(session, complaint)
+    assert (received.template, received.urgent, received.recipient) == (
+        "received", True, "+821012345678")
+    assert complaint.public_id in received.body and "Jung-gu" in received.body
+    assert "Jung-gu office" in dispatched.body and "tel. 120" in dispatched.body
+    # The log backend "sends" at once, through the job queued after commit.
+    assert {received.state, dispatched.state} == {"sent"}
+
+
+def test_no_phone_no_text(create_complaint, session, use_settings):
+    use_settings()
+    complaint = create_complaint(phone=None)
+    assert rows_of(session, complaint) == []
+
+
+def test_quiet_hours_hold_all_but_the_receipt(create_complaint, session, use_settings,
+                                               monkeypatch):
+    use_settings(quiet_hours="00:00-23:59")
+    complaint = create_complaint(phone="010-1234-5678")
+    session.commit()
+    received, dispatched = rows_of(session, complaint)
+    assert received.hold_until is None and received.state == "sent"
+    assert dispatched.hold_until is not None and dispatched.state == "pending"
+    assert notifications.claim(session, dispatched.id, datetime.now(UTC)) == []
+    later = dispatched.hold_until + timedelta(seconds=1)
+    assert notifications.deliver(session, use_settings(), dispatched.id, now=later).state == "sent"
+
+
+def test_office_phone_is_used_when_known(create_complaint, session, use_settings):
+    from dispatch.areas import reset_router
+    from dispatch.models import District
+
+    use_settings()
+    session.get(District, "11140").office_phone = "02-3396-4114"
+    session.flush()
+    reset_router()
+    try:
+        complaint = create_complaint(phone="010-1234-5678")
+        assert "02-3396-4114" in rows_of(session, complaint, template="dispatched")[0].body
+    finally:
+        reset_router()
+
+
+def test_result_goes_to_parent_and_duplicates_once_per_phone(create_complaint, session,
+                                                             use_settings):
+    settings = use_settings()
+    parent = create_complaint(phone="010-1111-2222", language="ko")
+    child = create_complaint(phone="010-3333-4444", language="vi")
+    same_phone = create_complaint(phone="010-1111-2222", language="ko")
+    for duplicate in (child, same_phone):
+        duplicate.parent_id = parent.id
+    session.flush()
+    event = record_event(session, parent, kind="resolved", actor=Actor.system(),
+                         at=datetime.now(UTC), public_note="램프를 교체했습니다.")
+    session.flush()
+    results = session.scalars(select(Notification).where(Notification.event_id == event.id)
+                              .order_by(Notification.id)).all()
+    assert [(r.complaint_id, r.recipient) for r in results] == [
+        (parent.id, "+821011112222"), (child.id, "+821033334444")]
+    assert "램프를 교체했습니다." in results[0].body and "1(불만족)" in results[0].body
+    assert child.public_id in results[1].body and "1 (kém)" in results[1].body
+    assert all(r.data.get("asks_rating") for r in results)
+    assert settings.sms_max_parts >= 1
+
+
+def test_long_public_note_is_shortened_but_the_question_stays(create_complaint, session,
+                                                                use_settings):
+    from notify.sms import count_parts
+
+    settings = use_settings(sms_max_parts=3)
+    complaint = create_complaint(phone="010-1234-5678")
+    event = record_event(session, complaint, kind="unfounded", actor=Actor.system(),
+                         at=datetime.now(UTC), public_note="확인 " * 400)
+    session.flush()
+    [row] = session.scalars(select(Notification).where(Notification.event_id == event.id))
+    assert count_parts(row.body) <= settings.sms_max_parts
+    assert "…" in row.body and row.body.endswith("답장해 주세요.")
+
+
+@pytest.mark.parametrize(("kind", "template"), [
+    ("transferred", "transferred"), ("reopened", "reopened"), ("referred", "result"),
+    ("duplicate", "duplicate"), ("cancelled", None), ("on_site", None)])
+def test_event_kinds(create_complaint, session, use_settings, kind, template):
+    use_settings()
+    parent = create_complaint(phone="010-9999-0000")
+    complaint = create_complaint(phone="010-1234-5678", language="ja")
+    complaint.parent_id = parent.id
+    event = record_event(session, complaint, kind=kind, actor=Actor.system(),
+                         at=datetime.now(UTC))
+    session.flush()
+    rows = session.scalars(select(Notification).where(Notification.event_id == event.id)).all()
+    assert [r.template for r in rows] == ([template] if template else [])
+    if template == "duplicate":
+        assert parent.public_id in rows[0].body
+    if kind == "referred":
+        assert "asks_rating" not in rows[0].data
+
+
+def test_unique_key_refuses_a_second_row(create_complaint, session, use_settings):
+    use_settings()
+    complaint = create_complaint(phone="010-1234-5678")
+    first = rows_of(session, complaint, template="received")[0]
+    twin = Notification(complaint_id=complaint.id, event_id=first.event_id,
+                        recipient=first.recipient, channel="sms", template="received",
+                        language="ko", body="x", data={}, urgent=True, state="pending",
+                        attempts=0, next_attempt_at=first.created_at,
+                        created_at=first.created_at)
+    nested = session.begin_nested()
+    session.add(twin)
+    with pytest.raises(IntegrityError):
+        session.flush()
+    nested.rollback()
+
+
+def test_delivering_twice_sends_once(create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59")
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    gateway = FlakyGateway()
+    assert notifications.deliver(session, settings, row.id, gateway=gateway).state == "sent"
+    assert notifications.deliver(session, settings, row.id, gateway=gateway) is None
+    from dispatch.jobs_notify import deliver_notification
+
+    assert deliver_notification(row.id) == "skipped"
+    assert len(gateway.sent) == 1
+    assert gateway.sent[0]["report_url"].endswith("?type=%d&smsc_id=%F")
+
+
+def test_temporary_failures_retry_with_backoff_then_fail(create_complaint, session,
+                                                         use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_max_attempts=3,
+                            notify_retry_seconds=10)
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    down = SendResult(accepted=False, temporary=True, error="gateway unreachable")
+    gateway = FlakyGateway(down, down, down)
+    now = datetime.now(UTC)
+    notifications.deliver(session, settings, row.id, gateway=gateway, now=now)
+    assert (row.state, row.attempts, row.next_attempt_at) == (
+        "pending", 1, now + timedelta(seconds=10))
+    assert notifications.deliver(session, settings, row.id, gateway=gateway, now=now) is None
+    now += timedelta(seconds=10)
+    notifications.deliver(session, settings, row.id, gateway=gateway, now=now)
+    assert row.next_attempt_at == now + timedelta(seconds=20)
+    notifications.deliver(session, settings, row.id, gateway=gateway, now=now + timedelta(
+        seconds=20))
+    assert row.state == "failed" and row.last_error.startswith("gave up after 3 attempts")
+
+
+def test_permanent_failure_fails_at_once(create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59")
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    gateway = FlakyGateway(SendResult(accepted=False, error="gateway answered 400: bad"))
+    notifications.deliver(session, settings, row.id, gateway=gateway)
+    assert (row.state, row.attempts, row.last_error) == ("failed", 1, "gateway answered 400: bad")
+
+
+def test_delivery_reports(create_complaint, session, use_settings):
+    settings = use_settings()
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="received")[0]
+    token = notifications.report_token(settings, row.id)
+    with pytest.raises(Forbidden):
+        notifications.apply_delivery_report(session, settings, row.id, "forged", 1)
+    with pytest.raises(NotFound):
+        missing = 10**12
+        notifications.apply_delivery_report(session, settings, missing,
+                                            notifications.report_token(settings, missing), 1)
+    notifications.apply_delivery_report(session, settings, row.id, token, 8, "smsc-77")
+    assert (row.state, row.provider_id) == ("sent", "smsc-77")
+    notifications.apply_delivery_report(session, settings, row.id, token, 1)
+    assert row.state == "delivered" and row.finished_at is not None
+    notifications.apply_delivery_report(session, settings, row.id, token, 16)
+    assert row.state == "failed" and row.last_error == "rejected by the SMSC"
+    notifications.apply_delivery_report(session, settings, row.id, token, 1)
+    assert row.state == "failed"  # a late success does not undo a failed part
+
+
+def test_sweeper_sends_what_is_due(create_complaint, session, use_settings):
+    use_settings(quiet_hours="00:00-23:59")
+    places = [PLACES[name][0] for name in ("city_hall", "coex", "gimpo_airport")]
+    complaints = [create_complaint(phone=f"010-1234-56{n:02d}", lonlat=place)
+                  for n, place in enumerate(places)]
+    held = [rows_of(session, c, template="dispatched")[0] for c in complaints]
+    assert all(r.state == "pending" for r in held)
+    for row in held:
+        row.hold_until = row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.commit()
+    from dispatch.jobs_notify import sweep_notifications
+
+    assert sweep_notifications() == 3
+    for row in held:
+        session.refresh(row)
+    assert {row.state for row in held} == {"sent"}
+    assert sweep_notifications() == 0
+
+
+def test_new_complaint_pushes_to_subscribed_inspectors(create_complaint, create_staff, session,
+                                                       use_settings, push_endpoint,
+                                                       vapid_keys):
+    use_settings(vapid_private_key=vapid_keys[0], vapid_public_key=vapid_keys[1])
+    inspector = create_staff("inspector", "11140", language="en")
+    create_staff("inspector", "11140")  # no subscription: no row
+    other_district = create_staff("inspector", "11680")
+    for member in (inspector, other_district):
+        subscription = push_endpoint.subscription(f"/push/{member.id}")
+        session.add(PushSubscription(staff_id=member.id, endpoint=subscription["endpoint"],
+                                     p256dh=subscription["keys"]["p256dh"],
+                                     auth=subscription["keys"]["auth"]))
+    session.flush()
+    complaint = create_complaint(phone=None)
+    session.commit()
+    [row] = rows_of(session, complaint, channel="push")
+    assert (row.recipient, row.state, row.template) == (f"staff:{inspector.id}", "sent",
+                                                        "push_new")
+    [message] = push_endpoint.received
+    assert message == {"title": f"New complaint {complaint.public_id}",
+                       "body": "Street lamp out in Sogong-dong"
+                       if "Sogong" in message["body"] else message["body"],
+                       "url": f"/staff/complaints/{complaint.public_id}",
+                       "tag": f"complaint-{complaint.public_id}"}
+
+
+def test_gone_push_subscription_is_removed(create_complaint, create_staff, session,
+                                           use_settings, push_endpoint, vapid_keys):
+    use_settings(vapid_private_key=vapid_keys[0], vapid_public_key=vapid_keys[1])
+    push_endpoint.mode = 410
+    supervisor = create_staff("supervisor", "11140")
+    subscription = push_endpoint.subscription()
+    session.add(PushSubscription(staff_id=supervisor.id, endpoint=subscription["endpoint"],
+                                 p256dh=subscription["keys"]["p256dh"],
+                                 auth=subscription["keys"]["auth"]))
+    complaint = create_complaint(phone=None)
+    record_event(session, complaint, kind="escalated", actor=Actor.system(),
+                 at=datetime.now(UTC))
+    session.commit()
+    [row] = rows_of(session, complaint, channel="push")
+    assert (row.state, row.template) == ("gone", "push_escalated")
+    assert session.scalar(select(func.count()).select_from(PushSubscription).where(
+        PushSubscription.staff_id == supervisor.id)) == 0
+
+
+def test_assignment_push_reaches_the_assignee(create_complaint, create_staff, session,
+                                              use_settings, push_endpoint, vapid_keys):
+    use_settings(vapid_private_key=vapid_keys[0])
+    inspector = create_staff("inspector", "11140")
+    subscription = push_endpoint.subscription()
+    session.add(PushSubscription(staff_id=inspector.id, endpoint=subscription["endpoint"],
+                                 p256dh=subscription["keys"]["p256dh"],
+                                 auth=subscription["keys"]["auth"]))
+    complaint = create_complaint(phone=None)
+    session.commit()
+    push_endpoint.received.clear()
+    record_event(session, complaint, kind="assigned", actor=Actor.system(),
+                 at=datetime.now(UTC), data={"assignee": inspector.id})
+    session.commit()
+    assert [m["url"] for m in push_endpoint.received] == [
+        f"/staff/complaints/{complaint.public_id}"]
+    assert session.get(Complaint, complaint.id) is not None
+
+
+def test_workflow_close_texts_each_reporter_once(create_complaint, create_staff, session,
+                                                  use_settings):
+    from dispatch.workflow import MoveRequest, apply_move
+
+    settings = use_settings()
+    parent = create_complaint(phone="010-1111-0001", language="en")
+    child = create_complaint(phone="010-1111-0002", language="ko")  # same place: a duplicate
+    assert child.parent_id == parent.id
+    assert [r.template for r in rows_of(session, child)] == ["received", "duplicate"]
+    assert parent.public_id in rows_of(session, child, template="duplicate")[0].body
+    supervisor = create_staff("supervisor", parent.district_code)
+    apply_move(session, settings, parent, MoveRequest(
+        "unfounded", version=parent.version, outcome="not_found",
+        public_note="Nothing was wrong with the lamp."), supervisor)
+    session.commit()
+    results = session.scalars(select(Notification).where(Notification.template == "result",
+                                                         Notification.complaint_id.in_(
+                                                             [parent.id, child.id]))).all()
+    assert sorted((r.complaint_id, r.recipient) for r in results) == [
+        (parent.id, "+821011110001"), (child.id, "+821011110002")]
+    assert all(r.data.get("asks_rating") for r in results)
+    assert "Nothing was wrong with the lamp." in results[0].body + results[1].body
+
+
+@pytest.fixture
+def async_queue(use_settings, settings):
+    from dispatch.queue import redis_connection
+
+    connection = redis_connection(settings.redis_url)
+    connection.flushdb()
+    yield use_settings(queue_async=True)
+    connection.flushdb()
+
+
+def test_delivery_jobs_are_queued_after_commit_and_a_worker_runs_them(
+        create_complaint, session, async_queue):
+    from rq import Queue, SimpleWorker
+
+    from dispatch.queue import NOTIFY, redis_connection
+
+    queue = Queue(NOTIFY, connection=redis_connection(async_queue.redis_url))
+    complaint = create_complaint(phone="010-1234-5678")
+    assert queue.job_ids == []  # nothing before the commit
+    session.commit()
+    rows = rows_of(session, complaint)
+    assert queue.job_ids == [f"notification-{row.id}" for row in rows]
+    assert queue.fetch_job(queue.job_ids[0]).retries_left == async_queue.notify_max_attempts - 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    for row in rows:
+        session.refresh(row)
+    assert [(row.state, row.attempts) for row in rows] == [("sent", 1), ("sent", 1)]
+
+
+def test_rows_survive_redis_being_down_and_the_sweeper_sends_them(
+        create_complaint, session, use_settings):
+    from dispatch.jobs_notify import sweep_notifications
+
+    use_settings(queue_async=True, redis_url="redis://127.0.0.1:1/0")
+    complaint = create_complaint(phone="010-1234-5678")
+    session.commit()  # the queue is unreachable: the commit stands all the same
+    rows = rows_of(session, complaint)
+    assert [row.state for row in rows] == ["pending", "pending"]
+    use_settings()
+    assert sweep_notifications() == 2
+    for row in rows:
+        session.refresh(row)
+    assert [row.state for row in rows] == ["sent", "sent"]

@@ -1,0 +1,48 @@
+"""Message catalogs: every template renders in every language, compiled catalogs are current."""
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from notify import templates
+from notify.sms import count_parts
+
+VALUES = dict(public_id="261128-0000042", district="강남구", dong="역삼1동",
+              office="강남구청", phone="02-3423-5114", outcome="resolved", note="교체 완료",
+              parent_id="261128-0000041", url="http://127.0.0.1:8000/report",
+              category="가로등 고장")
+
+
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+@pytest.mark.parametrize("template", sorted(templates.TEMPLATES))
+def test_every_template_renders(template, language):
+    text = templates.render(template, language, **VALUES)
+    assert text and "%(" not in text
+    if language != "en":
+        assert text != templates.render(template, "en", **VALUES)
+
+
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+def test_receipt_names_the_ticket_and_fits_two_parts(language):
+    text = templates.render("received", language, **VALUES)
+    assert "261128-0000042" in text and "강남구" in text
+    assert count_parts(text) <= 2
+
+
+@pytest.mark.parametrize("language", [lang for lang in templates.LANGUAGES if lang != "en"])
+def test_compiled_catalog_matches_po(language):
+    folder = templates.LOCALE_DIR / language / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
+        source, compiled = read_po(po), read_mo(mo)
+    wanted = {m.id: m.string for m in source if m.id}
+    assert {m.id: m.string for m in compiled if m.id} == wanted
+    sources = {*templates.TEMPLATES.values(), *templates.TITLES.values(),
+               *templates.PHRASES.values()}
+    assert sources == set(wanted), "run pybabel update/compile after changing a text"
+
+
+def test_unknown_template_or_missing_value():
+    with pytest.raises(KeyError):
+        templates.render("no_such_template", "ko")
+    with pytest.raises(KeyError):
+        templates.render("received", "ko", public_id="x")

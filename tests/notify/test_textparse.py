@@ -1,0 +1,79 @@
+"""Reading incoming texts: ratings, dong names, category keywords, languages."""
+
+import pytest
+
+from notify.textparse import (
+    Gazetteer,
+    guess_language,
+    looks_binary,
+    match_category,
+    name_variants,
+    parse_rating,
+)
+
+DONGS = [
+    ("1168064000", "11680", ["역삼1동", "Yeoksam 1-dong"]),
+    ("1168065000", "11680", ["역삼2동", "Yeoksam 2-dong"]),
+    ("1168058000", "11680", ["삼성1동", "Samseong 1-dong"]),
+    ("1162074500", "11620", ["삼성동", "Samseong-dong"]),
+    ("1126055000", "11260", ["면목제3.8동", "Myeonmok 3.8-dong"]),
+]
+KEYWORDS = {"street_lamp": {"ko": ["가로등"], "en": ["street lamp", "lamp"], "zh": ["路灯"]},
+            "pothole": {"ko": ["포트홀", "도로 파임"], "en": ["pothole"]}}
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("5", 5), (" 1 ", 1), ("５", 5), ("3점", 3), ("4.", 4),
+    ("6", None), ("0", None), ("12", None), ("", None), ("좋아요", None),
+])
+def test_rating(text, score):
+    assert parse_rating(text) == score
+
+
+def test_variants_drop_number_and_je():
+    assert {"역삼1동", "역삼동"} <= name_variants("역삼1동")
+    assert {"면목제3.8동", "면목3.8동", "면목동"} <= name_variants("면목제3.8동")
+    assert "yeoksam-dong" in name_variants("Yeoksam 1-dong")
+
+
+@pytest.mark.parametrize(("text", "dong"), [
+    ("역삼1동 가로등 고장", "1168064000"),
+    ("가로등 고장 역삼동 123", "1168064000"),  # same district either way
+    ("역삼2동 앞 가로등", "1168065000"),
+    ("Street lamp out in Yeoksam 2-dong", "1168065000"),
+    ("면목동 포트홀", "1126055000"),
+    ("삼성1동 가로등", "1168058000"),
+])
+def test_gazetteer_finds_the_dong(text, dong):
+    place = Gazetteer(DONGS).find(text)
+    assert place is not None and place.dong_code == dong
+
+
+def test_gazetteer_exact_name_beats_variant_in_other_district():
+    # 삼성동 is Gwanak's dong name and also a variant of Gangnam's 삼성1동.
+    assert Gazetteer(DONGS).find("삼성동 가로등").dong_code == "1162074500"
+
+
+def test_gazetteer_without_a_place():
+    assert Gazetteer(DONGS).find("가로등이 고장났어요") is None
+
+
+def test_category_longest_keyword_wins():
+    assert match_category("도로 파임 신고", KEYWORDS) == "pothole"
+    assert match_category("STREET LAMP broken", KEYWORDS) == "street_lamp"
+    assert match_category("路灯坏了", KEYWORDS) == "street_lamp"
+    assert match_category("hello", KEYWORDS) is None
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("역삼1동 가로등 고장", "ko"), ("路灯坏了", "zh"), ("街灯が消えています", "ja"),
+    ("гудамжны гэрэл", "mn"), ("đèn đường bị hỏng", "vi"), ("lamp out", "en"), ("123", "en"),
+])
+def test_language_by_script(text, language):
+    assert guess_language(text) == language
+
+
+def test_binary_detection():
+    assert looks_binary("\x01\x02\x03\x04abc")
+    assert looks_binary("\ufffd\ufffd\ufffdx")
+    assert not looks_binary("가로등 고장\n역삼동")
