@@ -1,6 +1,6 @@
 // The inspector's app: district queue (list + map), moves and evidence photos that wait offline.
 import {
-  api, baseMap, compressPhoto, config, explain, languageSwitcher, loadLanguage, registerServiceWorker,
+  api, baseMap, compressPhoto, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
   show, STATUS_COLOURS, t,
 } from './common.js';
 import { current, forget, loginForm, logout } from './session.js';
@@ -62,7 +62,7 @@ function render() {
   if (map) {
     layer.clearLayers();
     const points = items.map(coordinates).filter(Boolean).map((c) => [c[1], c[0]]);
-    if (points.length && !map.fitted) { map.fitBounds(points, { padding: [24, 24], maxZoom: 16 }); map.fitted = true; }
+    if (points.length && !map.fitted) { map.invalidateSize(); map.fitBounds(points, { padding: [24, 24], maxZoom: 16 }); map.fitted = true; }
     for (const item of items) {
       const c = coordinates(item);
       if (!c) continue;
@@ -217,6 +217,7 @@ async function start() {
   show($('notice'), '');
   if (!map) {
     map = baseMap($('map'), await config());
+    districtLayer(map).catch(() => {});
     layer = L.layerGroup().addTo(map);
   }
   await replay();
