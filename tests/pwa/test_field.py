@@ -142,3 +142,24 @@ def test_someone_else_taking_it_first_is_shown_in_plain_words(new_context, live_
     expect(failed).to_have_count(1)
     text = failed.text_content()
     assert KO["stale_version"] in text or KO["invalid_transition"] in text
+
+
+def test_a_move_whose_answer_was_lost_is_not_reported_as_a_conflict(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: lost answer", (126.9990, 37.5630))
+    page = open_field(new_context())
+    expect(item(page, public_id)).to_be_visible()
+
+    def lose_the_answer(route):
+        route.fetch()  # the server applies the move...
+        route.abort()  # ...and the phone never hears back
+
+    page.route(f"**/api/v1/complaints/{public_id}/accept*", lose_the_answer)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)
+    page.unroute(f"**/api/v1/complaints/{public_id}/accept*")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    # The replay is refused (stale version), but the complaint is already ours: no conflict.
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "assigned"
