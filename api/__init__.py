@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)
-    from api import static
+    from api import pwa, static, stream
 
     app.register_blueprint(static.blp)
+    app.register_blueprint(pwa.blp)
+    app.register_blueprint(stream.blp)
     return app
