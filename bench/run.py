@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import bench_fanout, bench_intake, bench_map, bench_routing, bench_traffic
+from bench import bench_fanout, bench_intake, bench_live, bench_map, bench_routing, bench_traffic
 from bench.common import ROOT, Result, scratch_database
 
 BENCHMARKS = {
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "intake": lambda url, quick: bench_intake.run(url, 3 if quick else 15),
     "map": lambda url, quick: bench_map.run(
         url, [10_000, 50_000] if quick else [10_000, 100_000, 1_000_000], 20 if quick else 60),
+    "live": lambda url, quick: bench_live.run(url, 20 if quick else 60, 8 if quick else 20),
     "traffic": lambda url, quick: bench_traffic.run(url, 2 if quick else 7),
     "fanout": lambda url, quick: bench_fanout.run(url, 1_000 if quick else 10_000),
 }
