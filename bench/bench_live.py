@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.bench_intake import LUA, seoul_points
 from bench.common import PYTHON, ROOT, Gunicorn, Result, free_port, run_wrk
 
-PASSWORD = "bench-dispatcher-password"
+PASSWORD = "bench-dispatcher-password"  # noqa: S105 - a throw-away benchmark account
 
 
 def _post(port: int, path: str, body: dict, headers: dict | None = None) -> dict:
