@@ -28,6 +28,9 @@ from tests.kannel import KannelHarness
 from tests.services import ROOT, unavailable
 
 pytestmark = pytest.mark.slow
+# The soak variant: DASAN_SOAK_SECONDS=600 scripts/test.sh tests/faults repeats the fault
+# cycle (worker killed, gateway away) for that long under load; the default is one cycle.
+SOAK_SECONDS = float(os.environ.get("DASAN_SOAK_SECONDS", "0"))
 RECEIPT = re.compile(r"Your complaint (\d{6}-\d{7}) was received")
 
 
@@ -94,17 +97,21 @@ def test_worker_kill_and_gateway_outage_lose_nothing_and_double_nothing(
     try:
         for thread in threads:
             thread.start()
-        time.sleep(2)
-        worker.send_signal(signal.SIGKILL)  # mid-flight: jobs may be half done
-        worker.wait()
-        time.sleep(1)
-        worker = _spawn("dispatch.worker", env, log)
-        time.sleep(1)
-        collect()
-        kannel.stop()  # the gateway goes away for a while
-        time.sleep(3)
-        kannel.start()
-        time.sleep(2)
+        soak_until = time.monotonic() + SOAK_SECONDS
+        while True:
+            time.sleep(2)
+            worker.send_signal(signal.SIGKILL)  # mid-flight: jobs may be half done
+            worker.wait()
+            time.sleep(1)
+            worker = _spawn("dispatch.worker", env, log)
+            time.sleep(1)
+            collect()
+            kannel.stop()  # the gateway goes away for a while
+            time.sleep(3)
+            kannel.start()
+            time.sleep(2)
+            if time.monotonic() >= soak_until:
+                break
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
