@@ -65,7 +65,14 @@ def test_two_scheduler_processes_escalate_each_complaint_once(engine, settings, 
                                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True) for _ in range(2)]
     try:
-        time.sleep(4)
+        # Wait (bounded) until the leader has enqueued the escalation job, then a little more
+        # so both schedulers have ticked: on a loaded machine they start slowly.
+        connection = Redis.from_url(redis_url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not connection.exists(
+                "rq:job:scheduled-escalate-overdue"):
+            time.sleep(0.2)
+        time.sleep(3)
     finally:
         logs = []
         for process in schedulers:
