@@ -423,7 +423,7 @@ def request_views(session: Session, settings: Settings, complaints: list[Complai
     parents = dict(session.execute(
         select(Complaint.id, Complaint.public_id).where(
             Complaint.id.in_({c.parent_id for c in complaints if c.parent_id})))
-        .tuples().all()) if any(c.parent_id for c in complaints) else {}
+        .all()) if any(c.parent_id for c in complaints) else {}
     tz = settings.timezone
     views = []
     for complaint in complaints:
