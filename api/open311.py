@@ -162,8 +162,9 @@ def requests_(fmt: str):
     if request.method == "GET":
         query = open311.parse_query(request.args, config.timezone)
         complaints = open311.list_requests(session, query)
-        views = open311.request_views(session, config, complaints, language(),
-                                      extensions=_extensions())
+        views = open311.request_views(
+            session, config, complaints, language(), extensions=_extensions(),
+            photo_urls=open311.photo_urls(session, config, complaints))
         return render(fmt, "service_requests", views)
     open311.check_key(session, request.form.get("api_key"))
     draft = open311.submission_draft(session, config, request.form, _attributes(), language())
@@ -197,7 +198,8 @@ def request_by_id(request_id: str, fmt: str):
     session = get_session()
     complaint = open311.get_request(session, request_id)
     views = open311.request_views(session, config, [complaint], language(),
-                                  extensions=_extensions())
+                                  extensions=_extensions(),
+                                  photo_urls=open311.photo_urls(session, config, [complaint]))
     return render(fmt, "service_requests", views)
 
 

@@ -27,7 +27,14 @@ from dispatch.errors import (
     NotFound,
 )
 from dispatch.i18n import pick_name
-from dispatch.models import Complaint, ComplaintEvent, District, Dong, Open311Key
+from dispatch.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    District,
+    Dong,
+    Open311Key,
+)
 from dispatch.settings import Settings
 from dispatch.workflow import CLOSED, OPEN
 
@@ -408,13 +415,39 @@ def _public_events(session: Session, complaint_ids: list[int]) -> dict[int, list
     return events
 
 
+def photo_urls(session: Session, settings: Settings,
+               complaints: Sequence[Complaint]) -> dict[int, list[str]]:
+    """Signed URLs of the complaints' photos, oldest first, if settings make them public.
+
+    Off by default (``DASAN_OPEN311_PUBLIC_PHOTOS``): reporter photos may show faces and
+    number plates and the project shows them to no one but the reporter and staff.
+    """
+    from dispatch.photos import sign_photo
+
+    if not settings.open311_public_photos or not complaints:
+        return {}
+    public_ids = {complaint.id: complaint.public_id for complaint in complaints}
+    rows = session.execute(
+        select(ComplaintPhoto.id, ComplaintPhoto.complaint_id)
+        .where(ComplaintPhoto.complaint_id.in_(public_ids))
+        .order_by(ComplaintPhoto.complaint_id, ComplaintPhoto.id)).all()
+    base = settings.public_url.rstrip("/")
+    urls: dict[int, list[str]] = {}
+    for photo_id, complaint_id in rows:
+        expires, signature = sign_photo(settings.secret_key, photo_id, "full",
+                                        settings.photo_url_ttl_seconds)
+        urls.setdefault(complaint_id, []).append(
+            f"{base}/api/v1/complaints/{public_ids[complaint_id]}/photos/{photo_id}"
+            f"?expires={expires}&sig={signature}")
+    return urls
+
+
 def request_views(session: Session, settings: Settings, complaints: list[Complaint],
                   language: str, *, extensions: bool = False,
                   photo_urls: Mapping[int, list[str]] | None = None) -> list[dict]:
     """Return complaints as Open311 service requests, without any reporter data.
 
-    ``photo_urls`` maps complaint ids to public photo URLs (none by default: reporter
-    photos are not public, see docs/PHOTOS.md).
+    ``photo_urls`` maps complaint ids to public photo URLs (see ``photo_urls``).
     """
     if not complaints:
         return []

@@ -472,3 +472,26 @@ def test_post_is_rate_limited_per_key(client, low_limits, post_request, session)
             for i in range(3)] == [201, 201, 429]
     other = open311.create_key(session, "another-app")
     assert post_request("json", api_key=other).status_code == 201
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_photo_urls_only_when_made_public(client, app, settings, api_key, fmt):
+    data = {"api_key": api_key, "service_code": "garbage", "lat": str(CITY_HALL[1]),
+            "long": str(CITY_HALL[0]), "media": (io.BytesIO(make_image()), "bag.jpg")}
+    public_id = _filed(client.post(f"{BASE}/requests.{fmt}", data=data,
+                                   content_type="multipart/form-data"), fmt)
+    url = f"{BASE}/requests/{public_id}.{fmt}?extensions=true"
+    hidden = parse(client.get(url), fmt, "service_requests")[0]
+    assert not hidden.get("media_url") and not hidden["extended_attributes"].get("media_urls")
+
+    app.extensions["dispatch.settings"] = settings.replace(open311_public_photos=True)
+    try:
+        shown = parse(client.get(url), fmt, "service_requests")[0]
+    finally:
+        app.extensions["dispatch.settings"] = settings
+    media_url = shown["media_url"]
+    assert media_url.startswith(settings.public_url)
+    media_urls = shown["extended_attributes"]["media_urls"]
+    assert (media_urls if isinstance(media_urls, list) else [media_urls]) == [media_url]
+    photo = client.get(media_url.removeprefix(settings.public_url))
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
