@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import time
+from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from api.context import settings
 from api.db import get_session
 from dispatch.jobs import HEARTBEAT_KEY
 from dispatch.queue import redis_connection
+from dispatch.traffic import feed_freshness
 
 blp = Blueprint("health", __name__, url_prefix="/health")
 
@@ -49,6 +53,35 @@ def _check_redis_and_worker(checks: dict) -> None:
         checks["worker"] = "unknown"
 
 
+def _check_traffic_feed(checks: dict) -> None:
+    config = settings()
+    if not config.traffic_feeds:
+        checks["traffic_feed"] = "not configured"
+        return
+    try:
+        freshness = feed_freshness(get_session(), config.traffic_stale_minutes)
+        checks["traffic_feed"] = "stale" if freshness.stale else "ok"
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal
+        checks["traffic_feed"] = f"unknown: {exc.__class__.__name__}"
+
+
+def _check_sms_gateway(checks: dict) -> None:
+    config = settings()
+    if config.sms_backend != "kannel":
+        checks["sms_gateway"] = f"{config.sms_backend} backend"
+        return
+    parts = urlsplit(config.kannel_sendsms_url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=2):
+            checks["sms_gateway"] = "ok"
+    except OSError as exc:
+        checks["sms_gateway"] = f"unreachable: {exc.__class__.__name__}"
+
+
+# Reported but informational: configured-off parts are not failures.
+INFORMATIONAL = {"not configured", "log backend"}
+
+
 @blp.get("/ready")
 def ready():
     """Ready when the database answers and areas are loaded; other parts are reported.
@@ -59,7 +92,9 @@ def ready():
     checks: dict[str, str] = {}
     _check_database(checks)
     _check_redis_and_worker(checks)
+    _check_traffic_feed(checks)
+    _check_sms_gateway(checks)
     critical_ok = all(checks[name] == "ok" for name in CRITICAL)
-    everything_ok = all(value == "ok" for value in checks.values())
+    everything_ok = all(value == "ok" or value in INFORMATIONAL for value in checks.values())
     status = "ok" if everything_ok else "degraded" if critical_ok else "unavailable"
     return jsonify(status=status, checks=checks), (200 if critical_ok else 503)

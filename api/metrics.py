@@ -53,7 +53,15 @@ def _domain_families() -> list[GaugeMetricFamily]:
     depth = GaugeMetricFamily("dasan_queue_depth", "Jobs waiting per RQ queue", labels=["queue"])
     for name, count in stats.queue_depths(redis_connection(), QUEUES).items():
         depth.add_metric([name], count)
-    return [by_status, overdue, depth]
+    deliveries = GaugeMetricFamily("dasan_notifications", "Outbox rows by channel and state",
+                                   labels=["channel", "state"])
+    for (channel, state), count in sorted(stats.notifications_by_state(session).items()):
+        deliveries.add_metric([channel, state], count)
+    breaches = GaugeMetricFamily("dasan_sla_escalations", "SLA escalations recorded, by threshold",
+                                 labels=["threshold"])
+    for threshold, count in sorted(stats.escalations_by_threshold(session).items()):
+        breaches.add_metric([threshold], count)
+    return [by_status, overdue, depth, deliveries, breaches]
 
 
 class _Snapshot:

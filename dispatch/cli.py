@@ -236,6 +236,37 @@ def cmd_sweep_photos(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_district_sla(args: argparse.Namespace) -> int:
+    """Set (or with --clear remove) a district's own SLA for a category."""
+    from dispatch.db import configure_database, session_scope
+    from dispatch.models import Category, District, DistrictSla
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        if session.get(District, args.district) is None:
+            print(f"unknown district {args.district!r}", file=sys.stderr)
+            return 2
+        if session.get(Category, args.category) is None:
+            print(f"unknown category {args.category!r}", file=sys.stderr)
+            return 2
+        row = session.get(DistrictSla, (args.district, args.category))
+        if args.clear:
+            if row is not None:
+                session.delete(row)
+            print(f"{args.district}/{args.category}: back to the category's SLA")
+            return 0
+        if args.minutes is None or args.minutes <= 0:
+            print("give --minutes (a positive number) or --clear", file=sys.stderr)
+            return 2
+        if row is None:
+            row = DistrictSla(district_code=args.district, category_code=args.category)
+            session.add(row)
+        row.sla_minutes = args.minutes
+        print(f"{args.district}/{args.category}: SLA {args.minutes} minutes "
+              "(processes pick it up within DASAN_AREA_REFRESH_SECONDS)")
+    return 0
+
+
 def cmd_settings(_args: argparse.Namespace) -> int:
     """Print every setting with its default and meaning, then check the environment."""
     for key, default, doc in documented_settings():
@@ -393,6 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["create", "revoke", "list"])
     keys.add_argument("name", nargs="?", default="", help="client application name")
     keys.set_defaults(func=cmd_open311_key)
+
+    sla = sub.add_parser("district-sla", help=cmd_district_sla.__doc__)
+    sla.add_argument("district")
+    sla.add_argument("category")
+    sla.add_argument("--minutes", type=int)
+    sla.add_argument("--clear", action="store_true")
+    sla.set_defaults(func=cmd_district_sla)
 
     settings = sub.add_parser("settings", help=cmd_settings.__doc__)
     settings.set_defaults(func=cmd_settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -24,9 +25,16 @@ class LeaderLock:
         self.engine = engine
         self.key = key
         self._connection: Connection | None = None
+        # APScheduler runs jobs on a thread pool; one connection must not be used by two
+        # threads at once (that error used to make a healthy leader step down).
+        self._mutex = threading.Lock()
 
     def is_leader(self) -> bool:
         """Return True if this process holds the lock, trying to take it if not."""
+        with self._mutex:
+            return self._check()
+
+    def _check(self) -> bool:
         try:
             if self._connection is not None:
                 self._connection.execute(text("SELECT 1"))
@@ -45,11 +53,15 @@ class LeaderLock:
             return False
         except Exception:  # noqa: BLE001 - a lost connection means we no longer lead
             log.warning("leader check failed; stepping down", exc_info=True)
-            self.release()
+            self._release()
             return False
 
     def release(self) -> None:
         """Give up the lock (closing the connection releases it)."""
+        with self._mutex:
+            self._release()
+
+    def _release(self) -> None:
         if self._connection is not None:
             try:
                 self._connection.close()

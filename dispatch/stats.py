@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.models import Complaint, ComplaintStatus
+from dispatch.models import Complaint, ComplaintEscalation, ComplaintStatus
+from dispatch.models.notifications import Notification
 
 OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED, ComplaintStatus.ASSIGNED,
                  ComplaintStatus.ON_SITE, ComplaintStatus.TRANSFERRED)
@@ -31,3 +32,17 @@ def queue_depths(connection, queue_names: tuple[str, ...]) -> dict[str, int]:
     from rq import Queue
 
     return {name: Queue(name, connection=connection).count for name in queue_names}
+
+
+def notifications_by_state(session: Session) -> dict[tuple[str, str], int]:
+    """Count outbox rows per (channel, state): deliveries by state."""
+    rows = session.execute(select(Notification.channel, Notification.state, func.count())
+                           .group_by(Notification.channel, Notification.state))
+    return {(channel, state): count for channel, state, count in rows}
+
+
+def escalations_by_threshold(session: Session) -> dict[str, int]:
+    """Count SLA escalations ever recorded per threshold (due_soon, breached)."""
+    rows = session.execute(select(ComplaintEscalation.threshold, func.count())
+                           .group_by(ComplaintEscalation.threshold))
+    return {threshold: count for threshold, count in rows}

@@ -11,8 +11,9 @@ def test_live_answers(client):
 def test_ready_is_ok_with_database_redis_and_fresh_heartbeat(client):
     redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}")
     body = client.get("/health/ready").get_json()
-    assert body == {"status": "ok", "checks": {"database": "ok", "areas": "ok", "redis": "ok",
-                                               "worker": "ok"}}
+    assert body == {"status": "ok", "checks": {
+        "database": "ok", "areas": "ok", "redis": "ok", "worker": "ok",
+        "traffic_feed": "not configured", "sms_gateway": "log backend"}}
 
 
 def test_ready_is_degraded_but_200_without_worker_heartbeat(client):
@@ -26,3 +27,21 @@ def test_ready_is_degraded_but_200_without_worker_heartbeat(client):
 def test_ready_reports_stale_heartbeat(client):
     redis_connection().set(HEARTBEAT_KEY, f"{time.time() - 600:.0f}")
     assert client.get("/health/ready").get_json()["checks"]["worker"].startswith("stale")
+
+
+def test_ready_reports_stale_traffic_feed_and_unreachable_gateway(app, client, settings):
+    from dispatch.runtime import configure
+
+    redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}")
+    changed = settings.replace(traffic_feeds=("topis",), sms_backend="kannel",
+                               kannel_sendsms_url="http://127.0.0.1:1/cgi-bin/sendsms")
+    app.extensions["dispatch.settings"] = changed
+    try:
+        response = client.get("/health/ready")
+    finally:
+        app.extensions["dispatch.settings"] = settings
+        configure(settings)
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert body["checks"]["traffic_feed"] == "stale"
+    assert body["checks"]["sms_gateway"].startswith("unreachable")

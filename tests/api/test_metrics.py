@@ -10,6 +10,7 @@ def test_metrics_count_requests_and_expose_domain_counts(client):
     assert 'dasan_complaints{status="dispatched"}' in text
     assert "dasan_complaints_overdue" in text
     assert 'dasan_queue_depth{queue="notify"}' in text
+    assert 'dasan_notifications{channel="sms",state=' in text
 
 
 def test_metrics_carry_no_personal_data(client):
@@ -28,3 +29,19 @@ def test_security_headers_are_set(client):
     response = client.get("/api/v1/categories")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_metrics_count_sla_escalations(client, session, settings, create_complaint):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from dispatch.escalation import escalate_due
+    from dispatch.models import Complaint
+
+    complaint = create_complaint(category="other")
+    session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
+        due_at=datetime.now(UTC) - timedelta(minutes=1)))
+    escalate_due(session, settings)
+    assert 'dasan_sla_escalations{threshold="breached"}' in client.get("/metrics").get_data(
+        as_text=True)

@@ -26,3 +26,25 @@ def test_only_one_leader_at_a_time_and_takeover_after_release(engine):
     finally:
         first.release()
         second.release()
+
+
+def test_leader_check_is_safe_from_many_threads(engine):
+    import threading
+
+    lock = LeaderLock(engine, key=4343)
+    answers, barrier = [], threading.Barrier(8)
+
+    def check():
+        barrier.wait()
+        for _ in range(20):
+            answers.append(lock.is_leader())
+
+    threads = [threading.Thread(target=check) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers and all(answers)  # never stepped down
+    finally:
+        lock.release()

@@ -77,3 +77,31 @@ def test_two_inspectors_accepting_at_once_one_wins(engine, settings):
             session.execute(delete(Complaint).where(Complaint.public_id == public_id))
             session.execute(delete(Staff).where(Staff.id.in_(ids)))
             session.commit()
+
+
+def test_district_sla_overrides_category_sla(session, settings):
+    from dispatch.categories import forget_cached_categories
+    from dispatch.models import DistrictSla
+
+    session.add(DistrictSla(district_code="11140", category_code="garbage", sla_minutes=90))
+    session.flush()
+    forget_cached_categories()
+    complaint = submit_complaint(session, settings, ComplaintDraft(
+        category="garbage", lon=126.9779, lat=37.5663)).complaint
+    assert (complaint.due_at - complaint.created_at).total_seconds() == 90 * 60
+    forget_cached_categories()
+
+
+def test_an_offline_action_replayed_applies_once(session, settings, create_staff):
+    inspector = create_staff("inspector", "11140")
+    complaint = submit_complaint(session, settings, ComplaintDraft(
+        category="other", lon=126.9779, lat=37.5663)).complaint
+    request = workflow.MoveRequest(move="accept", version=1)
+    workflow.apply_move(session, settings, complaint, request, inspector)
+    with pytest.raises(StaleVersion):
+        # The PWA's outbox replays the queued accept after a lost answer: it is refused,
+        # and the complaint keeps the one change.
+        workflow.apply_move(session, settings, complaint, request, inspector)
+    events = session.scalars(select(ComplaintEvent.kind).where(
+        ComplaintEvent.complaint_id == complaint.id)).all()
+    assert events.count("assigned") == 1 and complaint.version == 2
