@@ -243,6 +243,9 @@ def parse_datetime(raw: str, timezone: str, name: str) -> datetime:
                            "(e.g. 2026-11-28T09:00:00+09:00)", parameter=name) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
+    # Dates near the ends of the calendar would overflow the 90-day arithmetic.
+    if not datetime(1900, 1, 1, tzinfo=UTC) <= value <= datetime(9000, 1, 1, tzinfo=UTC):
+        raise InvalidQuery(f"{name} is out of range", parameter=name)
     return value
 
 

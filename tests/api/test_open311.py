@@ -205,6 +205,7 @@ def test_post_without_or_with_a_bad_or_revoked_key_is_403(client, session, post_
     ({"lat": None, "long": None}, 400, "location"),
     ({"lat": "north", "long": "east"}, 400, "lat"),
     ({"lat": "95", "long": "126.9"}, 400, "invalid_location"),
+    ({"lat": "nan", "long": "inf"}, 400, "invalid_location"),
     ({"lat": "35.1", "long": "129.0"}, 400, "outside_service_area"),  # Busan
     ({"description": "x" * 4001}, 400, "4000"),
     ({"attribute[no_such]": "1"}, 400, "no_such"),
@@ -232,6 +233,10 @@ def test_bad_posts_get_the_spec_error_document(post_request, fields, status, wor
     ("lat=37.5&long=126.9&radius=-5", "radius"),
     ("lat=37.5", "long"),
     ("updated_after=soon", "updated_after"),
+    ("start_date=9999-12-31T00:00:00Z", "start_date"),
+    ("end_date=0001-01-01", "end_date"),
+    ("lat=nan&long=126.9", "lat"),
+    ("bbox=nan,1,2,3", "bbox"),
 ])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_bad_query_parameters_are_400(client, query, word, fmt):
