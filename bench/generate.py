@@ -40,9 +40,10 @@ CLOSED = [("resolved", 82), ("unfounded", 7), ("referred", 3), ("duplicate", 5),
           ("cancelled", 3)]
 RECENT = [("dispatched", 35), ("assigned", 25), ("on_site", 10), ("resolved", 25),
           ("transferred", 5)]
+NULL = "\\N"  # COPY's text format for NULL
 COLUMNS = ("id, public_id, category_code, description, location, district_code, dong_code, "
            "routing_distance_m, status, priority, due_at, reporter_language, channel, "
-           "attributes, version, created_at, updated_at")
+           "attributes, version, created_at, updated_at, closed_at, outcome")
 
 
 def point_pool(per_dong: int, rng: random.Random) -> dict[str, list[tuple[str, list]]]:
@@ -93,15 +94,18 @@ def generate(url: str, count: int, start_id: int, seed: int = 42, chunk: int = 5
             created = now - age
             status = _weighted(CLOSED if age > timedelta(days=3) else RECENT, rng)
             due = created + timedelta(minutes=SLA_MINUTES[category])
-            complaints.write(
-                f"{complaint_id}\tB{complaint_id}\t{category}\tgenerated\t"
-                f"SRID=4326;POINT({lon:.6f} {lat:.6f})\t{district}\t{dong}\t0\t{status}\t3\t"
-                f"{due.isoformat()}\tko\tpwa\t{{}}\t1\t{created.isoformat()}\t"
-                f"{created.isoformat()}\n")
+            closed = None
             if status in ("resolved", "unfounded", "referred", "duplicate", "cancelled"):
                 # Time to close: log-normal around the 2010 average of 6 h 13 min.
                 closed = created + timedelta(minutes=min(60 * 24 * 14, rng.lognormvariate(
                     math.log(373), 0.9)))
+            complaints.write(
+                f"{complaint_id}\tB{complaint_id}\t{category}\tgenerated\t"
+                f"SRID=4326;POINT({lon:.6f} {lat:.6f})\t{district}\t{dong}\t0\t{status}\t3\t"
+                f"{due.isoformat()}\tko\tpwa\t{{}}\t1\t{created.isoformat()}\t"
+                f"{created.isoformat()}\t{closed.isoformat() if closed else NULL}\t"
+                f"{'fixed' if closed else NULL}\n")
+            if closed:
                 events.write(f"{complaint_id}\t{closed.isoformat()}\tstaff\t{status}\t"
                              f"dispatched\t{status}\t{{}}\n")
         complaints.seek(0)

@@ -25,6 +25,18 @@ class ContextWorker(Worker):
             request_id_var.reset(token)
 
 
+JOB_MODULES = ("dispatch.jobs", "dispatch.jobs_notify", "dispatch.jobs_photos",
+               "dispatch.jobs_traffic")
+
+
+def preload_job_modules() -> None:
+    """Import the job modules in the parent worker process."""
+    import importlib
+
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Work the queues until SIGTERM; ``--burst`` stops when they are empty."""
     argv = sys.argv[1:] if argv is None else argv
@@ -33,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings)
     # NullPool: RQ forks a work-horse per job and a pool must not cross a fork.
     configure_database(settings, for_worker=True)
+    # Import every job module here, once: each job runs in a forked work-horse, which
+    # would otherwise import them (Babel, pywebpush, requests …) again for every job.
+    preload_job_modules()
     worker = ContextWorker(list(QUEUES), connection=redis_connection(settings.redis_url))
     # with_scheduler: RQ's own scheduler runs retries with intervals and enqueue_in jobs.
     worker.work(with_scheduler=True, burst="--burst" in argv)

@@ -18,7 +18,7 @@ def close(session, complaint, minutes_after_creation):
     record_event(session, complaint, kind="resolved", actor=Actor("staff", 1), at=at,
                  from_status=complaint.status, to_status="resolved")
     session.execute(update(Complaint).where(Complaint.id == complaint.id)
-                    .values(status="resolved", version=Complaint.version + 1))
+                    .values(status="resolved", closed_at=at, version=Complaint.version + 1))
     session.flush()
 
 
