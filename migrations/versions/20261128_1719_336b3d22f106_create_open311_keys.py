@@ -1,7 +1,7 @@
 """Create open311_keys: client applications and the hashes of their API keys.
 
 Revision ID: 336b3d22f106
-Revises: a24a4d0c5970
+Revises: 20188182d081
 Create Date: 2026-11-28 17:02:43.173144+00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '336b3d22f106'
-down_revision = 'a24a4d0c5970'
+down_revision = '20188182d081'
 branch_labels = None
 depends_on = None
 
