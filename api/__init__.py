@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)
     app.register_blueprint(open311.blp)
-    from api import static
+    from api import pwa, static, stream
 
     app.register_blueprint(static.blp)
+    app.register_blueprint(pwa.blp)
+    app.register_blueprint(stream.blp)
     return app

@@ -108,6 +108,11 @@ class Settings:
         60, doc="escalate as due_soon when an open complaint is this close to its due time")
     escalation_interval_seconds: int = _setting(
         60, doc="how often the scheduler looks for complaints to escalate")
+    tile_url: str = _setting(
+        "", doc="Map tile URL template for the PWA maps, e.g. "
+        "https://tiles.example/{z}/{x}/{y}.png (empty: no tiles; districts and markers still show)")
+    sse_poll_seconds: float = _setting(
+        0.5, doc="How often a live-map stream looks for new complaint events (seconds)")
     client_read_timeout_s: float = _setting(
         15.0, doc="seconds a client may stall while sending a request before it gets 408")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")

@@ -18,6 +18,7 @@ SYSTEM_PACKAGES=(
   "bearerbox:kannel"
   "/usr/lib/kannel/test/fakesmsc:kannel-extras"
   "/usr/bin/chromium:chromium"
+  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk"
   "npm:npm"
   "wrk:wrk"
   "curl:curl"

@@ -82,8 +82,12 @@ class Complaint(Base):
         Index("ix_complaints_open_district_due", "district_code", "due_at",
               postgresql_where=text("status IN ('received', 'dispatched', 'assigned', "
                                     "'on_site', 'transferred')")),
+        # INCLUDE makes both KPI scans index-only: a month is ~80k rows at Seoul's rate.
         Index("ix_complaints_closed_at", "closed_at",
+              postgresql_include=["district_code", "status", "due_at", "created_at"],
               postgresql_where=text("closed_at IS NOT NULL")),
+        Index("ix_complaints_created_kpi", "created_at",
+              postgresql_include=["district_code", "status"]),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

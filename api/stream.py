@@ -1,0 +1,82 @@
+"""Server-sent events for the live map: complaint changes read from the events table."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, request
+
+from api.auth import bearer_token
+from api.context import settings
+from api.db import get_session
+from api.presenters import local_time
+from dispatch import live
+from dispatch import staff as staff_accounts
+from dispatch.db import session_scope
+from dispatch.errors import Unauthorized
+
+blp = Blueprint("stream", __name__)
+
+HEARTBEAT_SECONDS = 15.0
+# A stream ends after this long; EventSource reconnects with Last-Event-ID, so nothing is lost
+# and a worker thread is never held forever.
+STREAM_SECONDS = 300.0
+
+
+def _last_event_id() -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+def _message(event: live.LiveEvent, timezone: str) -> str:
+    body = {"id": event.id, "kind": event.kind, "public_id": event.public_id,
+            "status": event.status, "category": event.category, "district": event.district,
+            "coordinates": [event.lon, event.lat], "priority": event.priority,
+            "overdue": bool(event.due_at and event.due_at < datetime.now(UTC)
+                            and event.status in live.OPEN_STATUSES),
+            "due_at": local_time(event.due_at, timezone).isoformat() if event.due_at else None,
+            "at": local_time(event.at, timezone).isoformat()}
+    return f"id: {event.id}\nevent: complaint\ndata: {json.dumps(body)}\n\n"
+
+
+@blp.get("/api/v1/stream")
+def stream():
+    """Stream complaint changes (EventSource; the token comes as ``?access_token=``)."""
+    token = bearer_token() or request.args.get("access_token")
+    if not token:
+        raise Unauthorized("log in first: pass access_token")
+    staff = staff_accounts.staff_for_token(get_session(), token)
+    district = None if staff.is_city_wide else staff.district_code
+    last_id = _last_event_id()
+    if last_id is None:
+        last_id = live.latest_event_id(get_session())
+    config = settings()
+    poll = max(0.05, config.sse_poll_seconds)
+
+    def generate():
+        nonlocal last_id
+        started = beat = time.monotonic()
+        # Tell the browser how soon to reconnect, and open the stream at once.
+        yield f"retry: 1000\n: stream from {last_id}\n\n"
+        while time.monotonic() - started < STREAM_SECONDS:
+            with session_scope() as session:
+                events = live.events_after(session, last_id, district)
+            for event in events:
+                last_id = event.id
+                yield _message(event, config.timezone)
+            if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                beat = time.monotonic()
+                yield ": heartbeat\n\n"
+            if not events:
+                time.sleep(poll)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(generate(), mimetype="text/event-stream", headers=headers)

@@ -1,0 +1,280 @@
+// The dispatcher's city map: districts, clustered complaints by status and SLA, live updates, KPIs.
+import {
+  api, baseMap, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
+  show, STATUS_COLOURS, t,
+} from './common.js';
+import { barChart } from './chart.js';
+import { current, forget, loginForm, logout } from './session.js';
+import { move, staffView, suggestedAssignees } from './workflow.js';
+
+const $ = (id) => document.getElementById(id);
+let map;
+let cluster;
+let stream;
+const markers = new Map();
+const OPEN = ['received', 'dispatched', 'transferred', 'assigned', 'on_site'];
+
+function token() { return current()?.token; }
+
+function lostSession(err) {
+  if (err.status !== 401) return false;
+  forget();
+  if (stream) stream.close();
+  $('app').hidden = true;
+  $('login').hidden = false;
+  show($('notice'), t('unauthorized'), 'error');
+  return true;
+}
+
+function icon(p) {
+  const overdue = p.overdue ? ' marker-overdue' : '';
+  return L.divIcon({
+    className: `complaint-marker${overdue}`,
+    html: `<span class="status-dot" style="background:${STATUS_COLOURS[p.status] || '#000'}"></span>`,
+    iconSize: p.overdue ? [24, 24] : [18, 18],
+  });
+}
+
+function filters() {
+  const params = new URLSearchParams();
+  const f = new FormData($('filters'));
+  if (f.get('status')) params.append('status', f.get('status'));
+  if (f.get('category')) params.set('category', f.get('category'));
+  if (f.get('district')) params.set('district', f.get('district'));
+  if (f.get('overdue')) params.set('overdue', 'true');
+  if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
+  if (f.get('until')) params.set('until', `${f.get('until')}T23:59:59+09:00`);
+  return params;
+}
+
+function matches(p) {
+  const f = new FormData($('filters'));
+  if (f.get('status') ? p.status !== f.get('status') : !OPEN.includes(p.status)) return false;
+  if (f.get('category') && p.category !== f.get('category')) return false;
+  if (f.get('district') && p.district !== f.get('district')) return false;
+  if (f.get('overdue') && !p.overdue) return false;
+  return true;
+}
+
+function upsert(p, coordinates) {
+  const old = markers.get(p.public_id);
+  if (old) cluster.removeLayer(old);
+  markers.delete(p.public_id);
+  if (!matches(p)) return;
+  const marker = L.marker([coordinates[1], coordinates[0]], {
+    icon: icon(p), keyboard: true,
+    title: `${p.public_id} · ${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
+    alt: `${p.public_id} ${t(`s_${p.status}`)}`,
+  });
+  marker.properties = p;
+  marker.on('click', () => openPanel(p.public_id));
+  markers.set(p.public_id, marker);
+  cluster.addLayer(marker);
+}
+
+async function loadComplaints() {
+  try {
+    const data = await api(`/api/v1/map/complaints?${filters()}`, { token: token() });
+    cluster.clearLayers();
+    markers.clear();
+    for (const f of data.features) upsert(f.properties, f.geometry.coordinates);
+    $('map').dataset.count = String(markers.size);
+  } catch (err) {
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+  }
+}
+
+// A small form for one move: a choice, a note (a transfer must say why), a button.
+function moveForm(labelKey, select, onSubmit) {
+  const form = document.createElement('form');
+  const label = document.createElement('label');
+  label.textContent = t(labelKey);
+  label.htmlFor = select.id;
+  const noteLabel = document.createElement('label');
+  noteLabel.textContent = t('note');
+  const note = document.createElement('textarea');
+  note.id = `${select.id}-note`; note.rows = 2; note.maxLength = 2000;
+  noteLabel.htmlFor = note.id;
+  const button = document.createElement('button');
+  button.type = 'submit'; button.className = 'secondary'; button.textContent = t(labelKey);
+  form.append(label, select, noteLabel, note, button);
+  form.addEventListener('submit', (e) => { e.preventDefault(); onSubmit(select.value, note.value.trim()); });
+  return form;
+}
+
+async function openPanel(publicId) {
+  const detail = $('detail');
+  let c;
+  try { c = await staffView(publicId, token()); } catch (err) {
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    return;
+  }
+  const h = document.createElement('h3');
+  h.textContent = `${c.public_id} · ${c.category.name}`;
+  const p = document.createElement('p');
+  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString()}${c.overdue ? ` · ${t('overdue')}` : ''}`;
+  const desc = document.createElement('p');
+  desc.textContent = c.description;
+  const list = document.createElement('ol');
+  for (const e of c.history || []) {
+    const li = document.createElement('li');
+    li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
+    list.append(li);
+  }
+  const parts = [h, p, desc, list];
+  const run = async (name, details) => {
+    try {
+      await move(publicId, name, details, { token: token(), version: c.version });
+      show($('notice'), '');
+      openPanel(publicId);
+    } catch (err) { if (!lostSession(err)) show($('notice'), explain(err), 'error'); }
+  };
+  const allowed = c.allowed_moves || [];
+  if (allowed.includes('assign')) {
+    const select = document.createElement('select');
+    select.id = 'assign-staff';
+    try {
+      const people = await suggestedAssignees(publicId, token());
+      select.append(...people.map((x) => new Option(`${x.display_name} (${x.open_assignments})`, x.staff_id)));
+    } catch (err) { /* no suggestions */ }
+    if (select.options.length) parts.push(moveForm('reassign', select, (v, note) => run('assign', { assignee_id: Number(v), ...(note ? { internal_note: note } : {}) })));
+  }
+  if (allowed.includes('transfer')) {
+    const select = $('f-district').cloneNode(true);
+    select.id = 'transfer-district';
+    select.options[0].remove();
+    select.value = c.district.code;
+    parts.push(moveForm('transfer', select, (v, note) => run('transfer', { district_code: v, ...(note ? { internal_note: note } : {}) })));
+  }
+  detail.replaceChildren(...parts);
+}
+
+function connect() {
+  if (stream) stream.close();
+  stream = new EventSource(`/api/v1/stream?access_token=${encodeURIComponent(token())}`);
+  stream.addEventListener('open', () => { $('live').textContent = `● ${t('live')}`; });
+  stream.addEventListener('error', () => { $('live').textContent = `○ ${t('live')}`; });
+  stream.addEventListener('complaint', (event) => {
+    const change = JSON.parse(event.data);
+    upsert(change, change.coordinates);
+    $('map').dataset.count = String(markers.size);
+    $('map').dataset.lastEvent = change.public_id;
+    scheduleKpi();
+  });
+}
+
+// Traffic (issue 6): road links in view coloured by level; drawn over the districts.
+const TRAFFIC_COLOURS = { free: '#2e7d32', slow: '#f9a825', jammed: '#b71c1c', stale: '#9e9e9e' };
+let trafficLayer = null;
+
+async function loadTraffic() {
+  const b = map.getBounds();
+  const span = 0.6;
+  const cx = (b.getWest() + b.getEast()) / 2;
+  const cy = (b.getSouth() + b.getNorth()) / 2;
+  const w = Math.min(b.getEast() - b.getWest(), span) / 2;
+  const h = Math.min(b.getNorth() - b.getSouth(), span) / 2;
+  const bbox = [cx - w, cy - h, cx + w, cy + h].map((n) => n.toFixed(5)).join(',');
+  try {
+    const data = await api(`/api/v1/traffic?bbox=${bbox}`);
+    trafficLayer.clearLayers();
+    trafficLayer.addData(data);
+  } catch (err) { /* traffic is a help layer: the map works without it */ }
+}
+
+let kpiTimer = null;
+function scheduleKpi() { clearTimeout(kpiTimer); kpiTimer = setTimeout(loadKpi, 1000); }
+
+async function loadKpi() {
+  const f = new FormData($('filters'));
+  const params = new URLSearchParams();
+  if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
+  if (f.get('until')) params.set('until', `${f.get('until')}T23:59:59+09:00`);
+  let kpi;
+  try { kpi = await api(`/api/v1/kpi?${params}`, { token: token() }); } catch (err) {
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    return;
+  }
+  const city = kpi.city || kpi.districts[0] || {};
+  const share = city.share_within_sla == null ? '—' : `${Math.round(city.share_within_sla * 100)}%`;
+  const median = city.median_minutes_to_close == null ? '—' : Math.round(city.median_minutes_to_close);
+  const satisfaction = city.satisfaction == null ? '—' : Number(city.satisfaction).toFixed(1);
+  const figures = [
+    ['received', city.received], ['open_now', city.open_now], ['overdue', city.overdue_now],
+    ['median_close', median], ['within_sla', share], ['duplicates', city.duplicates_merged],
+    ['satisfaction', satisfaction],
+  ];
+  $('kpi-figures').replaceChildren(...figures.map(([key, value]) => {
+    const div = document.createElement('div');
+    div.dataset.kpi = key;
+    const strong = document.createElement('strong');
+    strong.textContent = value ?? 0;
+    div.append(strong, t(key));
+    return div;
+  }));
+  const rows = kpi.districts.filter((d) => d.open_now || d.overdue_now)
+    .map((d) => ({ label: d.name || d.code, open: d.open_now, overdue: d.overdue_now }));
+  $('kpi-chart').replaceChildren(barChart(rows, [
+    { key: 'open', label: t('open_now'), colour: '#1565c0' },
+    { key: 'overdue', label: t('overdue'), colour: '#b71c1c' },
+  ], `${t('open_now')} / ${t('overdue')}`));
+}
+
+async function fillFilters() {
+  try {
+    const categories = await api('/api/v1/categories');
+    const select = $('f-category');
+    select.replaceChildren(select.options[0], ...categories.map((c) => new Option(c.name, c.code)));
+    const districts = await api('/api/v1/districts');
+    const d = $('f-district');
+    d.replaceChildren(d.options[0], ...districts.features.map((f) => new Option(f.properties.name, f.id)));
+  } catch (err) { /* filters stay on "all" */ }
+}
+
+function legend() {
+  $('legend').replaceChildren(...OPEN.map((status) => {
+    const li = document.createElement('li');
+    const dot = document.createElement('span');
+    dot.className = 'status-dot'; dot.style.background = STATUS_COLOURS[status];
+    li.append(dot, ` ${t(`s_${status}`)}`);
+    return li;
+  }));
+}
+
+async function start() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('logout').hidden = false;
+  if (!map) {
+    map = baseMap($('map'), await config());
+    cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+    map.addLayer(cluster);
+    districtLayer(map).catch(() => {});
+    trafficLayer = L.geoJSON(null, {
+      interactive: false,
+      style: (f) => ({ color: TRAFFIC_COLOURS[f.properties.level] || '#9e9e9e', weight: 3, opacity: 0.8 }),
+    }).addTo(map);
+    L.control.layers(null, { [t('traffic')]: trafficLayer, [t('live')]: cluster }).addTo(map);
+    map.on('moveend', loadTraffic);
+    loadTraffic();
+  }
+  await fillFilters();
+  legend();
+  connect();
+  await loadComplaints();
+  await loadKpi();
+  document.body.dataset.ready = 'true';
+}
+
+async function main() {
+  await loadLanguage();
+  languageSwitcher($('lang'));
+  registerServiceWorker();
+  document.addEventListener('dasan:language', () => { legend(); if (token()) loadKpi(); });
+  $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
+  $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
+  loginForm($('login'), $('notice'), start);
+  if (token()) start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }
+}
+
+main();

@@ -1,0 +1,287 @@
+// The inspector's app: district queue (list + map), moves and evidence photos that wait offline.
+import {
+  api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
+  show, STATUS_COLOURS, t,
+} from './common.js';
+import { current, forget, loginForm, logout } from './session.js';
+import {
+  askForSync, cacheGet, cachePut, enqueue, flush, pending, remove, update,
+} from './store.js';
+import { move, queue, staffView } from './workflow.js';
+import { pushKey, subscribe } from './push.js';
+
+const $ = (id) => document.getElementById(id);
+let sort = 'due';
+let here = null;
+let map;
+let layer;
+let items = [];
+const OUTCOMES = {
+  resolve: ['fixed', 'repaired', 'removed', 'collected', 'towed', 'warned', 'fined', 'other'],
+  unfounded: ['not_found', 'no_violation', 'already_fixed', 'other'],
+  refer: ['other_agency', 'private_property', 'police', 'other'],
+};
+const NEXT = {
+  dispatched: ['accept', 'unfounded', 'refer'], transferred: ['accept', 'unfounded', 'refer'],
+  assigned: ['on_site', 'resolve', 'unfounded', 'refer'], on_site: ['resolve', 'unfounded', 'refer'],
+};
+
+function token() { return current()?.token; }
+
+function lostSession() {
+  forget();
+  $('app').hidden = true;
+  $('login').hidden = false;
+  show($('notice'), t('unauthorized'), 'error');
+}
+
+async function loadQueue() {
+  try {
+    const data = await queue(token(), sort, here);
+    items = data.items;
+    await cachePut(`queue:${sort}`, items);
+    for (const item of items) await cachePut(`complaint:${item.public_id}`, item);
+  } catch (err) {
+    if (err.status === 401) { lostSession(); return; }
+    items = (await cacheGet(`queue:${sort}`)) || items;
+    if (err.status !== 0) show($('notice'), explain(err), 'error');
+  }
+  render();
+}
+
+function coordinates(item) {
+  return item.location?.coordinates || item.coordinates || null;
+}
+
+function render() {
+  const list = $('queue');
+  if (!items.length) {
+    const li = document.createElement('li'); li.textContent = t('no_items');
+    list.replaceChildren(li);
+  } else list.replaceChildren(...items.map(renderItem));
+  if (map) {
+    layer.clearLayers();
+    const points = items.map(coordinates).filter(Boolean).map((c) => [c[1], c[0]]);
+    if (points.length && !map.fitted) { map.invalidateSize(); map.fitBounds(points, { padding: [24, 24], maxZoom: 16 }); map.fitted = true; }
+    for (const item of items) {
+      const c = coordinates(item);
+      if (!c) continue;
+      L.circleMarker([c[1], c[0]], { radius: 9, color: item.overdue ? '#b71c1c' : '#000', weight: item.overdue ? 4 : 1,
+        fillColor: STATUS_COLOURS[item.status] || '#000', fillOpacity: 0.9 }).bindTooltip(item.public_id).addTo(layer);
+    }
+  }
+}
+
+function renderItem(item) {
+  const li = document.createElement('li');
+  li.dataset.publicId = item.public_id;
+  if (item.overdue) li.classList.add('overdue');
+  const title = document.createElement('h2');
+  title.textContent = `${item.public_id} · ${item.category?.name || item.category || ''}`;
+  const state = document.createElement('p');
+  state.textContent = `${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString() : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
+  const desc = document.createElement('p');
+  desc.textContent = [item.address, item.description].filter(Boolean).join(' — ');
+  li.append(title, state, desc);
+  const c = coordinates(item);
+  if (c) {
+    const nav = document.createElement('a');
+    nav.className = 'button secondary';
+    nav.href = `geo:${c[1]},${c[0]}?q=${c[1]},${c[0]}`;
+    nav.textContent = t('navigate');
+    li.append(nav);
+  }
+  for (const name of NEXT[item.status] || []) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = t(name);
+    button.dataset.move = name;
+    button.addEventListener('click', () => (OUTCOMES[name] ? closeForm(li, item, name) : act(item, name, {})));
+    li.append(button);
+  }
+  return li;
+}
+
+function closeForm(li, item, name) {
+  li.querySelector('form')?.remove();
+  const form = document.createElement('form');
+  const id = `${item.public_id}-${name}`;
+  form.innerHTML = `<label for="${id}-outcome"></label><select id="${id}-outcome" name="outcome"></select>
+    <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000"></textarea>
+    <label for="${id}-photo"></label><input id="${id}-photo" name="photo" type="file" accept="image/*" capture="environment">
+    <button type="submit" class="primary"></button>`;
+  const [outcomeLabel, noteLabel, photoLabel] = form.querySelectorAll('label');
+  outcomeLabel.textContent = t('outcome');
+  noteLabel.textContent = t('note');
+  photoLabel.textContent = t('evidence');
+  form.querySelector('select').append(...OUTCOMES[name].map((o) => new Option(o, o)));
+  form.querySelector('button').textContent = t(name);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const file = data.get('photo');
+    let photo = null;
+    if (file && file.size) {
+      try { photo = await compressPhoto(file); } catch (err) { show($('notice'), t('photo_refused'), 'error'); return; }
+    }
+    const details = { outcome: data.get('outcome') };
+    if (data.get('note')) details.public_note = data.get('note');
+    await act(item, name, details, photo);
+    form.remove();
+  });
+  li.append(form);
+  form.querySelector('select').focus();
+}
+
+async function position() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) { resolve(null); return; }
+    navigator.geolocation.getCurrentPosition((p) => resolve([p.coords.longitude, p.coords.latitude]),
+      () => resolve(null), { enableHighAccuracy: true, timeout: 5000 });
+  });
+}
+
+// Every move goes through the outbox, online or not, so the order is always kept.
+async function act(item, name, details, photo = null) {
+  if (name === 'on_site' || name === 'resolve') {
+    const p = await position();
+    if (p) details.location = { type: 'Point', coordinates: p };
+  }
+  await enqueue({ kind: 'action', public_id: item.public_id, move: name, details, version: item.version, photo });
+  // Show the move at once; the server's answer confirms or corrects it.
+  item.status = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' }[name];
+  if (['resolved', 'unfounded', 'referred'].includes(item.status)) items = items.filter((i) => i !== item);
+  render();
+  await cachePut(`queue:${sort}`, items);
+  await replay();
+}
+
+// Versions move on while actions wait: a later action on the same complaint bases itself on
+// the version the earlier one produced.
+const versions = new Map();
+
+async function sendAction(entry) {
+  if (entry.photo && !entry.photo_sent) {
+    const form = new FormData();
+    form.append('photos', entry.photo, 'evidence.jpg');
+    await api(`/api/v1/complaints/${encodeURIComponent(entry.public_id)}/photos`, { method: 'POST', form, token: token() });
+    entry.photo_sent = true;
+    await update(entry);
+  }
+  const version = versions.get(entry.public_id) ?? entry.version;
+  let result;
+  try {
+    result = await move(entry.public_id, entry.move, entry.details, { token: token(), version });
+  } catch (err) {
+    // A move whose answer was lost is refused when replayed (the version moved on): if the
+    // complaint already is where this move leads, by our hand, the move did arrive.
+    result = await alreadyApplied(entry, err);
+  }
+  if (result && result.version !== undefined) versions.set(entry.public_id, result.version);
+  return result;
+}
+
+const TARGET = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' };
+
+async function alreadyApplied(entry, err) {
+  if (!(err instanceof ApiError) || ![409, 412].includes(err.status)) throw err;
+  const view = await staffView(entry.public_id, token()).catch(() => null);
+  const me = current()?.staff?.id;
+  const last = view && (view.history || []).filter((e) => e.to_status).pop();
+  if (view && view.status === TARGET[entry.move] && last && last.actor_id === me) return view;
+  throw err;
+}
+
+async function replay() {
+  if (!navigator.onLine) { $('offline').hidden = false; await renderOutbox(); askForSync('outbox'); return; }
+  const done = await flush('action', sendAction, (entry, result, error) => {
+    if (error && error.status === 401) lostSession();
+  });
+  await renderOutbox();
+  if (done) loadQueue();
+}
+
+// A complaint moved to another district answers 404/403 to its old inspector: say so plainly.
+function explainAction(error) {
+  if (error.code === 'not_found' || error.code === 'forbidden') return t('forbidden');
+  return explain(error);
+}
+
+async function renderOutbox() {
+  const entries = await pending('action');
+  $('outbox-section').hidden = entries.length === 0;
+  $('outbox').replaceChildren(...entries.map((entry) => {
+    const li = document.createElement('li');
+    li.dataset.error = entry.error ? entry.error.code : '';
+    const text = document.createElement('p');
+    text.textContent = `${entry.public_id} · ${t(entry.move)}${entry.error ? ` — ${explainAction(entry.error)}` : ''}`;
+    li.append(text);
+    if (entry.error) {
+      li.className = 'overdue';
+      const dismiss = document.createElement('button');
+      dismiss.type = 'button'; dismiss.className = 'secondary'; dismiss.textContent = t('close');
+      dismiss.addEventListener('click', async () => { await remove(entry.seq); renderOutbox(); loadQueue(); });
+      li.append(dismiss);
+    }
+    return li;
+  }));
+}
+
+async function start() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('logout').hidden = false;
+  show($('notice'), '');
+  if (!map) {
+    map = baseMap($('map'), await config());
+    districtLayer(map).catch(() => {});
+    layer = L.layerGroup().addTo(map);
+  }
+  await replay();
+  await loadQueue();
+  offerPush();
+  document.body.dataset.ready = 'true';
+}
+
+async function offerPush() {
+  const key = await pushKey(token());
+  const button = $('push');
+  button.hidden = !key;
+  if (!key) return;
+  button.onclick = async () => {
+    try {
+      if ((await Notification.requestPermission()) !== 'granted') return;
+      await subscribe(token(), key);
+      show($('notice'), t('push_done'), 'success');
+      button.hidden = true;
+    } catch (err) { show($('notice'), explain(err), 'error'); }
+  };
+}
+
+function setSort(wanted) {
+  sort = wanted;
+  $('sort-due').setAttribute('aria-pressed', String(sort === 'due'));
+  $('sort-distance').setAttribute('aria-pressed', String(sort === 'distance'));
+  if (sort === 'distance') position().then((p) => { here = p; loadQueue(); }); else loadQueue();
+}
+
+async function main() {
+  await loadLanguage();
+  languageSwitcher($('lang'));
+  registerServiceWorker();
+  document.addEventListener('dasan:language', () => { render(); renderOutbox(); });
+  $('sort-due').addEventListener('click', () => setSort('due'));
+  $('sort-distance').addEventListener('click', () => setSort('distance'));
+  $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
+  window.addEventListener('online', () => { $('offline').hidden = true; replay(); });
+  window.addEventListener('offline', () => { $('offline').hidden = false; });
+  navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'flush-outbox') replay(); });
+  // Open the complaint a notification pointed at (?c=<public_id>).
+  const wanted = new URLSearchParams(location.search).get('c');
+  loginForm($('login'), $('notice'), start);
+  if (token()) await start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }
+  if (wanted) document.querySelector(`[data-public-id="${CSS.escape(wanted)}"]`)?.scrollIntoView();
+}
+
+main();

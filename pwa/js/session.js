@@ -1,0 +1,37 @@
+// Staff login kept in localStorage; a lost session (401) brings the login form back.
+import { api, explain, show, t } from './common.js';
+
+const KEY = 'dasan.staff';
+
+export function current() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) || 'null');
+    return saved && saved.token ? saved : null;
+  } catch (err) { return null; }
+}
+
+export function forget() { localStorage.removeItem(KEY); }
+
+export function loginForm(formEl, messageEl, onLoggedIn) {
+  formEl.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(formEl);
+    try {
+      const answer = await api('/api/v1/auth/login', {
+        method: 'POST', body: { username: data.get('username'), password: data.get('password') },
+      });
+      localStorage.setItem(KEY, JSON.stringify(answer));
+      show(messageEl, '');
+      formEl.reset();
+      onLoggedIn(answer);
+    } catch (err) {
+      show(messageEl, err.status === 401 ? t('bad_login') : explain(err), 'error');
+    }
+  });
+}
+
+export async function logout() {
+  const saved = current();
+  forget();
+  if (saved) api('/api/v1/auth/logout', { method: 'POST', token: saved.token }).catch(() => {});
+}

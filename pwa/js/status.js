@@ -1,0 +1,83 @@
+// The reporter's status page: public state, timeline, photos; cancel and reopen.
+import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
+import { citizenMove, timeline } from './workflow.js';
+
+const $ = (id) => document.getElementById(id);
+const publicId = decodeURIComponent(location.pathname.split('/').pop());
+const token = new URLSearchParams(location.search).get('t') || '';
+let complaint = null;
+
+async function render() {
+  try {
+    complaint = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}`);
+  } catch (err) {
+    show($('notice'), explain(err), 'error');
+    return;
+  }
+  const summary = $('summary');
+  const rows = [
+    [t('status'), t(`s_${complaint.status}`)], [t('category'), complaint.category.name],
+    [t('location'), complaint.address], [t('due'), new Date(complaint.due_at).toLocaleString(document.documentElement.lang)],
+  ];
+  const dl = document.createElement('dl');
+  for (const [k, v] of rows) {
+    const dt = document.createElement('dt'); dt.textContent = k;
+    const dd = document.createElement('dd'); dd.textContent = v;
+    dl.append(dt, dd);
+  }
+  const h = document.createElement('h2'); h.textContent = complaint.public_id;
+  summary.replaceChildren(h, dl);
+  $('cancel').hidden = !['received', 'dispatched', 'transferred'].includes(complaint.status);
+  $('reopen').hidden = !['resolved', 'unfounded'].includes(complaint.status);
+  renderPhotos();
+  renderTimeline();
+}
+
+async function renderPhotos() {
+  try {
+    const data = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}/photos`,
+      { headers: { 'X-Citizen-Token': token } });
+    $('photos').replaceChildren(...(data.items || data.photos || []).map((photo, i) => {
+      const img = document.createElement('img');
+      img.src = photo.thumb_url; img.alt = `${t('photo_alt')} ${i + 1}`;
+      return img;
+    }));
+  } catch (err) { /* no photos to show */ }
+}
+
+async function renderTimeline() {
+  let events = [];
+  try {
+    const data = await timeline(publicId, token);
+    events = data.events;
+  } catch (err) {
+    // Until the workflow's timeline is there, the current state is the timeline.
+    events = [{ to_status: complaint.status, at: complaint.updated_at }];
+  }
+  $('timeline').replaceChildren(...events.map((e) => {
+    const li = document.createElement('li');
+    const when = new Date(e.at).toLocaleString(document.documentElement.lang);
+    li.textContent = `${when} — ${t(`s_${e.to_status || e.status}`)}${e.public_note ? ` · ${e.public_note}` : ''}`;
+    return li;
+  }));
+}
+
+async function act(name) {
+  try {
+    await citizenMove(publicId, name, token, complaint.version);
+    await render();
+  } catch (err) { show($('notice'), explain(err), 'error'); }
+}
+
+async function main() {
+  await loadLanguage();
+  languageSwitcher($('lang'));
+  registerServiceWorker();
+  $('cancel').addEventListener('click', () => act('cancel'));
+  $('reopen').addEventListener('click', () => act('reopen'));
+  document.addEventListener('dasan:language', render);
+  await render();
+  document.body.dataset.ready = 'true';
+}
+
+main();

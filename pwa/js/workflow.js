@@ -1,0 +1,41 @@
+// The workflow API (issue 3): moves with If-Match versions, queue, timeline, staff view, nearby.
+import { api } from './common.js';
+
+const enc = encodeURIComponent;
+
+// Staff moves: POST /api/v1/complaints/<id>/<move> with If-Match: "<version>".
+export function move(publicId, name, details, { token, version } = {}) {
+  const headers = version == null ? {} : { 'If-Match': `"${version}"` };
+  return api(`/api/v1/complaints/${enc(publicId)}/${name.replace('_', '-')}`,
+    { method: 'POST', token, headers, body: details || {} });
+}
+
+// The reporter's moves (cancel, reopen) with the token from intake.
+export function citizenMove(publicId, name, citizenToken, version) {
+  return api(`/api/v1/complaints/${enc(publicId)}/${name}`, {
+    method: 'POST', body: {},
+    headers: { 'X-Citizen-Token': citizenToken, 'If-Match': `"${version}"` },
+  });
+}
+
+export function timeline(publicId, citizenToken) {
+  return api(`/api/v1/complaints/${enc(publicId)}/timeline`, { headers: { 'X-Citizen-Token': citizenToken } });
+}
+
+export function staffView(publicId, token) {
+  return api(`/api/v1/staff/complaints/${enc(publicId)}`, { token });
+}
+
+export function suggestedAssignees(publicId, token) {
+  return api(`/api/v1/complaints/${enc(publicId)}/suggested-assignees`, { token });
+}
+
+export function queue(token, sort, lonlat) {
+  const near = sort === 'distance' && lonlat ? `&lon=${lonlat[0]}&lat=${lonlat[1]}` : '';
+  return api(`/api/v1/queue?sort=${sort}&limit=200${near}`, { token });
+}
+
+export function nearby(lonlat, category) {
+  const cat = category ? `&category=${enc(category)}` : '';
+  return api(`/api/v1/complaints/nearby?lon=${lonlat[0]}&lat=${lonlat[1]}&radius=150${cat}`);
+}

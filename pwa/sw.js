@@ -1,0 +1,82 @@
+/* The service worker: precached app shell (Workbox), offline pages, background sync, push. */
+/* global workbox */
+importScripts('/static/vendor/workbox-sw/workbox-sw.js');
+workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false });
+
+// Replaced by the server with a hash of the shell's files, so a change re-precaches them.
+const REVISION = '__SHELL_REVISION__';
+const LANGS = ['ko', 'en', 'zh', 'ja', 'mn', 'vi'];
+const SHELL = [
+  '/', '/field', '/dispatch', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
+  '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
+  '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
+  '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
+  '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
+  '/static/vendor/leaflet/images/marker-shadow.png',
+  '/static/vendor/markercluster/leaflet.markercluster.js',
+  '/static/vendor/markercluster/MarkerCluster.css', '/static/vendor/markercluster/MarkerCluster.Default.css',
+  '/static/vendor/idb/index.js',
+  ...LANGS.map((l) => `/pwa/i18n/${l}.json`),
+  ...['lamp', 'car', 'trash', 'road', 'walk', 'dump', 'signal', 'sign', 'other']
+    .map((i) => `/pwa/icons/categories/${i}.svg`),
+];
+
+const { precache, matchPrecache, addRoute } = workbox.precaching;
+const { registerRoute } = workbox.routing;
+const { StaleWhileRevalidate } = workbox.strategies;
+
+precache(SHELL.map((url) => ({ url, revision: REVISION })));
+
+// Pages: the network first (fresh data), else the precached shell of that page.
+registerRoute(({ request }) => request.mode === 'navigate', async ({ request }) => {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    const path = new URL(request.url).pathname;
+    let shell = path;
+    if (path.startsWith('/status/')) shell = '/status/_shell';
+    if (path.startsWith('/staff/complaints/')) shell = '/field';
+    return (await matchPrecache(shell)) || (await matchPrecache('/')) || Response.error();
+  }
+});
+
+addRoute({ ignoreURLParametersMatching: [/.*/] });
+
+// Reference data for the forms and maps: served from cache, refreshed in the background.
+registerRoute(({ url, request }) => request.method === 'GET'
+  && ['/api/v1/categories', '/api/v1/districts'].includes(url.pathname),
+new StaleWhileRevalidate({ cacheName: 'dasan-reference' }));
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+// Background Sync: the outbox lives with the pages (IndexedDB); wake them to send it.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+    .then((clients) => clients.forEach((client) => client.postMessage('flush-outbox'))));
+});
+
+// Web push (subscription and sending belong to the notification service).
+self.addEventListener('push', (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (err) { data = { body: event.data && event.data.text() }; }
+  // The notification service sends {title, body, url, tag}; url is /staff/complaints/<id>,
+  // which the server redirects to the inspector app opened on that complaint.
+  const url = data.url || '/field';
+  event.waitUntil(self.registration.showNotification(data.title || 'Dasan', {
+    body: data.body || '', icon: '/pwa/icons/icon-192.png', badge: '/pwa/icons/icon-192.png',
+    tag: data.tag || undefined, data: { url },
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || '/field';
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((clients) => {
+    const open = clients.find((c) => new URL(c.url).pathname === new URL(url, self.location.origin).pathname);
+    if (open) { open.navigate(url); return open.focus(); }
+    return self.clients.openWindow(url);
+  }));
+});

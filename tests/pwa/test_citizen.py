@@ -1,0 +1,136 @@
+"""The citizen's report page in Chromium: GPS, photo, offline queue, bad input, languages."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.pwa.conftest import KO, jpeg_bytes, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+
+def open_report(context):
+    page = context.new_page()
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#area[data-state=inside]")
+    return page
+
+
+def complaints_with(live_server, description: str) -> list:
+    return live_server.sql(
+        "SELECT c.public_id, (SELECT count(*) FROM complaint_photos p WHERE p.complaint_id = c.id)"
+        " FROM complaints c WHERE c.description = :d", d=description)
+
+
+def test_citizen_files_a_report_with_gps_and_a_photo(new_context, live_server):
+    page = open_report(new_context())
+    # GPS at City Hall: the district and dong are shown in Korean.
+    assert "중구" in page.locator("#area").text_content()
+    page.locator("#categories input[value=garbage]").check()
+    page.set_input_files("#photo", files=[{"name": "street.jpg", "mimeType": "image/jpeg",
+                                           "buffer": jpeg_bytes()}])
+    page.wait_for_selector("#previews img")
+    alt = page.locator("#previews img").first.get_attribute("alt")
+    assert alt.startswith(KO["photo_alt"])
+    page.fill("#description", "browser test: bags by the gate")
+    screenshot(page, "citizen-report")
+    page.click("#submit")
+    page.wait_for_selector("#notice[data-kind=success]")
+    link = page.locator("#notice a").get_attribute("href")
+    rows = complaints_with(live_server, "browser test: bags by the gate")
+    assert len(rows) == 1 and rows[0][1] == 1  # one complaint with its one photo
+    assert link.startswith(f"/status/{rows[0][0]}?t=")
+    # The photo was shrunk on the phone before it was sent.
+    width = live_server.sql("SELECT max(width) FROM complaint_photos p JOIN complaints c "
+                            "ON c.id = p.complaint_id WHERE c.public_id = :p", p=rows[0][0])
+    assert width[0][0] <= 1600
+    page.goto(link)
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#photos img")
+    assert rows[0][0] in page.locator("#summary h2").text_content()
+    screenshot(page, "citizen-status")
+
+
+def test_an_offline_report_arrives_once_when_back_online(new_context, live_server):
+    context = new_context()
+    page = open_report(context)
+    page.fill("#description", "browser test: offline lamp")
+    context.set_offline(True)
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["queued_offline"])
+    assert complaints_with(live_server, "browser test: offline lamp") == []
+    context.set_offline(False)
+    page.wait_for_selector("#notice[data-kind=success]")
+    # A second flush (a reload, an online event) sends nothing again.
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(300)
+    assert len(complaints_with(live_server, "browser test: offline lamp")) == 1
+    assert page.evaluate("""async () => new Promise(resolve => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
+            .count().onsuccess = e => resolve(e.target.result);
+    })""") == 0
+
+
+def test_a_pin_outside_the_city_is_refused_in_the_users_language(new_context, live_server):
+    context = new_context(geolocation={"longitude": 129.0756, "latitude": 35.1796})  # Busan
+    page = context.new_page()
+    page.goto("/")
+    page.wait_for_selector("#area[data-state=outside]")
+    page.wait_for_selector("#location-error:not([hidden])")
+    assert page.locator("#location-error").text_content() == KO["outside_city"]
+    page.fill("#description", "browser test: busan")
+    page.click("#submit")
+    assert complaints_with(live_server, "browser test: busan") == []
+    screenshot(page, "citizen-outside-city")
+
+
+def test_a_file_that_is_not_a_photo_is_refused_with_a_message(new_context):
+    page = open_report(new_context())
+    page.set_input_files("#photo", files=[{"name": "photo.jpg", "mimeType": "image/jpeg",
+                                           "buffer": b"this is not a picture"}])
+    page.wait_for_selector("#photo-error:not([hidden])")
+    assert page.locator("#photo-error").text_content() == KO["photo_refused"]
+    assert page.locator("#previews img").count() == 0
+
+
+def test_switching_language_changes_the_ui_and_is_remembered(new_context):
+    page = open_report(new_context())
+    assert page.locator("h1").text_content() == KO["app_title"]
+    for lang, title in (("en", "Dasan complaint report"), ("vi", "Báo cáo khiếu nại Dasan"),
+                        ("mn", "Дасан гомдол мэдээлэх")):
+        page.select_option("#lang", lang)
+        expect(page.locator("h1")).to_have_text(title)
+        assert page.evaluate("document.documentElement.lang") == lang
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.locator("h1").text_content() == "Дасан гомдол мэдээлэх"
+    assert page.locator("#categories label").count() == 9
+
+
+def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": "browser test: cancel me",
+        "location": {"type": "Point", "coordinates": [126.9700, 37.5550]}},
+        {"Idempotency-Key": "7b0e3c1e-5d0f-4a59-9d64-3f5c1b8f0a11"})
+    assert status == 201, body
+    page = new_context().new_page()
+    page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#timeline li").first).to_be_visible()
+    page.click("#cancel")
+    expect(page.locator("#summary dd").first).to_have_text(KO["s_cancelled"])
+    expect(page.locator("#cancel")).to_be_hidden()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=body["public_id"])[0][0] == "cancelled"
+    # Without the right token nobody else can move it.
+    status, _, _ = call(live_server, "POST", f"/api/v1/complaints/{body['public_id']}/reopen",
+                        {}, {"X-Citizen-Token": "wrong", "If-Match": '"1"'})
+    assert status == 404

@@ -1,0 +1,66 @@
+"""The dispatcher's map in Chromium: a new complaint appears live (SSE) and the KPIs count it."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.pwa.conftest import KO, login, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+def file_complaint(live_server, description: str, lonlat=(127.0300, 37.5500)) -> str:
+    body = json.dumps({"category": "street_lamp", "description": description,
+                       "location": {"type": "Point", "coordinates": list(lonlat)}}).encode()
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/complaints", data=body, method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["public_id"]
+
+
+def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live_server):
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto("/dispatch")
+    page.wait_for_selector("#login:not([hidden])")
+    login(page, "disp1")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("[data-kpi=received] strong")
+    expect(page.locator("#live")).to_contain_text("●")
+    received = int(page.locator("[data-kpi=received] strong").text_content())
+    public_id = file_complaint(live_server, "browser test: live lamp")
+    # The event stream (another gunicorn worker wrote it) brings it without a reload.
+    expect(page.locator("#map")).to_have_attribute("data-last-event", public_id)
+    expect(page.locator("[data-kpi=received] strong")).to_have_text(str(received + 1))
+    assert page.locator("#kpi-chart svg rect").count() > 0
+    screenshot(page, "dispatch-map")
+    # Its panel shows the history; a transfer with a note moves it to Jongno-gu.
+    page.locator(f".complaint-marker[title^='{public_id}']").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    assert page.locator("#detail ol li").count() >= 1
+    page.select_option("#transfer-district", "11110")
+    page.fill("#transfer-district-note", "Jongno's side of the street")
+    page.locator("#transfer-district ~ button").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_transferred"])
+    screenshot(page, "dispatch-panel")
+    assert live_server.sql("SELECT district_code, status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0] == ("11110", "transferred")
+
+
+def test_a_lost_session_brings_back_the_login_with_a_message(new_context, live_server):
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto("/dispatch")
+    login(page, "disp1")
+    page.wait_for_selector("body[data-ready=true]")
+    # The token is revoked elsewhere (logout from another device).
+    page.evaluate("""() => fetch('/api/v1/auth/logout', {method: 'POST', headers:
+        {Authorization: 'Bearer ' + JSON.parse(localStorage.getItem('dasan.staff')).token}})""")
+    # Any next call notices (a live event's KPI refresh may already have): ask for one.
+    page.evaluate("() => document.getElementById('filters').requestSubmit()")
+    page.wait_for_selector("#login:not([hidden])")
+    expect(page.locator("#notice")).to_have_text(KO["unauthorized"])

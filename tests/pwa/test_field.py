@@ -1,0 +1,165 @@
+"""The inspector's app in Chromium: accept to resolve with evidence, partly offline; conflicts."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import STAFF_PASSWORD
+from tests.pwa.conftest import KO, jpeg_bytes, login, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+def call(live_server, method: str, path: str, body=None, headers=None):
+    """One JSON request to the live server: (status, body, headers)."""
+    data = json.dumps(body).encode() if body is not None else None
+    content = {"Content-Type": "application/json"} if data is not None else {}
+    request = urllib.request.Request(f"{live_server.url}{path}", data=data, method=method,
+                                     headers={**content, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response), response.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc), exc.headers
+
+
+def file_complaint(live_server, description: str, lonlat: tuple[float, float]) -> str:
+    """File a complaint in Jung-gu (each test its own spot: close ones merge as duplicates)."""
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "street_lamp", "description": description,
+        "location": {"type": "Point", "coordinates": list(lonlat)}},
+        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, body
+    return body["public_id"]
+
+
+def staff_headers(live_server, username: str) -> dict:
+    status, body, _ = call(live_server, "POST", "/api/v1/auth/login",
+                           {"username": username, "password": STAFF_PASSWORD})
+    assert status == 200, body
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
+def item(page, public_id: str):
+    return page.locator(f"#queue li[data-public-id='{public_id}']")
+
+
+def open_field(context):
+    page = context.new_page()
+    page.goto("/field")
+    page.wait_for_selector("body[data-ready=true]")
+    login(page, "insp1")
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+def test_inspector_accepts_and_resolves_with_evidence_partly_offline(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: field lamp", (126.9850, 37.5640))
+    context = new_context()
+    page = open_field(context)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    screenshot(page, "field-queue")
+    context.set_offline(True)
+    item(page, public_id).locator("button[data-move=on_site]").click()
+    item(page, public_id).locator("button[data-move=resolve]").click()
+    form = item(page, public_id).locator("form")
+    form.locator("select").select_option("repaired")
+    form.locator("textarea").fill("New lamp fitted")
+    form.locator("input[type=file]").set_input_files(files=[{
+        "name": "evidence.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(1200, 900)}])
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#outbox li")).to_have_count(2)  # waiting, in order
+    expect(page.locator("#offline")).to_be_visible()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "assigned"
+    screenshot(page, "field-offline")
+    context.set_offline(False)
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    status, outcome, photos = live_server.sql(
+        "SELECT status, outcome, (SELECT count(*) FROM complaint_photos p WHERE "
+        "p.complaint_id = c.id AND p.kind = 'evidence') FROM complaints c "
+        "WHERE public_id = :p", p=public_id)[0]
+    assert (status, outcome, photos) == ("resolved", "repaired", 1)
+    # The moves arrived in the order they were made (the photo's event has no status).
+    kinds = [row[0] for row in live_server.sql(
+        "SELECT e.to_status FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id "
+        "WHERE c.public_id = :p AND e.to_status IS NOT NULL ORDER BY e.id", p=public_id)]
+    assert kinds[-3:] == ["assigned", "on_site", "resolved"]
+
+
+def test_a_complaint_transferred_while_offline_is_explained_not_lost(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: transferred", (126.9900, 37.5610))
+    context = new_context()
+    page = open_field(context)
+    expect(item(page, public_id)).to_be_visible()
+    context.set_offline(True)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)
+    # Meanwhile the dispatcher sends it to Jongno-gu.
+    dispatcher = staff_headers(live_server, "disp1")
+    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                                 headers=dispatcher)
+    assert status == 200, view
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/transfer",
+                           {"district_code": "11110", "internal_note": "Jongno's side"},
+                           {**dispatcher, "If-Match": headers["ETag"]})
+    assert status == 200, body
+    context.set_offline(False)
+    failed = page.locator("#outbox li[data-error]:not([data-error=''])")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text(KO["forbidden"])
+    screenshot(page, "field-conflict")
+    # Acknowledged by the inspector, it goes; the complaint stays with the other district.
+    failed.locator("button").click()
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    assert live_server.sql("SELECT district_code FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "11110"
+
+
+def test_someone_else_taking_it_first_is_shown_in_plain_words(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: taken", (126.9950, 37.5600))
+    context = new_context()
+    page = open_field(context)
+    expect(item(page, public_id)).to_be_visible()
+    context.set_offline(True)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    other = staff_headers(live_server, "insp2")
+    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                                 headers=other)
+    assert status == 200, view
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
+                           {**other, "If-Match": headers["ETag"]})
+    assert status == 200, body
+    context.set_offline(False)
+    failed = page.locator("#outbox li[data-error]:not([data-error=''])")
+    expect(failed).to_have_count(1)
+    text = failed.text_content()
+    assert KO["stale_version"] in text or KO["invalid_transition"] in text
+
+
+def test_a_move_whose_answer_was_lost_is_not_reported_as_a_conflict(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: lost answer", (126.9990, 37.5630))
+    page = open_field(new_context())
+    expect(item(page, public_id)).to_be_visible()
+
+    def lose_the_answer(route):
+        route.fetch()  # the server applies the move...
+        route.abort()  # ...and the phone never hears back
+
+    page.route(f"**/api/v1/complaints/{public_id}/accept*", lose_the_answer)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)
+    page.unroute(f"**/api/v1/complaints/{public_id}/accept*")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    # The replay is refused (stale version), but the complaint is already ours: no conflict.
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "assigned"
