@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         mapview,
         metrics,
         notifications,
+        open311,
         photos,
         sms,
         traffic,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)
+    app.register_blueprint(open311.blp)
     from api import pwa, static, stream
 
     app.register_blueprint(static.blp)

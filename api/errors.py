@@ -35,6 +35,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.InvalidComplaint, 422),
     (domain.InvalidText, 422),
     (domain.InvalidJson, 400),
+    (domain.InvalidQuery, 400),
     (domain.InvalidIncident, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),

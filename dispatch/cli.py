@@ -312,6 +312,26 @@ def cmd_kannel_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_open311_key(args: argparse.Namespace) -> int:
+    """Issue, revoke or list the API keys of Open311 client applications."""
+    from dispatch import open311
+    from dispatch.db import configure_database, session_scope
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        if args.action == "create":
+            key = open311.create_key(session, args.name)
+            print(f"API key for {args.name} (shown once; only its hash is stored):\n{key}")
+        elif args.action == "revoke":
+            open311.revoke_key(session, args.name)
+            print(f"revoked the key of {args.name}")
+        else:
+            for key in open311.list_keys(session):
+                state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+                print(f"{key.name}\t{state}\tissued {key.created_at:%Y-%m-%d}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="python -m dispatch.cli")
@@ -399,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--min-age", type=float, default=3600.0,
                        help="spare files younger than this many seconds (default 3600)")
     sweep.set_defaults(func=cmd_sweep_photos)
+
+    keys = sub.add_parser("open311-key", help=cmd_open311_key.__doc__)
+    keys.add_argument("action", choices=["create", "revoke", "list"])
+    keys.add_argument("name", nargs="?", default="", help="client application name")
+    keys.set_defaults(func=cmd_open311_key)
 
     sla = sub.add_parser("district-sla", help=cmd_district_sla.__doc__)
     sla.add_argument("district")

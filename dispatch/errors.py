@@ -194,3 +194,15 @@ class InvalidInboundSms(InvalidComplaint):
     """An incoming-text or delivery-report request without the fields Kannel always sends."""
 
     code = "invalid_inbound_sms"
+
+
+class InvalidApiKey(Forbidden):
+    """An Open311 POST without an API key, or with an unknown or revoked one."""
+
+    code = "invalid_api_key"
+
+
+class InvalidQuery(DispatchError):
+    """A query parameter that does not parse or breaks a limit (dates, window, paging)."""
+
+    code = "invalid_query"

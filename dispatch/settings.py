@@ -205,6 +205,14 @@ class Settings:
         "is flagged far_from_site")
     photo_url_ttl_seconds: int = _setting(
         3600, doc="How long a signed photo URL (for <img src>) stays valid")
+    open311_jurisdiction: str = _setting(
+        "seoul.go.kr", doc="Open311 jurisdiction_id this service answers for; requests "
+        "naming another get 404")
+    open311_public_photos: bool = _setting(
+        False, doc="true lists signed photo URLs (media_url) in Open311 output; off by "
+        "default because reporter photos are not public (docs/PHOTOS.md)")
+    rate_limit_open311_key: str = _setting(
+        "60/minute;2000/day", doc="requests one Open311 API key may file (flask-limiter syntax)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -20,6 +20,7 @@ from dispatch.models.notifications import (
     SatisfactionRating,
     SmsInbound,
 )
+from dispatch.models.open311 import Open311Key
 from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
 from dispatch.models.staff import DISTRICT_ROLES, Role, Staff, StaffToken
 from dispatch.models.traffic import (
@@ -55,6 +56,7 @@ __all__ = [
     "Notification",
     "NotificationChannel",
     "NotificationState",
+    "Open311Key",
     "PushSubscription",
     "PhotoFlag",
     "PhotoKind",

@@ -1,0 +1,100 @@
+"""Open311 domain: API keys, the status mapping, query parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, delete, select
+
+from dispatch import open311
+from dispatch.db import sqlalchemy_url
+from dispatch.errors import InvalidApiKey, InvalidQuery, NotFound
+from dispatch.models import ComplaintStatus, Open311Key
+
+OPEN = {"received", "dispatched", "assigned", "on_site", "transferred"}
+
+
+@pytest.mark.parametrize("status", list(ComplaintStatus))
+def test_every_status_maps_to_open_or_closed(status):
+    assert open311.open311_status(status.value) == ("open" if status.value in OPEN
+                                                     else "closed")
+
+
+def test_keys_store_only_a_hash_and_can_be_revoked_and_reissued(session):
+    raw = open311.create_key(session, "fixmystreet")
+    row = session.scalar(select(Open311Key).where(Open311Key.name == "fixmystreet"))
+    assert row.key_hash == hashlib.sha256(raw.encode()).hexdigest() and raw not in row.key_hash
+    assert open311.check_key(session, raw).name == "fixmystreet"
+    with pytest.raises(InvalidQuery):
+        open311.create_key(session, "fixmystreet")  # one live key per application
+    open311.revoke_key(session, "fixmystreet")
+    open311.revoke_key(session, "fixmystreet")  # safe to repeat
+    with pytest.raises(InvalidApiKey):
+        open311.check_key(session, raw)
+    again = open311.create_key(session, "fixmystreet")
+    assert open311.check_key(session, again).name == "fixmystreet"
+    with pytest.raises(InvalidApiKey):
+        open311.check_key(session, raw)  # the old key stays dead
+    for bad in (None, "", "o311_guess"):
+        with pytest.raises(InvalidApiKey):
+            open311.check_key(session, bad)
+    with pytest.raises(NotFound):
+        open311.revoke_key(session, "nobody")
+    with pytest.raises(InvalidQuery):
+        open311.create_key(session, " ")
+
+
+def test_query_defaults_to_the_last_90_days_and_1000_records():
+    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    query = open311.parse_query({}, "Asia/Seoul", now=now)
+    assert query.start == now - timedelta(days=90) and query.end is None
+    assert query.page == 1 and query.page_size == 1000
+
+
+def test_one_date_spans_90_days_and_local_time_is_assumed():
+    query = open311.parse_query({"start_date": "2026-01-01"}, "Asia/Seoul")
+    assert query.start.utcoffset() == timedelta(hours=9)
+    assert query.end - query.start == timedelta(days=90)
+    query = open311.parse_query({"end_date": "2026-03-01T00:00:00Z"}, "Asia/Seoul")
+    assert query.start == datetime(2025, 12, 1, tzinfo=UTC)
+
+
+def test_ids_override_every_other_parameter():
+    query = open311.parse_query({"service_request_id": "a, b", "status": "bogus",
+                                 "start_date": "bogus"}, "Asia/Seoul")
+    assert query.ids == ["a", "b"] and query.statuses == [] and query.start is None
+    with pytest.raises(InvalidQuery):
+        open311.parse_query({"service_request_id": ",".join(["x"] * 101)}, "Asia/Seoul")
+
+
+def test_key_command_creates_lists_and_revokes(settings):
+    env = {**os.environ, "DASAN_DATABASE_URL": settings.database_url,
+           "DASAN_SECRET_KEY": settings.secret_key}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "dispatch.cli", "open311-key", *args],
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    engine = create_engine(sqlalchemy_url(settings.database_url))
+    try:
+        created = run("create", "cli-test-app")
+        assert created.returncode == 0, created.stderr
+        raw = created.stdout.strip().splitlines()[-1]
+        assert raw.startswith("o311_")
+        assert "cli-test-app\tlive" in run("list").stdout
+        assert run("create", "cli-test-app").returncode == 1  # already has a live key
+        assert run("revoke", "cli-test-app").returncode == 0
+        assert "revoked" in run("list").stdout
+        with engine.connect() as conn:
+            stored = conn.scalar(select(Open311Key.key_hash)
+                                 .where(Open311Key.name == "cli-test-app"))
+        assert stored == hashlib.sha256(raw.encode()).hexdigest()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(delete(Open311Key).where(Open311Key.name == "cli-test-app"))
+        engine.dispose()
