@@ -8,11 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.models import Complaint, ComplaintEvent, ComplaintStatus
+from dispatch import models
+from dispatch.models import Complaint, ComplaintEvent
 
-S = ComplaintStatus
-OPEN_STATUSES = {s.value for s in (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED,
-                                   S.ON_SITE)}
+OPEN_STATUSES = {status.value for status in models.OPEN_STATUSES}
 
 
 @dataclass(frozen=True)

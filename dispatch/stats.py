@@ -7,11 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.models import Complaint, ComplaintEscalation, ComplaintStatus
+from dispatch.models import OPEN_STATUSES, Complaint, ComplaintEscalation
 from dispatch.models.notifications import Notification
-
-OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED, ComplaintStatus.ASSIGNED,
-                 ComplaintStatus.ON_SITE, ComplaintStatus.TRANSFERRED)
 
 
 def complaints_by_status(session: Session) -> dict[str, int]:

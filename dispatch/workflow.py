@@ -23,11 +23,11 @@ from dispatch.errors import (
     VersionRequired,
 )
 from dispatch.events import Actor, record_event
-from dispatch.models import Complaint, ComplaintStatus, District, Staff
+from dispatch.models import OPEN_STATUSES, Complaint, ComplaintStatus, District, Staff
 from dispatch.settings import Settings
 
 S = ComplaintStatus
-OPEN = (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE)
+OPEN = OPEN_STATUSES
 CLOSED = (S.RESOLVED, S.UNFOUNDED, S.REFERRED, S.CANCELLED, S.DUPLICATE)
 CITIZEN = "citizen"
 

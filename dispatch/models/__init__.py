@@ -5,6 +5,7 @@ from dispatch.models.abuse import BlockedPhone
 from dispatch.models.areas import AreaImport, District, Dong
 from dispatch.models.categories import Category
 from dispatch.models.complaints import (
+    OPEN_STATUSES,
     Channel,
     Complaint,
     ComplaintEscalation,
@@ -46,6 +47,7 @@ __all__ = [
     "ComplaintStatus",
     "CongestionLevel",
     "DISTRICT_ROLES",
+    "OPEN_STATUSES",
     "District",
     "DistrictSla",
     "Dong",

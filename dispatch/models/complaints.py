@@ -46,6 +46,11 @@ class ComplaintStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Statuses with work still to do: the one list queues, maps, KPIs and escalation use.
+OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED,
+                 ComplaintStatus.TRANSFERRED, ComplaintStatus.ASSIGNED, ComplaintStatus.ON_SITE)
+
+
 class Channel(StrEnum):
     """How the complaint reached us."""
 
