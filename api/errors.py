@@ -46,6 +46,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.EmptyFile, 422),
     (domain.TooManyPhotos, 422),
     (domain.ComplaintClosed, 409),
+    (domain.AlreadyRated, 409),
 ]
 
 # Stable codes for plain HTTP errors (routing, methods, sizes, validation).

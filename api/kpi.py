@@ -1,4 +1,4 @@
-"""The KPI panel: open and overdue by district, time to close, share within SLA, duplicates."""
+"""The KPI panel: open and overdue by district, time to close, within SLA, duplicates, ratings."""
 
 from __future__ import annotations
 
@@ -52,6 +52,8 @@ class FiguresSchema(Schema):
     share_within_sla = fields.Float(allow_none=True)
     median_minutes_to_close = fields.Float(allow_none=True)
     duplicates_merged = fields.Integer()
+    ratings = fields.Integer()
+    satisfaction = fields.Float(allow_none=True)
 
 
 class KpiSchema(Schema):
@@ -69,7 +71,8 @@ def _figures(item, name: str | None) -> dict:
             "closed": item.closed, "closed_within_sla": item.closed_within_sla,
             "share_within_sla": item.share_within_sla,
             "median_minutes_to_close": item.median_minutes_to_close,
-            "duplicates_merged": item.duplicates_merged}
+            "duplicates_merged": item.duplicates_merged,
+            "ratings": item.ratings, "satisfaction": item.satisfaction}
 
 
 @blp.route("")

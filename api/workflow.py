@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -19,7 +21,7 @@ from api.presenters import (
     queue_item,
 )
 from api.schemas import ApiErrorSchema, ComplaintSchema, LanguageArgsSchema, PointSchema
-from dispatch import queue_view, workflow
+from dispatch import queue_view, ratings, workflow
 from dispatch.citizens import check_citizen_token
 from dispatch.errors import Unauthorized
 from dispatch.models import ComplaintStatus
@@ -172,6 +174,8 @@ class TimelineSchema(Schema):
     status = fields.String()
     version = fields.Integer()
     events = fields.List(fields.Dict())
+    rating = fields.Integer(allow_none=True, metadata={"description": "the reporter's 1-5 score"})
+    ratable = fields.Boolean(metadata={"description": "whether the reporter may rate it now"})
 
 
 def _staff_answer(complaint, code: int = 200):
@@ -289,10 +293,48 @@ class ComplaintTimeline(MethodView):
                 raise Unauthorized(f"send {CITIZEN_HEADER} (reporter) or a staff bearer token")
             complaint = workflow.load_for_staff(session, staff, public_id)
         timezone = settings().timezone
+        rating = ratings.rating_of(session, complaint.id)
         return {"public_id": complaint.public_id, "status": complaint.status,
                 "version": complaint.version,
                 "events": [event_view(event, timezone, internal=False)
-                           for event in complaint.events]}
+                           for event in complaint.events],
+                "rating": rating,
+                "ratable": rating is None and ratings.is_ratable(complaint)}
+
+
+class RatingSchema(Schema):
+    """A satisfaction score from 1 (poor) to 5 (excellent)."""
+
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+
+
+class RatingAnswerSchema(Schema):
+    """The stored rating."""
+
+    public_id = fields.String()
+    score = fields.Integer()
+
+
+@blp.route("/complaints/<string:public_id>/rating")
+class ComplaintRating(MethodView):
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingAnswerSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="not_found (or wrong token)")
+    @blp.alt_response(409, schema=ApiErrorSchema,
+                      description="already_rated, or invalid_transition when not closed")
+    def post(self, data, public_id):
+        """Rate how my complaint was handled (reporter, once, after it was closed)
+
+        Send the `X-Citizen-Token` returned at intake.
+        """
+        session = get_session()
+        check_citizen_token(settings().secret_key, public_id[:32],
+                            request.headers.get(CITIZEN_HEADER))
+        complaint = workflow.load_for_citizen(session, public_id, lock=True)
+        ratings.record_rating(session, complaint, data["score"], at=datetime.now(UTC),
+                              channel="web")
+        session.commit()
+        return {"public_id": complaint.public_id, "score": data["score"]}
 
 
 @blp.route("/staff/complaints/<string:public_id>")

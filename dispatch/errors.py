@@ -202,6 +202,12 @@ class InvalidApiKey(Forbidden):
     code = "invalid_api_key"
 
 
+class AlreadyRated(DispatchError):
+    """A second satisfaction rating for the same complaint."""
+
+    code = "already_rated"
+
+
 class InvalidQuery(DispatchError):
     """A query parameter that does not parse or breaks a limit (dates, window, paging)."""
 

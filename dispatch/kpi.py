@@ -26,6 +26,8 @@ class DistrictFigures:
     closed_within_sla: int = 0
     median_minutes_to_close: float | None = None
     duplicates_merged: int = 0
+    ratings: int = 0
+    satisfaction: float | None = None  # mean 1-5 score of the ratings given in the period
 
     @property
     def share_within_sla(self) -> float | None:
@@ -68,6 +70,13 @@ _CLOSED = text("""
     GROUP BY GROUPING SETS ((district_code), ())
 """)
 
+_RATED = text("""
+    SELECT c.district_code, count(*) AS ratings, avg(r.score) AS mean_score
+    FROM satisfaction_ratings r JOIN complaints c ON c.id = r.complaint_id
+    WHERE r.rated_at >= :since AND r.rated_at < :until
+    GROUP BY GROUPING SETS ((c.district_code), ())
+""")
+
 
 def compute_kpi(session: Session, since: datetime, until: datetime,
                 now: datetime | None = None) -> Kpi:
@@ -94,5 +103,11 @@ def compute_kpi(session: Session, since: datetime, until: datetime,
         target.closed_within_sla = row.within_sla
         target.median_minutes_to_close = (round(float(row.median_min), 1)
                                           if row.median_min is not None else None)
+    for row in session.execute(_RATED, params):
+        target = of(row.district_code)
+        target.ratings = row.ratings
+        # The grouping set () gives the city a row even when nobody rated: mean is NULL then.
+        target.satisfaction = (round(float(row.mean_score), 2)
+                               if row.mean_score is not None else None)
     city = figures.pop(None, DistrictFigures(None))
     return Kpi(since, until, city, sorted(figures.values(), key=lambda f: f.code))

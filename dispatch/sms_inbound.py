@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.abuse import check_not_blocked
 from dispatch.categories import cached_categories
-from dispatch.errors import DispatchError, InvalidInboundSms, PhoneBlocked
-from dispatch.events import Actor, record_event
+from dispatch.errors import AlreadyRated, DispatchError, InvalidInboundSms, PhoneBlocked
+from dispatch.events import Actor
 from dispatch.intake import ComplaintDraft, submit_complaint
 from dispatch.models import (
     Channel,
@@ -27,6 +27,7 @@ from dispatch.models import (
     SmsInbound,
 )
 from dispatch.notifications import reply_to_sender
+from dispatch.ratings import is_ratable, record_rating
 from dispatch.settings import Settings
 from notify.phones import InvalidPhoneNumber, normalise_phone
 from notify.textparse import (
@@ -135,10 +136,12 @@ def _record_rating(session: Session, inbound: SmsInbound, phone: str, score: int
         .with_for_update(skip_locked=True)).first()
     if complaint is None:
         return False
-    session.add(SatisfactionRating(complaint_id=complaint.id, score=score,
-                                   inbound_id=inbound.id, rated_at=now))
-    record_event(session, complaint, kind="rated", actor=Actor("citizen"), at=now,
-                 data={"score": score, "channel": "sms"})
+    if not is_ratable(complaint):
+        return False  # reopened since the question was asked: the text is not a rating
+    try:
+        record_rating(session, complaint, score, at=now, channel="sms", inbound_id=inbound.id)
+    except AlreadyRated:
+        return False  # rated from the PWA in the meantime
     inbound.outcome, inbound.complaint_id = "rating", complaint.id
     return True
 

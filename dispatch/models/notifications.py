@@ -143,4 +143,4 @@ class SatisfactionRating(Base):
     score: Mapped[int] = mapped_column(SmallInteger)
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("sms_inbound.id", ondelete="SET NULL"))
-    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,4 +1,4 @@
-// The reporter's status page: public state, timeline, photos; cancel and reopen.
+// The reporter's status page: public state, timeline, photos; cancel, reopen and rate.
 import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
 import { citizenMove, timeline } from './workflow.js';
 
@@ -50,8 +50,9 @@ async function renderTimeline() {
   try {
     const data = await timeline(publicId, token);
     events = data.events;
+    renderRating(data);
   } catch (err) {
-    // Until the workflow's timeline is there, the current state is the timeline.
+    // Without the reporter's token (a shared link) the current state is the timeline.
     events = [{ to_status: complaint.status, at: complaint.updated_at }];
   }
   $('timeline').replaceChildren(...events.map((e) => {
@@ -60,6 +61,25 @@ async function renderTimeline() {
     li.textContent = `${when} — ${t(`s_${e.to_status || e.status}`)}${e.public_note ? ` · ${e.public_note}` : ''}`;
     return li;
   }));
+}
+
+function renderRating(data) {
+  $('rating').hidden = !data.ratable;
+  $('rated').hidden = data.rating == null;
+  if (data.rating != null) $('rated').textContent = `${t('rated_thanks')} ${data.rating} / 5`;
+}
+
+async function rate(event) {
+  event.preventDefault();
+  const picked = $('rating').querySelector('input[name=score]:checked');
+  if (!picked) { show($('notice'), t('rate_pick'), 'error'); return; }
+  try {
+    await api(`/api/v1/complaints/${encodeURIComponent(publicId)}/rating`, {
+      method: 'POST', body: { score: Number(picked.value) }, headers: { 'X-Citizen-Token': token },
+    });
+    $('notice').hidden = true;
+  } catch (err) { show($('notice'), explain(err), 'error'); }
+  await render();
 }
 
 async function act(name) {
@@ -75,6 +95,7 @@ async function main() {
   registerServiceWorker();
   $('cancel').addEventListener('click', () => act('cancel'));
   $('reopen').addEventListener('click', () => act('reopen'));
+  $('rating').addEventListener('submit', rate);
   document.addEventListener('dasan:language', render);
   await render();
   document.body.dataset.ready = 'true';

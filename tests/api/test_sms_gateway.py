@@ -93,6 +93,7 @@ def test_incoming_complaint_by_text(client, session, kannel, kannel_settings):
 def test_rating_after_the_result(client, session, kannel, kannel_settings):
     body = file_complaint(client, phone="010-7777-8888")
     complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
+    complaint.status = "resolved"  # only a closed complaint can be rated
     record_event(session, complaint, kind="resolved", actor=Actor.system(),
                  at=datetime.now(UTC), public_note="Replaced the lamp.")
     session.commit()

@@ -134,3 +134,31 @@ def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
     status, _, _ = call(live_server, "POST", f"/api/v1/complaints/{body['public_id']}/reopen",
                         {}, {"X-Citizen-Token": "wrong", "If-Match": '"1"'})
     assert status == 404
+
+
+def test_the_reporter_rates_a_closed_complaint_from_the_status_page(new_context, live_server):
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": "browser test: rate me",
+        "location": {"type": "Point", "coordinates": [126.9710, 37.5560]}},
+        {"Idempotency-Key": "0c1d6f0e-2d6b-4b8e-9a53-6a1f0f3b2c77"})
+    assert status == 201, body
+    # An inspector's closure, written directly: the workflow itself is tested elsewhere.
+    live_server.sql("UPDATE complaints SET status = 'resolved', closed_at = now(),"
+                    " version = version + 1 WHERE public_id = :p", p=body["public_id"])
+    page = new_context().new_page()
+    page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#rating")).to_be_visible()
+    expect(page.locator("#rating legend")).to_have_text(KO["rate_question"])
+    page.click("#rating button[type=submit]")
+    expect(page.locator("#notice")).to_have_text(KO["rate_pick"])
+    page.get_by_label(KO["rate_4"]).check()
+    screenshot(page, "citizen-rating")
+    page.click("#rating button[type=submit]")
+    expect(page.locator("#rated")).to_contain_text("4 / 5")
+    expect(page.locator("#rating")).to_be_hidden()
+    assert live_server.sql(
+        "SELECT r.score FROM satisfaction_ratings r JOIN complaints c ON c.id = r.complaint_id"
+        " WHERE c.public_id = :p", p=body["public_id"]) == [(4,)]
