@@ -61,16 +61,16 @@ def stream():
     config = settings()
     poll = max(0.05, config.sse_poll_seconds)
 
+    cursor = live.LiveCursor(last_id, district)
+
     def generate():
-        nonlocal last_id
         started = beat = time.monotonic()
         # Tell the browser how soon to reconnect, and open the stream at once.
         yield f"retry: 1000\n: stream from {last_id}\n\n"
         while time.monotonic() - started < STREAM_SECONDS:
             with session_scope() as session:
-                events = live.events_after(session, last_id, district)
+                events = cursor.poll(session)
             for event in events:
-                last_id = event.id
                 yield _message(event, config.timezone)
             if time.monotonic() - beat >= HEARTBEAT_SECONDS:
                 beat = time.monotonic()

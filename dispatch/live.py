@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,25 +39,87 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(ComplaintEvent.id), 0))) or 0
 
 
-def events_after(session: Session, last_id: int, district_code: str | None = None,
-                 limit: int = 200) -> list[LiveEvent]:
-    """Return up to ``limit`` events with an id above ``last_id``, oldest first.
-
-    Polling by id works with any number of web workers: every stream reads the same table.
-    """
-    query = (
+def _event_query():
+    return (
         select(ComplaintEvent.id, ComplaintEvent.kind, ComplaintEvent.at, Complaint.public_id,
                Complaint.status, Complaint.category_code, Complaint.district_code,
                func.ST_X(Complaint.location), func.ST_Y(Complaint.location),
                Complaint.priority, Complaint.due_at)
         .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
-        .where(ComplaintEvent.id > last_id)
         .order_by(ComplaintEvent.id)
-        .limit(limit)
     )
+
+
+def _read(session: Session, query, district_code: str | None) -> list[LiveEvent]:
     if district_code is not None:
         query = query.where(Complaint.district_code == district_code)
     return [LiveEvent(id=row[0], kind=row[1], at=row[2], public_id=row[3], status=row[4],
                       category=row[5], district=row[6], lon=float(row[7]), lat=float(row[8]),
                       priority=row[9], due_at=row[10])
             for row in session.execute(query)]
+
+
+def events_after(session: Session, last_id: int, district_code: str | None = None,
+                 limit: int = 200) -> list[LiveEvent]:
+    """Return up to ``limit`` events with an id above ``last_id``, oldest first."""
+    query = _event_query().where(ComplaintEvent.id > last_id).limit(limit)
+    return _read(session, query, district_code)
+
+
+# Event ids come from a sequence when a row is written, but rows become visible when their
+# transaction commits: id 41 may appear after id 42 has been read. Ids above the floor are
+# looked at again for this long before they count as final.
+LOOKBACK_SECONDS = 3.0
+# How many ids one look may return; a longer backlog is read over the following polls.
+WINDOW_IDS = 10_000
+
+
+class LiveCursor:
+    """Reads each new event once, also one committed after a higher id was already read.
+
+    Polling the table by id works with any number of web workers (every stream reads the same
+    table). Ids at or below ``floor`` are final; ids above it already read are in ``seen``.
+    """
+
+    def __init__(self, after_id: int, district_code: str | None = None, *, batch: int = 200,
+                 lookback: float = LOOKBACK_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.floor = after_id
+        self.district_code = district_code
+        self.batch = batch
+        self.lookback = lookback
+        self.clock = clock
+        self.seen: set[int] = set()
+        self._marks: deque[tuple[float, int]] = deque()  # (when, highest id read by then)
+
+    @property
+    def last_id(self) -> int:
+        """The highest id read so far (what a reconnecting browser sends as Last-Event-ID)."""
+        return max(self.seen, default=self.floor)
+
+    def poll(self, session: Session) -> list[LiveEvent]:
+        """Return the events not read before, oldest first (at most ``batch``)."""
+        now = self.clock()
+        ids = session.scalars(select(ComplaintEvent.id).where(ComplaintEvent.id > self.floor)
+                              .order_by(ComplaintEvent.id).limit(WINDOW_IDS)).all()
+        pending = [event_id for event_id in ids if event_id not in self.seen]
+        taken, backlog = pending[:self.batch], pending[self.batch:]
+        events = (_read(session, _event_query().where(ComplaintEvent.id.in_(taken)),
+                        self.district_code) if taken else [])
+        # Other districts' ids count as read too: they are looked at, not sent.
+        self.seen.update(taken)
+        self._marks.append((now, self.last_id))
+        self._advance_floor(now, backlog[0] - 1 if backlog else None)
+        return events
+
+    def _advance_floor(self, now: float, below_backlog: int | None) -> None:
+        final = None
+        while self._marks and now - self._marks[0][0] >= self.lookback:
+            final = self._marks.popleft()[1]
+        if final is None:
+            return
+        if below_backlog is not None:
+            final = min(final, below_backlog)  # never step over an id not yet sent
+        if final > self.floor:
+            self.floor = final
+            self.seen = {event_id for event_id in self.seen if event_id > final}

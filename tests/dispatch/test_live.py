@@ -24,3 +24,87 @@ def test_a_district_sees_only_its_own_events(session, create_complaint):
     create_complaint(lonlat=PLACES["coex"][0])  # Gangnam-gu
     assert live.events_after(session, start, district_code="11140") == []
     assert live.events_after(session, start, district_code="11680") != []
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_an_event_committed_after_a_higher_id_is_still_sent_once(engine, settings):
+    """Two real transactions: the lower id commits last; the cursor delivers both, once."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from dispatch.events import Actor, record_event
+    from dispatch.intake import ComplaintDraft, submit_complaint
+    from dispatch.models import Complaint, ComplaintEvent, Notification
+
+    with Session(engine) as setup:
+        complaint_id = submit_complaint(setup, settings, ComplaintDraft(
+            category="other", lon=126.9779, lat=37.5663, description="late commit")).complaint.id
+        setup.commit()
+    clock = FakeClock()
+    with Session(engine) as reader:
+        cursor = live.LiveCursor(live.latest_event_id(reader), clock=clock)
+        reader.commit()
+    slow, fast = Session(engine), Session(engine)
+    try:
+        early = record_event(slow, slow.get(Complaint, complaint_id), kind="note",
+                             actor=Actor.system(), at=datetime.now(UTC))
+        slow.flush()  # takes the lower id, not yet committed
+        late = record_event(fast, fast.get(Complaint, complaint_id), kind="note",
+                            actor=Actor.system(), at=datetime.now(UTC))
+        fast.commit()
+        early_id, late_id = early.id, late.id
+        assert early_id < late_id
+        with Session(engine) as reader:
+            assert [e.id for e in cursor.poll(reader)] == [late_id]
+        clock.now += 1.0
+        slow.commit()
+        with Session(engine) as reader:
+            assert [e.id for e in cursor.poll(reader)] == [early_id]
+            assert cursor.poll(reader) == []
+        # After the look-back the ids are final: the floor moves up and forgets them.
+        clock.now += live.LOOKBACK_SECONDS + 1
+        with Session(engine) as reader:
+            assert cursor.poll(reader) == []
+            assert cursor.poll(reader) == []
+        assert cursor.floor == late_id and cursor.seen == set()
+    finally:
+        slow.close()
+        fast.close()
+        with Session(engine) as cleanup:
+            for table in (Notification, ComplaintEvent):
+                cleanup.execute(delete(table).where(table.complaint_id == complaint_id))
+            cleanup.execute(delete(Complaint).where(Complaint.id == complaint_id))
+            cleanup.commit()
+
+
+def test_the_cursor_reads_a_backlog_in_batches_without_skipping(session, create_complaint):
+    clock = FakeClock()
+    cursor = live.LiveCursor(live.latest_event_id(session), batch=3, lookback=0, clock=clock)
+    for n in range(4):
+        create_complaint(description=f"backlog {n}")
+    expected = [e.id for e in live.events_after(session, cursor.floor, limit=1000)]
+    assert len(expected) >= 8  # received + dispatched for each
+    read = []
+    for _ in range(10):
+        clock.now += 1
+        read += [e.id for e in cursor.poll(session)]
+    assert read == expected
+
+
+def test_a_district_cursor_skips_other_districts_but_moves_past_them(session, create_complaint):
+    clock = FakeClock()
+    cursor = live.LiveCursor(live.latest_event_id(session), "11140", lookback=0, clock=clock)
+    create_complaint(lonlat=PLACES["coex"][0])  # Gangnam-gu
+    assert cursor.poll(session) == []
+    ours = create_complaint()
+    clock.now += 1
+    assert {e.public_id for e in cursor.poll(session)} == {ours.public_id}
