@@ -16,7 +16,7 @@ blp = Blueprint("pwa", __name__)
 # Folders of pwa/ that are served as they are (never node_modules).
 ASSET_FOLDERS = ("js", "css", "i18n", "icons")
 PAGES = {"citizen": "citizen.html", "status": "status.html", "field": "field.html",
-         "dispatch": "dispatch.html"}
+         "dispatch": "dispatch.html", "info": "info.html"}
 
 
 def tile_origin(tile_url: str) -> str:
@@ -57,6 +57,12 @@ def citizen():
 def status(public_id: str):
     """The reporter's status page (the token travels in ``?t=``)."""
     return _page("status")
+
+
+@blp.get("/info")
+def location_info():
+    """The citizen's location view: traffic around a point and the nearest facilities."""
+    return _page("info")
 
 
 @blp.get("/field")

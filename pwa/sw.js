@@ -7,10 +7,11 @@ workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false })
 const REVISION = '__SHELL_REVISION__';
 const LANGS = ['ko', 'en', 'zh', 'ja', 'mn', 'vi'];
 const SHELL = [
-  '/', '/field', '/dispatch', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
+  '/', '/info', '/field', '/dispatch', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
   '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
-  '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js',
+  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',
@@ -24,7 +25,7 @@ const SHELL = [
 
 const { precache, matchPrecache, addRoute } = workbox.precaching;
 const { registerRoute } = workbox.routing;
-const { StaleWhileRevalidate } = workbox.strategies;
+const { NetworkFirst, StaleWhileRevalidate } = workbox.strategies;
 
 precache(SHELL.map((url) => ({ url, revision: REVISION })));
 
@@ -47,6 +48,11 @@ addRoute({ ignoreURLParametersMatching: [/.*/] });
 registerRoute(({ url, request }) => request.method === 'GET'
   && ['/api/v1/categories', '/api/v1/districts'].includes(url.pathname),
 new StaleWhileRevalidate({ cacheName: 'dasan-reference' }));
+
+// Location info: fresh when online; offline, the last answer for that place is better than none.
+registerRoute(({ url, request }) => request.method === 'GET'
+  && ['/api/v1/facilities/nearest', '/api/v1/traffic/summary', '/api/v1/locate'].includes(url.pathname),
+new NetworkFirst({ cacheName: 'dasan-info', networkTimeoutSeconds: 4 }));
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));

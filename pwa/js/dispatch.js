@@ -4,6 +4,7 @@ import {
   show, STATUS_COLOURS, t,
 } from './common.js';
 import { barChart } from './chart.js';
+import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import { move, staffView, suggestedAssignees } from './workflow.js';
 
@@ -163,25 +164,6 @@ function connect() {
   });
 }
 
-// Traffic (issue 6): road links in view coloured by level; drawn over the districts.
-const TRAFFIC_COLOURS = { free: '#2e7d32', slow: '#f9a825', jammed: '#b71c1c', stale: '#9e9e9e' };
-let trafficLayer = null;
-
-async function loadTraffic() {
-  const b = map.getBounds();
-  const span = 0.6;
-  const cx = (b.getWest() + b.getEast()) / 2;
-  const cy = (b.getSouth() + b.getNorth()) / 2;
-  const w = Math.min(b.getEast() - b.getWest(), span) / 2;
-  const h = Math.min(b.getNorth() - b.getSouth(), span) / 2;
-  const bbox = [cx - w, cy - h, cx + w, cy + h].map((n) => n.toFixed(5)).join(',');
-  try {
-    const data = await api(`/api/v1/traffic?bbox=${bbox}`);
-    trafficLayer.clearLayers();
-    trafficLayer.addData(data);
-  } catch (err) { /* traffic is a help layer: the map works without it */ }
-}
-
 let kpiTimer = null;
 function scheduleKpi() { clearTimeout(kpiTimer); kpiTimer = setTimeout(loadKpi, 1000); }
 
@@ -250,13 +232,8 @@ async function start() {
     cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
     map.addLayer(cluster);
     districtLayer(map).catch(() => {});
-    trafficLayer = L.geoJSON(null, {
-      interactive: false,
-      style: (f) => ({ color: TRAFFIC_COLOURS[f.properties.level] || '#9e9e9e', weight: 3, opacity: 0.8 }),
-    }).addTo(map);
-    L.control.layers(null, { [t('traffic')]: trafficLayer, [t('live')]: cluster }).addTo(map);
-    map.on('moveend', loadTraffic);
-    loadTraffic();
+    const traffic = trafficLayer(map);
+    L.control.layers(null, { [t('traffic')]: traffic.group, [t('live')]: cluster }).addTo(map);
   }
   await fillFilters();
   legend();

@@ -3,6 +3,7 @@ import {
   api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
   show, STATUS_COLOURS, t,
 } from './common.js';
+import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import {
   askForSync, cacheGet, cachePut, enqueue, flush, pending, remove, update,
@@ -236,7 +237,9 @@ async function start() {
   if (!map) {
     map = baseMap($('map'), await config());
     districtLayer(map).catch(() => {});
+    const traffic = trafficLayer(map);
     layer = L.layerGroup().addTo(map);
+    L.control.layers(null, { [t('traffic')]: traffic.group }).addTo(map);
   }
   await replay();
   await loadQueue();

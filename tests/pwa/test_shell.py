@@ -47,7 +47,7 @@ def _filed(live_server) -> tuple[str, str]:
     return answer["public_id"], answer["citizen_token"]
 
 
-@pytest.mark.parametrize("page_name", ["citizen", "status", "field", "dispatch"])
+@pytest.mark.parametrize("page_name", ["citizen", "status", "info", "field", "dispatch"])
 def test_each_page_passes_axe(new_context, live_server, page_name):
     # bypass_csp only lets the test inject axe-core; the pages themselves run under the CSP.
     page = new_context(bypass_csp=True, viewport={"width": 1280, "height": 1000}).new_page()
@@ -55,7 +55,8 @@ def test_each_page_passes_axe(new_context, live_server, page_name):
         public_id, token = _filed(live_server)
         page.goto(f"/status/{public_id}?t={token}")
     else:
-        page.goto({"citizen": "/", "field": "/field", "dispatch": "/dispatch"}[page_name])
+        page.goto({"citizen": "/", "info": "/info", "field": "/field",
+                   "dispatch": "/dispatch"}[page_name])
     page.wait_for_selector("body[data-ready=true]")
     if page_name in ("field", "dispatch"):
         violations = axe_violations(page)  # the login form

@@ -1,0 +1,110 @@
+// The citizen's location view: traffic around a point and the nearest public facilities.
+/* global L */
+import {
+  api, baseMap, config, districtLayer, explain, lang, languageSwitcher, loadLanguage,
+  registerServiceWorker, show, t,
+} from './common.js';
+import { trafficLayer } from './traffic.js';
+
+const $ = (id) => document.getElementById(id);
+const RADIUS_M = 1000;
+let map;
+let pin;
+let traffic;
+let facilityMarkers;
+let point = { lon: 126.9779, lat: 37.5663 }; // Seoul City Hall until the user picks a place
+
+function directions(lon, lat, name) {
+  // The phone's maps app: geo: URIs open it on Android; others get a web map link.
+  const android = /Android/i.test(navigator.userAgent);
+  return android ? `geo:${lat},${lon}?q=${lat},${lon}(${encodeURIComponent(name)})`
+    : `https://www.openstreetmap.org/directions?to=${lat}%2C${lon}`;
+}
+
+async function loadArea() {
+  try {
+    const place = await api(`/api/v1/locate?lon=${point.lon}&lat=${point.lat}&lang=${lang}`);
+    $('place').textContent = `${place.district.name} ${place.dong.name}`;
+  } catch (err) { $('place').textContent = explain(err); }
+}
+
+async function loadTraffic() {
+  try {
+    const summary = await api(`/api/v1/traffic/summary?lon=${point.lon}&lat=${point.lat}&radius=${RADIUS_M}&lang=${lang}`);
+    $('traffic-text').textContent = summary.stale ? `${t('traffic_stale_note')} ${summary.text}` : summary.text;
+    $('incidents').replaceChildren(...summary.incidents.map((f) => {
+      const li = document.createElement('li');
+      const detour = f.properties.detour ? ` · ${t('info_detour')}` : '';
+      li.textContent = `${t(`incident_${f.properties.kind}`)}: ${f.properties.description || ''}${detour}`;
+      return li;
+    }));
+  } catch (err) {
+    $('traffic-text').textContent = explain(err);
+  }
+}
+
+async function loadFacilities() {
+  const kind = $('kind').value;
+  const query = `lon=${point.lon}&lat=${point.lat}&limit=5&lang=${lang}${kind ? `&kind=${kind}` : ''}`;
+  let data;
+  try { data = await api(`/api/v1/facilities/nearest?${query}`); } catch (err) {
+    show($('notice'), explain(err), 'error');
+    return;
+  }
+  $('notice').hidden = true;
+  facilityMarkers.clearLayers();
+  $('facilities').replaceChildren(...data.facilities.map((f) => {
+    const [lon, lat] = f.location.coordinates;
+    L.circleMarker([lat, lon], { radius: 8, color: '#00695c', fillOpacity: 0.8 })
+      .bindTooltip(f.name).addTo(facilityMarkers);
+    const li = document.createElement('li');
+    const name = document.createElement('strong');
+    name.textContent = f.name;
+    const detail = document.createElement('div');
+    detail.textContent = `${t(`kind_${f.kind}`)} · ${f.distance_m} m${f.address ? ` · ${f.address}` : ''}`;
+    const link = document.createElement('a');
+    link.href = directions(lon, lat, f.name);
+    link.className = 'button secondary';
+    link.textContent = t('navigate');
+    li.append(name, detail, link);
+    return li;
+  }));
+  $('facilities').dataset.count = String(data.facilities.length);
+}
+
+async function moveTo(lon, lat) {
+  point = { lon: Number(lon.toFixed(6)), lat: Number(lat.toFixed(6)) };
+  pin.setLatLng([point.lat, point.lon]);
+  await Promise.all([loadArea(), loadTraffic(), loadFacilities()]);
+  document.body.dataset.point = `${point.lon},${point.lat}`;
+}
+
+function useGps() {
+  if (!navigator.geolocation) { show($('notice'), t('gps_unavailable'), 'error'); return; }
+  navigator.geolocation.getCurrentPosition(
+    (pos) => { map.setView([pos.coords.latitude, pos.coords.longitude], 15); moveTo(pos.coords.longitude, pos.coords.latitude); },
+    () => show($('notice'), t('gps_unavailable'), 'error'),
+    { enableHighAccuracy: true, timeout: 10000 },
+  );
+}
+
+async function main() {
+  await loadLanguage();
+  languageSwitcher($('lang'));
+  registerServiceWorker();
+  map = baseMap($('map'), await config());
+  map.setView([point.lat, point.lon], 14);
+  districtLayer(map).catch(() => {});
+  traffic = trafficLayer(map);
+  facilityMarkers = L.layerGroup().addTo(map);
+  pin = L.marker([point.lat, point.lon], { draggable: true, keyboard: true, title: t('info_pin') }).addTo(map);
+  pin.on('dragend', () => { const p = pin.getLatLng(); moveTo(p.lng, p.lat); });
+  map.on('click', (e) => moveTo(e.latlng.lng, e.latlng.lat));
+  $('gps').addEventListener('click', useGps);
+  $('kind').addEventListener('change', loadFacilities);
+  document.addEventListener('dasan:language', () => { traffic.refresh(); moveTo(point.lon, point.lat); });
+  await moveTo(point.lon, point.lat);
+  document.body.dataset.ready = 'true';
+}
+
+main();
