@@ -57,12 +57,82 @@ new NetworkFirst({ cacheName: 'dasan-info', networkTimeoutSeconds: 4 }));
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
-// Background Sync: the outbox lives with the pages (IndexedDB); wake them to send it.
+// Background Sync. Open pages send their own outbox (they show the answer); when no report page
+// is open, the service worker sends the queued citizen reports itself. Staff actions need the
+// session kept by the inspector app, so those wait for the app to open.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
-  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true })
-    .then((clients) => clients.forEach((client) => client.postMessage('flush-outbox'))));
+  event.waitUntil((async () => {
+    const clients = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    clients.forEach((client) => client.postMessage('flush-outbox'));
+    if (!clients.some((client) => new URL(client.url).pathname === '/')) await sendQueuedReports();
+  })());
 });
+
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function openStore() {
+  const request = indexedDB.open('dasan', 1);
+  // The same stores as pwa/js/store.js, for a browser where no page has opened the database.
+  request.onupgradeneeded = () => {
+    const db = request.result;
+    db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+    db.createObjectStore('cache');
+    db.createObjectStore('tickets', { keyPath: 'public_id' });
+  };
+  return done(request);
+}
+
+function reportRequest(entry) {
+  const r = entry.report;
+  const headers = { Accept: 'application/json', 'Idempotency-Key': entry.client_ref };
+  const lang = encodeURIComponent(r.language || 'ko');
+  if (entry.photos && entry.photos.length) {
+    const body = new FormData();
+    for (const [key, value] of Object.entries({
+      category: r.category, lon: r.lon, lat: r.lat, description: r.description,
+      language: r.language, channel: 'pwa', ...(r.phone ? { phone: r.phone } : {}),
+    })) body.append(key, value);
+    entry.photos.forEach((blob, i) => body.append('photos', blob, `photo${i + 1}.jpg`));
+    return fetch(`/api/v1/complaints/with-photos?lang=${lang}`, { method: 'POST', headers, body });
+  }
+  return fetch(`/api/v1/complaints?lang=${lang}`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ category: r.category, location: { type: 'Point', coordinates: [r.lon, r.lat] },
+      description: r.description, phone: r.phone || null, language: r.language }),
+  });
+}
+
+// In order, once: the Idempotency-Key makes a report sent twice (here and by a page) one
+// complaint. A refused report keeps its error for the page to show; it is never dropped.
+async function sendQueuedReports() {
+  const work = async () => {
+    const db = await openStore();
+    const entries = (await done(db.transaction('outbox').objectStore('outbox').getAll()))
+      .filter((entry) => entry.kind === 'report' && !entry.error);
+    for (const entry of entries) {
+      const response = await reportRequest(entry); // a network error rejects: sync retries later
+      if (response.status >= 500 || response.status === 429) throw new Error(`retry later: ${response.status}`);
+      const body = await response.json().catch(() => null);
+      const tx = db.transaction(['outbox', 'tickets'], 'readwrite');
+      if (response.ok) {
+        tx.objectStore('outbox').delete(entry.seq);
+        tx.objectStore('tickets').put({ public_id: body.public_id, token: body.citizen_token });
+      } else {
+        tx.objectStore('outbox').put({ ...entry, error: { code: body && body.error, status: response.status, message: body && body.message } });
+      }
+      await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+    }
+  };
+  // The same lock as the pages' flush: one sender at a time per browser.
+  return self.navigator.locks ? self.navigator.locks.request('dasan-outbox-report', work) : work();
+}
 
 // Web push (subscription and sending belong to the notification service).
 self.addEventListener('push', (event) => {

@@ -33,8 +33,9 @@ export async function exclusively(name, work) {
   return work();
 }
 
-// Send queued entries in order. `send(entry)` throws ApiError; a network error stops the run
-// (try again later); any other error is stored on the entry and reported, never dropped.
+// Send queued entries in order. `send(entry)` throws ApiError; a network error, a busy (429)
+// or failing (5xx) server stops the run (try again later); any other error is stored on the
+// entry and reported, never dropped.
 export async function flush(kind, send, onResult) {
   return exclusively(`dasan-outbox-${kind}`, async () => {
     for (const entry of await pending(kind)) {
@@ -44,7 +45,7 @@ export async function flush(kind, send, onResult) {
         await remove(entry.seq);
         onResult && onResult(entry, result, null);
       } catch (err) {
-        if (!(err instanceof ApiError) || err.status === 0) return false;
+        if (!(err instanceof ApiError) || err.status === 0 || err.status === 429 || err.status >= 500) return false;
         if (err.status === 401) { onResult && onResult(entry, null, err); return false; }
         entry.error = { code: err.code, status: err.status, message: err.message };
         await update(entry);

@@ -77,6 +77,54 @@ def test_an_offline_report_arrives_once_when_back_online(new_context, live_serve
     })""") == 0
 
 
+def test_background_sync_sends_a_queued_report_with_no_report_page_open(new_context,
+                                                                        live_server):
+    """The citizen left the report page: the service worker's sync event sends the report."""
+    context = new_context()
+    page = open_report(context)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_selector("#area[data-state=inside]")
+    page.fill("#description", "browser test: sent by the service worker")
+    context.set_offline(True)
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["queued_offline"])
+    page.goto("/info")  # not the report page: nobody there to flush the outbox
+    page.wait_for_selector("body[data-ready=true]")
+    context.set_offline(False)
+    assert complaints_with(live_server, "browser test: sent by the service worker") == []
+    # A real sync event, fired by Chromium as when the connection returns.
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    [registration] = [r for r in registrations if not r.get("isDeleted")]
+    for _ in range(2):  # a second sync (a retry) must not file it twice
+        cdp.send("ServiceWorker.dispatchSyncEvent", {
+            "origin": live_server.url, "registrationId": registration["registrationId"],
+            "tag": "outbox", "lastChance": False})
+    for _ in range(50):
+        if complaints_with(live_server, "browser test: sent by the service worker"):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)
+    assert len(complaints_with(live_server, "browser test: sent by the service worker")) == 1
+    outbox, tickets = page.evaluate("""async () => new Promise(resolve => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => {
+            const tx = open.result.transaction(['outbox', 'tickets']);
+            tx.objectStore('outbox').count().onsuccess = (o) =>
+                tx.objectStore('tickets').getAll().onsuccess = (t) =>
+                    resolve([o.target.result, t.target.result.map((x) => x.public_id)]);
+        };
+    })""")
+    [(public_id, _photos)] = complaints_with(live_server,
+                                             "browser test: sent by the service worker")
+    assert outbox == 0 and public_id in tickets
+
+
 def test_a_pin_outside_the_city_is_refused_in_the_users_language(new_context, live_server):
     context = new_context(geolocation={"longitude": 129.0756, "latitude": 35.1796})  # Busan
     page = context.new_page()
