@@ -111,6 +111,10 @@ def handle_http_exception(err: HTTPException):
     response.status_code = status
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
+    if status == 429 and "Retry-After" not in response.headers:
+        from api.limits import retry_after_seconds
+
+        response.headers["Retry-After"] = str(retry_after_seconds())
     if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
         response.headers["Allow"] = ", ".join(err.valid_methods)
     return response

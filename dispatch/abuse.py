@@ -46,10 +46,13 @@ def list_blocked(session: Session) -> list[BlockedPhone]:
     return list(session.scalars(select(BlockedPhone).order_by(BlockedPhone.created_at.desc())))
 
 
+PHONE_BLOCKED_MESSAGE = "this phone number may not file complaints; call 120 for help"
+
+
 def check_not_blocked(session: Session, phone: str | None) -> None:
     """Refuse a normalised number that staff have blocked.
 
     :raises PhoneBlocked: when it is blocked.
     """
     if phone and session.get(BlockedPhone, phone) is not None:
-        raise PhoneBlocked("this phone number may not file complaints; call 120 for help")
+        raise PhoneBlocked(PHONE_BLOCKED_MESSAGE)
