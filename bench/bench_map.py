@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bench.common import Result
 from bench.generate import generate
-from dispatch import mapview
+from dispatch import mapview, queue_view
 from dispatch.db import sqlalchemy_url
 from dispatch.kpi import compute_kpi
 from dispatch.models import ComplaintStatus
@@ -85,7 +85,17 @@ def run(database_url: str, stages: list[int], repeat: int) -> list[Result]:
                 until = datetime.now(UTC)
                 return compute_kpi(session, until - timedelta(days=30), until)
 
+            def district_queue():
+                code = rng.choice(boxes)[0]
+                filters = queue_view.QueueFilter(
+                    district=code, statuses=tuple(s.value for s in queue_view.DEFAULT_QUEUE))
+                return queue_view.list_queue(session, filters)
+
             kpi_ms = _p95_ms(kpi_month, max(10, repeat // 4))
+            queue_ms = _p95_ms(district_queue, repeat)
+            queue_total = queue_view.list_queue(session, queue_view.QueueFilter(
+                district=boxes[0][0],
+                statuses=tuple(s.value for s in queue_view.DEFAULT_QUEUE)))[1]
             box_ms = _p95_ms(district_box, repeat)
             month_ms = _p95_ms(district_month, repeat)
             month_rows = len(mapview.complaints_in_view(session, mapview.MapFilter(
@@ -103,6 +113,10 @@ def run(database_url: str, stages: list[int], repeat: int) -> list[Result]:
             f"map: district bbox, last 30 days all statuses, {stage:,} (p95)", month_ms, "ms",
             None, "", "p95 <= 50 ms", month_ms <= 50,
             f"{month_rows} features in the first district's box (limit 2,000)"))
+        results.append(Result(
+            f"district queue page (50 by due time + count), {stage:,} (p95)", queue_ms, "ms",
+            None, "", "p95 <= 50 ms", queue_ms <= 50,
+            f"{queue_total} open in the first district's queue; random districts"))
         results.append(Result(
             f"KPI panel, one month, {stage:,} complaints (p95)", kpi_ms, "ms", None, "",
             "p95 <= 500 ms", kpi_ms <= 500, "city and 25 districts"))

@@ -99,16 +99,17 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer {path}")
 
     def rss_kib(self) -> int:
-        """Total resident memory of the master and its workers (KiB)."""
-        total = 0
-        pids = [self.process.pid] + _children(self.process.pid)
-        for pid in pids:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            except (OSError, AttributeError):
-                pass
-        return total
+        """Total resident memory of the master and its workers now (KiB)."""
+        return sum(_status_kib(pid, "VmRSS") for pid in self.pids())
+
+    def peak_worker_rss_kib(self) -> int:
+        """The largest peak resident memory (VmHWM) of one web worker so far (KiB)."""
+        return max((_status_kib(pid, "VmHWM") for pid in _children(self.process.pid)),
+                   default=0)
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        return [self.process.pid] + _children(self.process.pid)
 
     def stop(self) -> None:
         """Stop gunicorn and its workers."""
@@ -117,6 +118,53 @@ class Gunicorn:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def _status_kib(pid: int, field: str) -> int:
+    """One memory field of /proc/<pid>/status in KiB (0 when the process is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(re.search(rf"{field}:\s+(\d+)", status).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: resident memory with shared pages split among their users."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+class RssSampler:
+    """Samples a process and its children (e.g. RQ's forked work-horses) and keeps the peak.
+
+    A forked work-horse shares most pages with its parent, so summing RSS would count them
+    twice: the tree's proportional set size (PSS) is summed every ``interval`` seconds.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        import threading
+
+        self.pid, self.interval, self.peak_kib = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree = [self.pid, *_children(self.pid)]
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(p) for p in tree))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _children(pid: int) -> list[int]:
