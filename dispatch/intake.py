@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import Sequence, exists, false, literal, select, true
+from sqlalchemy import Sequence, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -27,9 +27,8 @@ from dispatch.errors import (
 )
 from dispatch.events import Actor, record_event
 from dispatch.i18n import is_language
-from dispatch.models import BlockedPhone, Channel, Complaint, ComplaintStatus
+from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus
 from dispatch.settings import LANGUAGES, Settings
-from dispatch.workflow import open_parent_query
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
 from notify.phones import InvalidPhoneNumber, normalise_phone
@@ -195,27 +194,47 @@ class _Found:
     parent_public_id: str | None
 
 
+# One round trip for all intake must know before it inserts: the next id, an earlier request
+# with this key, whether the phone is blocked, and the open complaint this one duplicates
+# (same category, not itself a duplicate, within radius and window, nearest first). Plain SQL
+# compiled once: building this statement with the ORM cost more CPU than PostgreSQL running it.
+_LOOK_UP = text("""
+    SELECT nextval('complaints_id_seq') AS new_id,
+           replay.id AS replay_id, replay.request_hash AS replay_hash,
+           EXISTS (SELECT 1 FROM blocked_phones WHERE phone = :phone) AS blocked,
+           parent.id AS parent_id, parent.public_id AS parent_public_id
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+        SELECT id, request_hash FROM complaints WHERE client_ref = CAST(:client_ref AS uuid)
+    ) AS replay ON true
+    LEFT JOIN LATERAL (
+        SELECT c.id, c.public_id FROM complaints c
+        WHERE :radius_m > 0 AND c.category_code = :category
+          AND c.status = ANY(:open_statuses) AND c.parent_id IS NULL
+          AND c.created_at >= :since
+          AND c.location && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :box_degrees)
+          AND ST_DWithin(c.location::geography,
+                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius_m)
+        ORDER BY ST_Distance(c.location::geography,
+                             ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography), c.id
+        LIMIT 1
+    ) AS parent ON true
+""")
+_OPEN_STATUSES = sorted(status.value for status in OPEN_STATUSES)
+
+
 def _look_up(session: Session, client_ref: uuid.UUID | None, phone: str | None,
              category: CategoryRules, lon: float, lat: float, now: datetime) -> _Found:
-    """One round trip for all intake must know before it inserts.
-
-    The next id, an earlier request with this key, whether the phone is blocked and the open
-    complaint this one duplicates: four queries were four round trips on the busiest path.
-    """
-    # (== None would compile to IS NULL and find every complaint filed without a key)
-    same_key = Complaint.client_ref == client_ref if client_ref is not None else false()
-    replay = select(Complaint.id, Complaint.request_hash).where(same_key).lateral("replay")
-    parent_query = open_parent_query(category.code, lon, lat, category.duplicate_radius_m,
-                                     category.duplicate_window_hours, now)
-    if parent_query is None:  # this category does not look for duplicates
-        parent_query = select(Complaint.id, Complaint.public_id).where(false())
-    parent = parent_query.lateral("parent")
-    blocked = exists().where(BlockedPhone.phone == phone) if phone else false()
-    one = select(literal(1).label("one")).subquery("one")
-    row = session.execute(
-        select(_COMPLAINT_IDS.next_value().label("new_id"), replay.c.id, replay.c.request_hash,
-               blocked.label("blocked"), parent.c.id, parent.c.public_id)
-        .select_from(one.outerjoin(replay, true()).outerjoin(parent, true()))).one()
+    """Run ``_LOOK_UP`` for this draft (four queries were four round trips)."""
+    radius = category.duplicate_radius_m if category.duplicate_window_hours > 0 else 0
+    row = session.execute(_LOOK_UP, {
+        "client_ref": str(client_ref) if client_ref is not None else None, "phone": phone,
+        "radius_m": radius, "category": category.code, "open_statuses": _OPEN_STATUSES,
+        "since": now - timedelta(hours=max(category.duplicate_window_hours, 0)),
+        "lon": lon, "lat": lat,
+        # a generous box for the index (a degree of longitude is shorter than one of
+        # latitude here); ST_DWithin decides exactly
+        "box_degrees": radius / 111_000 * 1.5}).one()
     return _Found(*row)
 
 

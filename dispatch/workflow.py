@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import (
@@ -343,25 +343,4 @@ def unlink_duplicate(session: Session, child: Complaint, actor: Staff, version: 
     session.flush()
     return child
 
-
-def open_parent_query(category_code: str, lon: float, lat: float, radius_m: int,
-                      window_hours: int, now: datetime) -> Select | None:
-    """Select (id, public_id) of the nearest open, non-duplicate complaint of a category
-    within radius and window; None when the category has no duplicate search."""
-    if radius_m <= 0 or window_hours <= 0:
-        return None
-    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    degrees = radius_m / 111_000 * 1.5  # generous box for the index, exact test below
-    return (
-        select(Complaint.id, Complaint.public_id)
-        .where(Complaint.category_code == category_code,
-               Complaint.status.in_([s.value for s in OPEN]),
-               Complaint.parent_id.is_(None),
-               Complaint.created_at >= now - timedelta(hours=window_hours),
-               Complaint.location.op("&&")(func.ST_Expand(point, degrees)),
-               func.ST_DWithin(func.Geography(Complaint.location), func.Geography(point),
-                               radius_m))
-        .order_by(func.ST_Distance(func.Geography(Complaint.location), func.Geography(point)),
-                  Complaint.id)
-        .limit(1))
 

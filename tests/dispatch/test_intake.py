@@ -94,3 +94,52 @@ def test_public_id_has_local_date_and_serial(session, settings):
     complaint = submit_complaint(session, settings, draft()).complaint
     prefix, serial = complaint.public_id.split("-")
     assert len(prefix) == 6 and int(serial) == complaint.id
+
+
+# --- duplicate search at intake: radius, window, category, status --------------------------
+
+# ~20 m and ~45 m north of City Hall (garbage: radius 30 m, window 48 h).
+NEAR = (CITY_HALL[0], CITY_HALL[1] + 0.00018)
+FAR = (CITY_HALL[0], CITY_HALL[1] + 0.00040)
+
+
+def _file(session, settings, lonlat=CITY_HALL, **fields):
+    from datetime import UTC, datetime
+
+    now = fields.pop("now", datetime.now(UTC))
+    result = submit_complaint(session, settings, draft(lon=lonlat[0], lat=lonlat[1], **fields),
+                              now=now)
+    return result.complaint
+
+
+def test_a_second_report_within_the_radius_joins_the_first(session, settings):
+    first = _file(session, settings)
+    second = _file(session, settings, NEAR)
+    assert (second.status, second.parent_id) == ("duplicate", first.id)
+    third = _file(session, settings, NEAR)
+    assert third.parent_id == first.id  # never the child of a duplicate
+    events = session.scalars(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == second.id, ComplaintEvent.kind == "duplicate")).all()
+    assert events[0].data["parent"] == first.public_id
+
+
+def test_beyond_the_radius_another_category_or_other_is_a_new_complaint(session, settings):
+    first = _file(session, settings)
+    assert _file(session, settings, FAR).parent_id is None
+    assert _file(session, settings, NEAR, category="road_damage").parent_id is None
+    other = [_file(session, settings, category="other") for _ in range(2)]  # radius 0: no search
+    assert [c.parent_id for c in other] == [None, None]
+    assert first.status == "dispatched"
+
+
+def test_outside_the_window_or_after_closure_is_a_new_complaint(session, settings):
+    from datetime import UTC, datetime, timedelta
+
+    old = _file(session, settings, now=datetime.now(UTC) - timedelta(hours=49))
+    assert old.status == "dispatched"
+    assert _file(session, settings, NEAR).parent_id is None
+    fresh = _file(session, settings, (CITY_HALL[0] + 0.01, CITY_HALL[1]))
+    fresh.status = "resolved"
+    session.flush()
+    again = _file(session, settings, (CITY_HALL[0] + 0.01, CITY_HALL[1] + 0.00018))
+    assert again.parent_id is None
