@@ -1,6 +1,6 @@
 /* The service worker: precached app shell (Workbox), offline pages, background sync, push. */
 /* global workbox */
-importScripts('/static/vendor/workbox-sw/workbox-sw.js');
+importScripts('/static/vendor/workbox-sw/workbox-sw.js', '/pwa/js/report_request.js');
 workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false });
 
 // Replaced by the server with a hash of the shell's files, so a change re-precaches them.
@@ -11,7 +11,7 @@ const SHELL = [
   '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
   '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js',
-  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/report_request.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',
@@ -89,24 +89,15 @@ function openStore() {
 }
 
 function reportRequest(entry) {
-  const r = entry.report;
-  const headers = { Accept: 'application/json', 'Idempotency-Key': entry.client_ref };
-  const lang = encodeURIComponent(r.language || 'ko');
-  if (entry.photos && entry.photos.length) {
-    const body = new FormData();
-    for (const [key, value] of Object.entries({
-      category: r.category, lon: r.lon, lat: r.lat, description: r.description,
-      language: r.language, channel: 'pwa', ...(r.phone ? { phone: r.phone } : {}),
-    })) body.append(key, value);
-    entry.photos.forEach((blob, i) => body.append('photos', blob, `photo${i + 1}.jpg`));
-    return fetch(`/api/v1/complaints/with-photos?lang=${lang}`, { method: 'POST', headers, body });
+  const { path, headers, form, body } = self.dasanReportRequest(entry);
+  const lang = encodeURIComponent(entry.report.language || 'ko');
+  const init = { method: 'POST', headers: { Accept: 'application/json', ...headers } };
+  if (form) init.body = form;
+  else {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
   }
-  return fetch(`/api/v1/complaints?lang=${lang}`, {
-    method: 'POST',
-    headers: { ...headers, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ category: r.category, location: { type: 'Point', coordinates: [r.lon, r.lat] },
-      description: r.description, phone: r.phone || null, language: r.language }),
-  });
+  return fetch(`${path}?lang=${lang}`, init);
 }
 
 // In order, once: the Idempotency-Key makes a report sent twice (here and by a page) one

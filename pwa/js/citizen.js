@@ -107,24 +107,10 @@ async function addPhotos(files) {
   }
 }
 
-// Sending one queued report: multipart with photos (atomic) or JSON without.
+// Sending one queued report (the request is built by report_request.js, shared with the worker).
 async function sendReport(entry) {
-  const r = entry.report;
-  const headers = { 'Idempotency-Key': entry.client_ref };
-  if (entry.photos && entry.photos.length) {
-    const body = new FormData();
-    for (const [key, value] of Object.entries({
-      category: r.category, lon: r.lon, lat: r.lat, description: r.description,
-      language: r.language, channel: 'pwa', ...(r.phone ? { phone: r.phone } : {}),
-    })) body.append(key, value);
-    entry.photos.forEach((blob, i) => body.append('photos', blob, `photo${i + 1}.jpg`));
-    return api('/api/v1/complaints/with-photos', { method: 'POST', form: body, headers });
-  }
-  return api('/api/v1/complaints', {
-    method: 'POST', headers,
-    body: { category: r.category, location: { type: 'Point', coordinates: [r.lon, r.lat] },
-      description: r.description, phone: r.phone || null, language: r.language },
-  });
+  const { path, headers, form, body } = self.dasanReportRequest(entry);
+  return api(path, { method: 'POST', headers, form, body });
 }
 
 async function onSent(entry, result, error) {
