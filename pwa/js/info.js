@@ -1,7 +1,7 @@
 // The citizen's location view: traffic around a point and the nearest public facilities.
 /* global L */
 import {
-  api, baseMap, config, districtLayer, explain, lang, languageSwitcher, loadLanguage,
+  api, baseMap, config, districtLayer, explain, languageSwitcher, loadLanguage,
   registerServiceWorker, show, t,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
@@ -23,14 +23,14 @@ function directions(lon, lat, name) {
 
 async function loadArea() {
   try {
-    const place = await api(`/api/v1/locate?lon=${point.lon}&lat=${point.lat}&lang=${lang}`);
+    const place = await api(`/api/v1/locate?lon=${point.lon}&lat=${point.lat}`);
     $('place').textContent = `${place.district.name} ${place.dong.name}`;
   } catch (err) { $('place').textContent = explain(err); }
 }
 
 async function loadTraffic() {
   try {
-    const summary = await api(`/api/v1/traffic/summary?lon=${point.lon}&lat=${point.lat}&radius=${RADIUS_M}&lang=${lang}`);
+    const summary = await api(`/api/v1/traffic/summary?lon=${point.lon}&lat=${point.lat}&radius=${RADIUS_M}`);
     $('traffic-text').textContent = summary.stale ? `${t('traffic_stale_note')} ${summary.text}` : summary.text;
     $('incidents').replaceChildren(...summary.incidents.map((f) => {
       const li = document.createElement('li');
@@ -45,7 +45,7 @@ async function loadTraffic() {
 
 async function loadFacilities() {
   const kind = $('kind').value;
-  const query = `lon=${point.lon}&lat=${point.lat}&limit=5&lang=${lang}${kind ? `&kind=${kind}` : ''}`;
+  const query = `lon=${point.lon}&lat=${point.lat}&limit=5${kind ? `&kind=${kind}` : ''}`;
   let data;
   try { data = await api(`/api/v1/facilities/nearest?${query}`); } catch (err) {
     show($('notice'), explain(err), 'error');

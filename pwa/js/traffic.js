@@ -2,7 +2,7 @@
 // coloured by congestion, incidents in red with their detours dashed. A help layer: the map
 // keeps working when the traffic API cannot be reached.
 /* global L */
-import { api, lang, t } from './common.js';
+import { api, t } from './common.js';
 
 export const TRAFFIC_COLOURS = { free: '#2e7d32', slow: '#f9a825', jammed: '#b71c1c', stale: '#9e9e9e' };
 const SPAN = 0.6; // degrees; the API refuses larger boxes, so a zoomed-out map asks for its centre
@@ -39,14 +39,14 @@ export function trafficLayer(map) {
   async function refresh() {
     const bbox = viewBbox(map);
     try {
-      const data = await api(`/api/v1/traffic?bbox=${bbox}&lang=${lang}`);
+      const data = await api(`/api/v1/traffic?bbox=${bbox}`);
       links.clearLayers();
       links.addData(data);
       box.trafficLinks = String(data.features.length);
       box.trafficStale = String(Boolean(data.stale));
     } catch (err) { /* keep what is drawn */ }
     try {
-      const data = await api(`/api/v1/incidents?bbox=${bbox}&lang=${lang}`);
+      const data = await api(`/api/v1/incidents?bbox=${bbox}`);
       incidents.clearLayers();
       detours.clearLayers();
       incidents.addData(data);
