@@ -8,13 +8,12 @@ from flask_smorest import Blueprint
 from api.auth import current_staff, staff_required
 from api.context import language, settings
 from api.db import get_session
-from api.schemas import ApiErrorSchema, FeatureCollectionSchema
+from api.schemas import ApiErrorSchema, FeatureCollectionSchema, LanguageArgsSchema
 from api.schemas_traffic import (
     IncidentCreateSchema,
     IncidentFeatureSchema,
     IncidentQueryArgsSchema,
     IncidentUpdateSchema,
-    LangArgsSchema,
 )
 from api.traffic import incident_feature
 from dispatch import incidents
@@ -58,7 +57,7 @@ class Incidents(MethodView):
 
 @blp.route("/<int:incident_id>")
 class IncidentById(MethodView):
-    @blp.arguments(LangArgsSchema, location="query")
+    @blp.arguments(LanguageArgsSchema, location="query")
     @blp.response(200, IncidentFeatureSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="not_found")
     def get(self, args, incident_id):

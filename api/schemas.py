@@ -126,12 +126,17 @@ class ComplaintCreatedSchema(ComplaintSchema):
         "description": "keep it: it lets the reporter follow, cancel, reopen and rate"})
 
 
-class LocateArgsSchema(Schema):
+class LanguageArgsSchema(Schema):
+    """Optional ``lang`` query parameter."""
+
+    lang = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class LocateArgsSchema(LanguageArgsSchema):
     """A point to locate."""
 
     lon = fields.Float(required=True, allow_nan=False)
     lat = fields.Float(required=True, allow_nan=False)
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
     @validates_schema
     def _check_range(self, data, **_kwargs):
@@ -149,12 +154,6 @@ class LocationSchema(Schema):
     dong = fields.Nested(NamedCodeSchema)
     distance_m = fields.Float(metadata={"description": "0 inside an area; else metres outside"})
     inside = fields.Boolean()
-
-
-class LanguageArgsSchema(Schema):
-    """Optional ``lang`` query parameter."""
-
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
 class AreaQueryArgsSchema(LanguageArgsSchema):

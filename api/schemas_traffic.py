@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.mapview import BBoxField
+from api.schemas import LanguageArgsSchema
 from dispatch.facilities import KINDS, MAX_NEAREST
 from dispatch.incidents import MAX_DESCRIPTION_CHARS
 from dispatch.models import IncidentKind
@@ -25,28 +26,19 @@ class LimitedBBoxField(BBoxField):
         return box
 
 
-class LangArgsSchema(Schema):
-    """The reader's language (else Accept-Language)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
-
-
-class TrafficQueryArgsSchema(LangArgsSchema):
+class TrafficQueryArgsSchema(LanguageArgsSchema):
     """The map's view box."""
 
     bbox = LimitedBBoxField(required=True, metadata={"description": "minLon,minLat,maxLon,maxLat"})
 
 
-class IncidentQueryArgsSchema(LangArgsSchema):
+class IncidentQueryArgsSchema(LanguageArgsSchema):
     """An optional view box (default: the whole city)."""
 
     bbox = LimitedBBoxField(metadata={"description": "minLon,minLat,maxLon,maxLat"})
 
 
-class PointArgsSchema(LangArgsSchema):
+class PointArgsSchema(LanguageArgsSchema):
     """A WGS84 position."""
 
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))

@@ -26,7 +26,6 @@ from dispatch.citizens import check_citizen_token
 from dispatch.errors import Unauthorized
 from dispatch.models import ComplaintStatus
 from dispatch.photos import count_evidence_photos
-from dispatch.settings import LANGUAGES
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/v1",
                 description="Queues, moves through the lifecycle, duplicates, timelines.")
@@ -81,7 +80,7 @@ class StaffComplaintSchema(ComplaintSchema):
     allowed_moves = fields.List(fields.String())
 
 
-class QueueArgsSchema(Schema):
+class QueueArgsSchema(LanguageArgsSchema):
     """Filters and order of a queue."""
 
     status = fields.List(fields.String(validate=validate.OneOf([s.value for s in
@@ -96,7 +95,6 @@ class QueueArgsSchema(Schema):
     lat = fields.Float(allow_nan=False, validate=validate.Range(min=-90, max=90))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
 class QueueItemSchema(Schema):
@@ -124,14 +122,13 @@ class QueuePageSchema(Schema):
     total = fields.Integer()
 
 
-class NearbyArgsSchema(Schema):
+class NearbyArgsSchema(LanguageArgsSchema):
     """Where to look for existing reports."""
 
     lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
     category = fields.String(validate=validate.Length(max=64))
     radius = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
 class NearbySchema(Schema):

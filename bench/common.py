@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.services import free_port  # noqa: F401 - bench modules take it from here
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ADMIN_URL = os.environ.get("DASAN_TEST_ADMIN_URL",
@@ -65,14 +67,6 @@ def scratch_database(name: str = "dasan_bench") -> str:
                    capture_output=True, cwd=ROOT)
     return url
 
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Gunicorn:

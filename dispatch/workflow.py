@@ -156,13 +156,9 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
         raise Forbidden(f"a {role} may not {move.name.replace('_', ' ')} a complaint")
     if actor is not None and not may_see(actor, complaint):
         raise NotFound(f"no complaint {complaint.public_id!r}")
-    if request.version is None and actor is not None:
-        raise VersionRequired("send the version you saw (If-Match) with every change")
-    if request.version is not None and request.version != complaint.version:
-        raise StaleVersion(
-            f"complaint {complaint.public_id} changed (version {complaint.version}, you sent "
-            f"{request.version}); reload it", current_version=complaint.version,
-            status=complaint.status)
+    # Staff always send the version they saw; a citizen's move may go without one.
+    if request.version is not None or actor is not None:
+        check_version(complaint, request.version)
     current = S(complaint.status)
     if current not in move.sources:
         raise InvalidTransition(
@@ -292,6 +288,21 @@ def reporters_to_notify(session: Session, complaint: Complaint) -> list[Complain
     return [row for row in rows if row.reporter_phone]
 
 
+def check_version(complaint: Complaint, version: int | None) -> None:
+    """Refuse a change made without the version, or on a version that is no longer current.
+
+    :raises VersionRequired: no version was sent.
+    :raises StaleVersion: someone changed the complaint since the sender read it.
+    """
+    if version is None:
+        raise VersionRequired("send the version you saw (If-Match) with every change")
+    if version != complaint.version:
+        raise StaleVersion(
+            f"complaint {complaint.public_id} changed (version {complaint.version}, you sent "
+            f"{version}); reload it", current_version=complaint.version,
+            status=complaint.status)
+
+
 def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor: Staff,
                    version: int | None, now: datetime | None = None) -> Complaint:
     """Make ``child`` a duplicate of ``parent`` (by hand).
@@ -301,11 +312,7 @@ def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor:
     :raises StaleVersion: ``version`` is not the child's version.
     """
     now = now or datetime.now(UTC)
-    if version is None:
-        raise VersionRequired("send the version you saw (If-Match) with every change")
-    if version != child.version:
-        raise StaleVersion(f"complaint {child.public_id} changed; reload it",
-                           current_version=child.version)
+    check_version(child, version)
     if child.id == parent.id or parent.parent_id is not None:
         raise InvalidTransition("a complaint cannot be a duplicate of itself or of a duplicate")
     if S(child.status) not in OPEN or S(parent.status) not in OPEN:
@@ -330,11 +337,7 @@ def unlink_duplicate(session: Session, child: Complaint, actor: Staff, version: 
     :raises InvalidTransition: when it is not a duplicate.
     """
     now = now or datetime.now(UTC)
-    if version is None:
-        raise VersionRequired("send the version you saw (If-Match) with every change")
-    if version != child.version:
-        raise StaleVersion(f"complaint {child.public_id} changed; reload it",
-                           current_version=child.version)
+    check_version(child, version)
     if child.status != S.DUPLICATE.value:
         raise InvalidTransition("this complaint is not a duplicate")
     parent_id, child.parent_id = child.parent_id, None
