@@ -39,31 +39,23 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(ComplaintEvent.id), 0))) or 0
 
 
-def _event_query():
-    return (
+def _read_events(session: Session, ids: list[int],
+                 district_code: str | None) -> list[LiveEvent]:
+    query = (
         select(ComplaintEvent.id, ComplaintEvent.kind, ComplaintEvent.at, Complaint.public_id,
                Complaint.status, Complaint.category_code, Complaint.district_code,
                func.ST_X(Complaint.location), func.ST_Y(Complaint.location),
                Complaint.priority, Complaint.due_at)
         .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
+        .where(ComplaintEvent.id.in_(ids))
         .order_by(ComplaintEvent.id)
     )
-
-
-def _read(session: Session, query, district_code: str | None) -> list[LiveEvent]:
     if district_code is not None:
         query = query.where(Complaint.district_code == district_code)
     return [LiveEvent(id=row[0], kind=row[1], at=row[2], public_id=row[3], status=row[4],
                       category=row[5], district=row[6], lon=float(row[7]), lat=float(row[8]),
                       priority=row[9], due_at=row[10])
             for row in session.execute(query)]
-
-
-def events_after(session: Session, last_id: int, district_code: str | None = None,
-                 limit: int = 200) -> list[LiveEvent]:
-    """Return up to ``limit`` events with an id above ``last_id``, oldest first."""
-    query = _event_query().where(ComplaintEvent.id > last_id).limit(limit)
-    return _read(session, query, district_code)
 
 
 # Event ids come from a sequence when a row is written, but rows become visible when their
@@ -104,8 +96,7 @@ class LiveCursor:
                               .order_by(ComplaintEvent.id).limit(WINDOW_IDS)).all()
         pending = [event_id for event_id in ids if event_id not in self.seen]
         taken, backlog = pending[:self.batch], pending[self.batch:]
-        events = (_read(session, _event_query().where(ComplaintEvent.id.in_(taken)),
-                        self.district_code) if taken else [])
+        events = _read_events(session, taken, self.district_code) if taken else []
         # Other districts' ids count as read too: they are looked at, not sent.
         self.seen.update(taken)
         self._marks.append((now, self.last_id))

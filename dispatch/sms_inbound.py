@@ -27,7 +27,7 @@ from dispatch.models import (
     SmsInbound,
 )
 from dispatch.notifications import reply_to_sender
-from dispatch.ratings import is_ratable, record_rating
+from dispatch.ratings import RATABLE_STATUSES, record_rating
 from dispatch.settings import Settings
 from notify.phones import InvalidPhoneNumber, normalise_phone
 from notify.textparse import (
@@ -131,13 +131,13 @@ def _record_rating(session: Session, inbound: SmsInbound, phone: str, score: int
                            Notification.created_at >= now - RATING_WINDOW)
     rated = exists().where(SatisfactionRating.complaint_id == Complaint.id)
     complaint = session.scalars(
-        select(Complaint).where(Complaint.reporter_phone == phone, asked, ~rated)
+        select(Complaint).where(Complaint.reporter_phone == phone, asked, ~rated,
+                                # reopened since the question: the answer is not a rating
+                                Complaint.status.in_(RATABLE_STATUSES))
         .order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(1)
         .with_for_update(skip_locked=True)).first()
     if complaint is None:
         return False
-    if not is_ratable(complaint):
-        return False  # reopened since the question was asked: the text is not a rating
     try:
         record_rating(session, complaint, score, at=now, channel="sms", inbound_id=inbound.id)
     except AlreadyRated:

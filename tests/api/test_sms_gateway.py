@@ -115,6 +115,25 @@ def test_rating_after_the_result(client, session, kannel, kannel_settings):
     assert "/report" in help_text.text
 
 
+def test_an_answer_after_the_complaint_was_reopened_is_not_a_rating(client, session, kannel,
+                                                                   kannel_settings):
+    body = file_complaint(client, phone="010-7777-9999")
+    complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
+    complaint.status = "resolved"
+    record_event(session, complaint, kind="resolved", actor=Actor.system(),
+                 at=datetime.now(UTC), public_note="Replaced the lamp.")
+    session.commit()
+    assert any("1(불만족)" in m.text for m in kannel.smsc.texts(3))
+    complaint.status = "dispatched"  # the reporter reopened it meanwhile
+    session.commit()
+    kannel.smsc.send_mo("+821077779999", "120", "5")
+    replay(client, kannel.callback.take("/api/v1/sms/incoming", count=1))
+    assert session.scalar(select(func.count()).select_from(SatisfactionRating).where(
+        SatisfactionRating.complaint_id == complaint.id)) == 0
+    [help_text] = kannel.smsc.texts(1)
+    assert "/report" in help_text.text
+
+
 def test_unreadable_text_gets_a_link(client, session, kannel, kannel_settings):
     kannel.smsc.send_mo("+821012340000", "120", "안녕하세요")
     replay(client, kannel.callback.take("/api/v1/sms/incoming", count=1))

@@ -1,29 +1,25 @@
-"""Events for the live map, read by id."""
+"""Events for the live map, read by id with a look-back window."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from dispatch import live
+from dispatch.models import ComplaintEvent
 from tests.factories import PLACES
 
 
-def test_events_after_an_id_come_oldest_first_with_the_complaints_state(session,
-                                                                        create_complaint):
-    start = live.latest_event_id(session)
+def test_a_cursor_sends_new_events_oldest_first_with_the_complaints_state(session,
+                                                                         create_complaint):
+    cursor = live.LiveCursor(live.latest_event_id(session))
     complaint = create_complaint(description="live map")
-    events = live.events_after(session, start)
-    assert [e.public_id for e in events] == [complaint.public_id] * len(events)
+    events = cursor.poll(session)
     assert len(events) >= 1
+    assert [e.public_id for e in events] == [complaint.public_id] * len(events)
     assert [e.id for e in events] == sorted(e.id for e in events)
     assert events[-1].status == complaint.status
     assert (round(events[-1].lon, 4), round(events[-1].lat, 4)) == (126.9779, 37.5663)
-    assert live.events_after(session, events[-1].id) == []
-
-
-def test_a_district_sees_only_its_own_events(session, create_complaint):
-    start = live.latest_event_id(session)
-    create_complaint(lonlat=PLACES["coex"][0])  # Gangnam-gu
-    assert live.events_after(session, start, district_code="11140") == []
-    assert live.events_after(session, start, district_code="11680") != []
+    assert cursor.poll(session) == []
 
 
 class FakeClock:
@@ -91,7 +87,8 @@ def test_the_cursor_reads_a_backlog_in_batches_without_skipping(session, create_
     cursor = live.LiveCursor(live.latest_event_id(session), batch=3, lookback=0, clock=clock)
     for n in range(4):
         create_complaint(description=f"backlog {n}")
-    expected = [e.id for e in live.events_after(session, cursor.floor, limit=1000)]
+    expected = list(session.scalars(select(ComplaintEvent.id).where(
+        ComplaintEvent.id > cursor.floor).order_by(ComplaintEvent.id)))
     assert len(expected) >= 8  # received + dispatched for each
     read = []
     for _ in range(10):
