@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from api.context import language, request_id, settings
 from api.db import get_session
 from api.errors import HTTP_CODES, HTTP_STATUS
-from api.limits import limiter
+from api.limits import limiter, retry_after_seconds
 from api.open311_render import render, render_errors
 from dispatch import open311, photos
 from dispatch.errors import DispatchError, NotFound
@@ -67,8 +67,8 @@ def handle_http_exception(err: HTTPException):
     status = _spec_status(err.code or 500)
     code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     response = render_errors(_fmt(), status, str(status), f"{code}: {err.description}")
-    if status == 429 and getattr(err, "retry_after", None):
-        response.headers["Retry-After"] = str(err.retry_after)
+    if status == 429:
+        response.headers["Retry-After"] = str(retry_after_seconds())
     return response
 
 

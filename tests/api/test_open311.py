@@ -473,8 +473,9 @@ def test_duplicate_shows_its_parent_in_extensions(client, create_complaint, fmt)
 
 def test_post_is_rate_limited_per_key(client, low_limits, post_request, session):
     low_limits(rate_limit_open311_key="2/minute")
-    assert [post_request("json", lat=str(37.5663 + i * 0.01)).status_code
-            for i in range(3)] == [201, 201, 429]
+    answers = [post_request("json", lat=str(37.5663 + i * 0.01)) for i in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
     other = open311.create_key(session, "another-app")
     assert post_request("json", api_key=other).status_code == 201
 
