@@ -27,6 +27,9 @@ const NEXT = {
   assigned: ['on_site', 'resolve', 'unfounded', 'refer'], on_site: ['resolve', 'unfounded', 'refer'],
 };
 
+const TARGET = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' };
+const CLOSED = ['resolved', 'unfounded', 'referred'];
+
 function token() { return current()?.token; }
 
 function lostSession() {
@@ -36,18 +39,37 @@ function lostSession() {
   show($('notice'), t('unauthorized'), 'error');
 }
 
+// Loads may overlap (a move's replay, a sort change): only the latest one is shown.
+let loads = 0;
+
 async function loadQueue() {
+  const mine = ++loads;
+  let fresh;
   try {
     const data = await queue(token(), sort, here);
-    items = data.items;
-    await cachePut(`queue:${sort}`, items);
-    for (const item of items) await cachePut(`complaint:${item.public_id}`, item);
+    fresh = data.items;
+    await cachePut(`queue:${sort}`, fresh);
+    for (const item of fresh) await cachePut(`complaint:${item.public_id}`, item);
   } catch (err) {
     if (err.status === 401) { lostSession(); return; }
-    items = (await cacheGet(`queue:${sort}`)) || items;
+    fresh = (await cacheGet(`queue:${sort}`)) || items;
     if (err.status !== 0) show($('notice'), explain(err), 'error');
   }
+  if (mine !== loads) return;
+  items = await withWaitingMoves(fresh);
   render();
+}
+
+// Moves still waiting in the outbox are shown as made: a queue fetched (or cached) before they
+// were sent must not undo them on screen.
+async function withWaitingMoves(list) {
+  const waiting = (await pending('action')).filter((entry) => !entry.error);
+  const byId = new Map(list.map((item) => [item.public_id, item]));
+  for (const entry of waiting) {
+    const item = byId.get(entry.public_id);
+    if (item) item.status = TARGET[entry.move];
+  }
+  return list.filter((item) => !CLOSED.includes(item.status));
 }
 
 function coordinates(item) {
@@ -151,8 +173,7 @@ async function act(item, name, details, photo = null) {
   }
   await enqueue({ kind: 'action', public_id: item.public_id, move: name, details, version: item.version, photo });
   // Show the move at once; the server's answer confirms or corrects it.
-  item.status = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' }[name];
-  if (['resolved', 'unfounded', 'referred'].includes(item.status)) items = items.filter((i) => i !== item);
+  items = await withWaitingMoves(items);
   render();
   await cachePut(`queue:${sort}`, items);
   await replay();
@@ -182,8 +203,6 @@ async function sendAction(entry) {
   if (result && result.version !== undefined) versions.set(entry.public_id, result.version);
   return result;
 }
-
-const TARGET = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' };
 
 async function alreadyApplied(entry, err) {
   if (!(err instanceof ApiError) || ![409, 412].includes(err.status)) throw err;

@@ -65,6 +65,8 @@ def test_inspector_accepts_and_resolves_with_evidence_partly_offline(new_context
     page = open_field(context)
     item(page, public_id).locator("button[data-move=accept]").click()
     expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    # The accept arrives while online; the rest happens offline.
+    expect(page.locator("#outbox-section")).to_be_hidden()
     screenshot(page, "field-queue")
     context.set_offline(True)
     item(page, public_id).locator("button[data-move=on_site]").click()
@@ -161,5 +163,25 @@ def test_a_move_whose_answer_was_lost_is_not_reported_as_a_conflict(new_context,
     # The replay is refused (stale version), but the complaint is already ours: no conflict.
     expect(page.locator("#outbox-section")).to_be_hidden()
     expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "assigned"
+
+
+def test_a_waiting_move_stays_on_screen_when_the_queue_is_refreshed(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: busy server", (127.0020, 37.5620))
+    page = open_field(new_context())
+    expect(item(page, public_id)).to_be_visible()
+    busy = f"**/api/v1/complaints/{public_id}/accept*"
+    page.route(busy, lambda route: route.fulfill(status=503, json={"error": "unavailable"}))
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)  # busy: it waits, no error
+    # A fresh queue from the server still says "dispatched"; the screen keeps the waiting move.
+    with page.expect_response("**/api/v1/queue*"):
+        page.locator("#sort-due").click()
+    expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
+    expect(item(page, public_id).locator("button[data-move=accept]")).to_have_count(0)
+    page.unroute(busy)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-section")).to_be_hidden()
     assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
                            p=public_id)[0][0] == "assigned"
