@@ -20,7 +20,7 @@ from api.schemas import (
 )
 from dispatch.citizens import citizen_token
 from dispatch.errors import NotFound
-from dispatch.intake import ComplaintDraft, submit_complaint
+from dispatch.intake import ComplaintDraft, IntakeResult, submit_complaint
 from dispatch.models import Complaint
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
@@ -47,26 +47,37 @@ class Complaints(MethodView):
         opens): repeating the request returns the first answer and creates nothing.
         """
         config = settings()
-        reader_language = data["language"] or language()
-        draft = ComplaintDraft(
-            category=data["category"],
-            lon=data["location"]["coordinates"][0],
-            lat=data["location"]["coordinates"][1],
-            description=data["description"],
-            address=data["address"],
-            phone=data["phone"],
-            language=reader_language,
-            channel=data["channel"],
-            attributes=data["attributes"],
-        )
+        draft = draft_from(data, channel=data["channel"])
         session = get_session()
         result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
         session.commit()
-        body = complaint_public(result.complaint, reader_language, config.timezone)
-        # Only the reporter learns the token: it is in this answer and nowhere else.
-        body["citizen_token"] = citizen_token(config.secret_key, result.complaint.public_id)
-        return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
-                           "Location": f"/api/v1/complaints/{result.complaint.public_id}"}
+        return created_answer(result, draft.language)
+
+
+def draft_from(data: dict, *, channel: str) -> ComplaintDraft:
+    """Turn a loaded ``ComplaintCreateSchema`` body into a draft (answers in its language)."""
+    location = data["location"]["coordinates"]
+    return ComplaintDraft(
+        category=data["category"],
+        lon=location[0],
+        lat=location[1],
+        description=data["description"],
+        address=data["address"],
+        phone=data["phone"],
+        language=data["language"] or language(),
+        channel=channel,
+        attributes=data["attributes"],
+    )
+
+
+def created_answer(result: IntakeResult, reader_language: str):
+    """The 201 answer to a filed complaint: public view, reporter token, replay header."""
+    config = settings()
+    body = complaint_public(result.complaint, reader_language, config.timezone)
+    # Only the reporter learns the token: it is in this answer and nowhere else.
+    body["citizen_token"] = citizen_token(config.secret_key, result.complaint.public_id)
+    return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
+                       "Location": f"/api/v1/complaints/{result.complaint.public_id}"}
 
 
 @blp.route("/<string:public_id>")

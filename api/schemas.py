@@ -74,10 +74,20 @@ class ComplaintCreateSchema(Schema):
                           metadata={"description": "Korean mobile or E.164; never shown publicly"})
     language = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(LANGUAGES))
+    # A report taken by phone is filed by an agent (POST /api/v1/staff/complaints), so
+    # the record says who took it; an anonymous client cannot claim the phone channel.
     channel = fields.String(load_default=Channel.PWA.value,
-                            validate=validate.OneOf([Channel.PWA.value, Channel.PHONE.value]))
+                            validate=validate.OneOf([Channel.PWA.value]))
     attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=64)),
                              values=fields.String(), load_default=dict)
+
+
+class CallerComplaintSchema(ComplaintCreateSchema):
+    """A complaint an agent takes by phone (the channel is always ``phone``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("channel",)
 
 
 class IdempotencyHeaderSchema(Schema):

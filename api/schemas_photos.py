@@ -99,8 +99,10 @@ class ComplaintFormSchema(Schema):
     phone = fields.String(load_default=None, validate=validate.Length(max=40),
                           metadata={"description": "Korean mobile or E.164; never shown"})
     language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
+    # A report taken by phone is filed by an agent (POST /api/v1/staff/complaints), so
+    # the record says who took it; an anonymous client cannot claim the phone channel.
     channel = fields.String(load_default=Channel.PWA.value,
-                            validate=validate.OneOf([Channel.PWA.value, Channel.PHONE.value]))
+                            validate=validate.OneOf([Channel.PWA.value]))
     attributes = fields.String(load_default="{}", validate=validate.Length(max=4000), metadata={
         "description": "category attributes as a JSON object of strings"})
 

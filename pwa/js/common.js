@@ -1,6 +1,6 @@
 // Shared by every page: messages in six languages, API calls, errors in plain words, the SW.
-const LANGS = ['ko', 'en', 'zh', 'ja', 'mn', 'vi'];
-const LANG_NAMES = { ko: '한국어', en: 'English', zh: '中文', ja: '日本語', mn: 'Монгол', vi: 'Tiếng Việt' };
+export const LANGS = ['ko', 'en', 'zh', 'ja', 'mn', 'vi'];
+export const LANG_NAMES = { ko: '한국어', en: 'English', zh: '中文', ja: '日本語', mn: 'Монгол', vi: 'Tiếng Việt' };
 let messages = {};
 export let lang = 'ko';
 

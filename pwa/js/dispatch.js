@@ -4,6 +4,7 @@ import {
   show, STATUS_COLOURS, t,
 } from './common.js';
 import { barChart } from './chart.js';
+import { callerForm, fillCallerChoices } from './caller.js';
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import { move, staffView, suggestedAssignees } from './workflow.js';
@@ -207,6 +208,7 @@ async function fillFilters() {
     const categories = await api('/api/v1/categories');
     const select = $('f-category');
     select.replaceChildren(select.options[0], ...categories.map((c) => new Option(c.name, c.code)));
+    fillCallerChoices(categories);
     const districts = await api('/api/v1/districts');
     const d = $('f-district');
     d.replaceChildren(d.options[0], ...districts.features.map((f) => new Option(f.properties.name, f.id)));
@@ -234,6 +236,7 @@ async function start() {
     districtLayer(map).catch(() => {});
     const traffic = trafficLayer(map);
     L.control.layers(null, { [t('traffic')]: traffic.group, [t('live')]: cluster }).addTo(map);
+    callerForm(map, { token, lostSession, onFiled: (publicId) => openPanel(publicId) });
   }
   await fillFilters();
   legend();
@@ -249,6 +252,8 @@ async function main() {
   registerServiceWorker();
   document.addEventListener('dasan:language', () => { legend(); if (token()) loadKpi(); });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
+  // A caller quotes the ticket number: open it straight away.
+  $('find').addEventListener('submit', (e) => { e.preventDefault(); show($('notice'), ''); openPanel($('find-id').value.trim()); });
   $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
   loginForm($('login'), $('notice'), start);
   if (token()) start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }

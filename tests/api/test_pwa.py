@@ -35,6 +35,16 @@ def test_the_service_worker_is_served_from_the_root_and_never_cached(client):
     assert "const REVISION = '" in body
 
 
+def test_every_script_and_page_of_the_app_is_precached_for_offline_use(client):
+    from api.pwa import PWA
+
+    body = client.get("/sw.js").get_data(as_text=True)
+    scripts = sorted(f"/pwa/js/{path.name}" for path in (PWA / "js").glob("*.js"))
+    assert [script for script in scripts if f"'{script}'" not in body] == []
+    for page in ("/", "/info", "/field", "/dispatch", "/status/_shell"):
+        assert f"'{page}'" in body
+
+
 def test_manifest_and_icons(client):
     response = client.get("/manifest.webmanifest")
     assert response.mimetype == "application/manifest+json"

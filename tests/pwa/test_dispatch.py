@@ -64,3 +64,55 @@ def test_a_lost_session_brings_back_the_login_with_a_message(new_context, live_s
     page.evaluate("() => document.getElementById('filters').requestSubmit()")
     page.wait_for_selector("#login:not([hidden])")
     expect(page.locator("#notice")).to_have_text(KO["unauthorized"])
+
+
+def open_dispatch(new_context):
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto("/dispatch")
+    page.wait_for_selector("#login:not([hidden])")
+    login(page, "disp1")
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):
+    page = open_dispatch(new_context)
+    page.locator("#caller summary").click()
+    page.locator("#caller-form button[type=submit]").click()
+    expect(page.locator("#caller-result")).to_have_text(KO["caller_pick_first"])
+    # The caller describes a spot south-west of the centre; the agent clicks it on the map.
+    box = page.locator("#map").bounding_box()
+    page.locator("#map").click(position={"x": box["width"] / 2 - 150,
+                                         "y": box["height"] / 2 + 100})
+    expect(page.locator("#caller-where")).to_have_attribute("data-state", "inside")
+    place = page.locator("#caller-where").text_content()
+    page.select_option("#c-category", "road_damage")
+    page.fill("#c-description", "browser test: pothole reported by phone")
+    page.fill("#c-phone", "010-3333-4444")
+    page.select_option("#c-language", "en")
+    page.locator("#caller-form button[type=submit]").click()
+    expect(page.locator("#caller-result")).to_contain_text(KO["caller_filed"])
+    public_id = page.locator("#caller-result").get_attribute("data-public-id")
+    expect(page.locator("#detail h3")).to_contain_text(public_id)  # its panel opens
+    expect(page.locator("#caller-where")).to_have_text("—")  # the form is ready for the next call
+    screenshot(page, "dispatch-caller")
+    district, channel, language, actor = live_server.sql(
+        "SELECT d.name, c.channel, c.reporter_language, "
+        "(SELECT s.username FROM complaint_events e JOIN staff s ON s.id = e.actor_id "
+        " WHERE e.complaint_id = c.id AND e.kind = 'received') "
+        "FROM complaints c JOIN districts d ON d.code = c.district_code "
+        "WHERE c.public_id = :p", p=public_id)[0]
+    assert place.startswith(district)
+    assert (channel, language, actor) == ("phone", "en", "disp1")
+
+
+def test_a_ticket_number_opens_its_panel_and_an_unknown_one_says_so(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: caller quotes a ticket",
+                               (127.0310, 37.5480))
+    page = open_dispatch(new_context)
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    page.fill("#find-id", "000000-0000000")
+    page.locator("#find button").click()
+    expect(page.locator("#notice")).to_have_text(KO["not_found"])

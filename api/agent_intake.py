@@ -1,0 +1,58 @@
+"""A 120 agent files a complaint for a caller: channel ``phone``, taken by the agent."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_staff, staff_required
+from api.complaints import created_answer, draft_from
+from api.context import language, settings
+from api.db import get_session
+from api.schemas import (
+    ApiErrorSchema,
+    CallerComplaintSchema,
+    ComplaintCreatedSchema,
+    IdempotencyHeaderSchema,
+)
+from dispatch.events import Actor
+from dispatch.intake import submit_complaint
+from dispatch.models import Channel
+
+blp = Blueprint("agent_intake", __name__, url_prefix="/api/v1/staff/complaints",
+                description="Complaints taken by phone, filed by an agent for the caller.")
+
+# Who answers the 120 line: dispatchers (the call centre), district supervisors, admins.
+AGENTS = ("dispatcher", "supervisor", "admin")
+
+
+@blp.route("")
+class CallerComplaints(MethodView):
+    @staff_required(*AGENTS)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.arguments(CallerComplaintSchema)
+    @blp.response(201, ComplaintCreatedSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(403, schema=ApiErrorSchema,
+                      description="forbidden (inspectors), phone_blocked")
+    @blp.alt_response(422, schema=ApiErrorSchema, description=(
+        "validation_error, outside_service_area, unknown_category, invalid_phone, "
+        "invalid_location, idempotency_key_reused"))
+    def post(self, headers, data):
+        """File a complaint for a caller
+
+        The agent enters what the caller says: category, the spot (picked on the map),
+        description, and the caller's phone and language, so the caller gets the same
+        texts as a reporter who used the app. The history records the agent who took the
+        call. Citizens' per-address limits do not apply (a call centre is one address);
+        blocked phones do. Send an `Idempotency-Key` made when the form opens.
+        """
+        agent = current_staff()
+        draft = draft_from(data, channel=Channel.PHONE.value)
+        session = get_session()
+        result = submit_complaint(session, settings(), draft,
+                                  client_ref=headers["idempotency_key"],
+                                  actor=Actor("staff", agent.id))
+        session.commit()
+        # The answer is for the agent: in the agent's language, not the caller's.
+        return created_answer(result, language())

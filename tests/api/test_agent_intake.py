@@ -1,0 +1,130 @@
+"""A 120 agent files a complaint for a caller: who may, what is recorded, what is refused."""
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from dispatch.models import Complaint, ComplaintEvent, Notification
+from tests.factories import PLACES, complaint_json
+
+URL = "/api/v1/staff/complaints"
+
+
+@pytest.fixture
+def agent(create_staff, login):
+    member = create_staff("dispatcher")
+    return member, login(member)
+
+
+def file_for_caller(client, headers, key=None, **overrides):
+    return client.post(URL, json=complaint_json(**overrides),
+                       headers={**headers, "Idempotency-Key": str(key or uuid.uuid4())})
+
+
+def test_an_agent_files_for_a_caller_and_the_history_says_who_took_the_call(client, session,
+                                                                          agent):
+    member, headers = agent
+    response = file_for_caller(client, headers, language="en", phone="010-2222-3333")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["district"]["code"] == "11140" and body["status"] == "dispatched"
+    assert body["citizen_token"]
+    complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
+    assert (complaint.channel, complaint.reporter_phone, complaint.reporter_language) == (
+        "phone", "+821022223333", "en")
+    received = session.scalar(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "received"))
+    assert (received.actor_kind, received.actor_id, received.data) == (
+        "staff", member.id, {"channel": "phone"})
+    # The caller gets the same texts as an app reporter, in the caller's language.
+    texts = session.scalars(select(Notification).where(
+        Notification.complaint_id == complaint.id, Notification.channel == "sms")).all()
+    assert [(n.template, n.recipient, n.language) for n in texts if n.template == "received"] == [
+        ("received", "+821022223333", "en")]
+
+
+def test_the_answer_is_in_the_agents_language_not_the_callers(client, agent):
+    _, headers = agent
+    response = client.post(f"{URL}?lang=en", json=complaint_json(language="ko"),
+                           headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 201
+    assert response.get_json()["district"]["name"] == "Jung-gu"
+
+
+def test_a_repeated_key_files_once(client, session, agent):
+    _, headers = agent
+    key = uuid.uuid4()
+    first = file_for_caller(client, headers, key=key)
+    again = file_for_caller(client, headers, key=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["public_id"] == first.get_json()["public_id"]
+    assert file_for_caller(client, headers, key=key, description="another").get_json()[
+        "error"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_supervisors_and_admins_may_take_calls(client, create_staff, login, role):
+    headers = login(create_staff(role))
+    assert file_for_caller(client, headers).status_code == 201
+
+
+def test_an_inspector_may_not_and_a_stranger_must_log_in(client, create_staff, login):
+    inspector = login(create_staff("inspector"))
+    assert file_for_caller(client, inspector).get_json()["error"] == "forbidden"
+    anonymous = client.post(URL, json=complaint_json(),
+                            headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert (anonymous.status_code, anonymous.get_json()["error"]) == (401, "unauthorized")
+
+
+def test_citizens_cannot_claim_the_phone_channel(client):
+    response = client.post("/api/v1/complaints", json=complaint_json(channel="phone"),
+                           headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "validation_error"
+
+
+def test_a_call_centre_is_one_address_the_citizens_limit_does_not_stop_it(client, agent,
+                                                                         low_limits):
+    low_limits(rate_limit_intake_ip="2/minute", rate_limit_intake_phone="1/hour")
+    _, headers = agent
+    statuses = [file_for_caller(client, headers, phone="010-4444-5555").status_code
+                for _ in range(4)]
+    assert statuses == [201] * 4
+
+
+@pytest.mark.parametrize("overrides,code", [
+    ({"location": {"type": "Point", "coordinates": [129.07, 35.18]}}, "outside_service_area"),
+    ({"category": "no_such_thing"}, "unknown_category"),
+    ({"phone": "12"}, "invalid_phone"),
+    ({"location": {"type": "Point", "coordinates": [37.56, 126.97]}}, "validation_error"),
+    ({"channel": "sms"}, None),  # ignored: the channel is always phone
+    ({"language": "fr"}, "validation_error"),
+])
+def test_bad_input_gets_a_stable_code(client, agent, overrides, code):
+    _, headers = agent
+    response = file_for_caller(client, headers, **overrides)
+    if code is None:
+        assert response.status_code == 201
+    else:
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["error"] == code
+
+
+def test_a_blocked_phone_is_refused_for_the_agent_too(client, create_staff, login, agent):
+    manager = login(create_staff("supervisor"))
+    blocked = client.post("/api/v1/blocked-phones", json={"phone": "010-6666-7777",
+                                                          "reason": "abuse"}, headers=manager)
+    assert blocked.status_code == 201, blocked.get_json()
+    _, headers = agent
+    response = file_for_caller(client, headers, phone="010-6666-7777")
+    assert (response.status_code, response.get_json()["error"]) == (403, "phone_blocked")
+
+
+def test_the_point_decides_the_district_not_the_agent(client, agent):
+    _, headers = agent
+    (lonlat, district) = PLACES["coex"]
+    body = file_for_caller(client, headers, location={
+        "type": "Point", "coordinates": list(lonlat)}).get_json()
+    assert body["district"]["code"] == district
