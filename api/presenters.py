@@ -146,5 +146,5 @@ def queue_item(row, language: str, timezone: str) -> dict:
         "due_at": local_time(complaint.due_at, timezone), "overdue": bool(row.overdue),
         "priority": complaint.priority, "assignee_id": complaint.assignee_id,
         "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None,
-        "version": complaint.version,
+        "version": complaint.version, "report_photos": row.report_photos,
     }

@@ -113,6 +113,7 @@ class QueueItemSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     distance_m = fields.Float(allow_none=True)
     version = fields.Integer()
+    report_photos = fields.Integer(metadata={"description": "how many photos the reporter sent"})
 
 
 class QueuePageSchema(Schema):

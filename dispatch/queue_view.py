@@ -11,7 +11,7 @@ from sqlalchemy import Float, cast, func, null, select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import Forbidden
-from dispatch.models import Complaint, ComplaintStatus, Staff
+from dispatch.models import Complaint, ComplaintPhoto, ComplaintStatus, PhotoKind, Staff
 from dispatch.workflow import OPEN
 
 S = ComplaintStatus
@@ -94,8 +94,14 @@ def list_queue(session: Session, filters: QueueFilter,
     if filters.near:
         point = _point(filters.near)
         distance = func.ST_Distance(func.Geography(Complaint.location), func.Geography(point))
+    # The inspector sees at once which complaints come with the reporter's photos.
+    report_photos = (select(func.count()).select_from(ComplaintPhoto)
+                     .where(ComplaintPhoto.complaint_id == Complaint.id,
+                            ComplaintPhoto.kind == PhotoKind.REPORT.value)
+                     .correlate(Complaint).scalar_subquery())
     query = select(Complaint, (distance if distance is not None else cast(null(), Float))
-                   .label("distance_m"), (Complaint.due_at < now).label("overdue"))
+                   .label("distance_m"), (Complaint.due_at < now).label("overdue"),
+                   report_photos.label("report_photos"))
     query = query.where(*conditions)
     if filters.sort == "distance" and filters.near:
         # KNN on the GiST index, then exact ground distance for the answer.

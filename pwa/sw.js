@@ -11,7 +11,7 @@ const SHELL = [
   '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
   '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js',
-  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/caller.js', '/pwa/js/report_request.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/caller.js', '/pwa/js/photos.js', '/pwa/js/report_request.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',
@@ -25,7 +25,7 @@ const SHELL = [
 
 const { precache, matchPrecache, addRoute } = workbox.precaching;
 const { registerRoute } = workbox.routing;
-const { NetworkFirst, StaleWhileRevalidate } = workbox.strategies;
+const { CacheFirst, NetworkFirst, StaleWhileRevalidate } = workbox.strategies;
 
 precache(SHELL.map((url) => ({ url, revision: REVISION })));
 
@@ -53,6 +53,27 @@ new StaleWhileRevalidate({ cacheName: 'dasan-reference' }));
 registerRoute(({ url, request }) => request.method === 'GET'
   && ['/api/v1/facilities/nearest', '/api/v1/traffic/summary', '/api/v1/locate'].includes(url.pathname),
 new NetworkFirst({ cacheName: 'dasan-info', networkTimeoutSeconds: 4 }));
+
+// Photo thumbnails, so an inspector offline still sees the reporter's photo: a signed URL
+// changes with each listing, the picture does not, so the cache key is the path and size only.
+// The newest 300 are kept.
+const PHOTO_CACHE = 'dasan-photos';
+const byPathAndSize = {
+  cacheKeyWillBeUsed: async ({ request }) => {
+    const url = new URL(request.url);
+    return `${url.origin}${url.pathname}?size=thumb`;
+  },
+};
+const keepNewest = {
+  cacheDidUpdate: async () => {
+    const cache = await caches.open(PHOTO_CACHE);
+    const keys = await cache.keys();
+    await Promise.all(keys.slice(0, Math.max(0, keys.length - 300)).map((key) => cache.delete(key)));
+  },
+};
+registerRoute(({ url, request }) => request.method === 'GET' && url.searchParams.get('size') === 'thumb'
+  && /^\/api\/v1\/complaints\/[^/]+\/photos\/\d+$/.test(url.pathname),
+new CacheFirst({ cacheName: PHOTO_CACHE, plugins: [byPathAndSize, keepNewest] }));
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));

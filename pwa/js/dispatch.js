@@ -5,6 +5,7 @@ import {
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
+import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import { move, staffView, suggestedAssignees } from './workflow.js';
@@ -123,7 +124,11 @@ async function openPanel(publicId) {
     li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
     list.append(li);
   }
-  const parts = [h, p, desc, list];
+  const parts = [h, p, desc];
+  if ((c.photos?.report || 0) + (c.photos?.evidence || 0) > 0) {
+    try { parts.push(photoStrip(await listPhotos(publicId, { token: token() }))); } catch (err) { /* the rest still shows */ }
+  }
+  parts.push(list);
   const run = async (name, details) => {
     try {
       await move(publicId, name, details, { token: token(), version: c.version });

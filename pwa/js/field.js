@@ -10,6 +10,7 @@ import {
 } from './store.js';
 import { move, queue, staffView } from './workflow.js';
 import { pushKey, subscribe } from './push.js';
+import { listPhotos, photoStrip } from './photos.js';
 
 const $ = (id) => document.getElementById(id);
 let sort = 'due';
@@ -55,6 +56,7 @@ async function loadQueue() {
     fresh = (await cacheGet(`queue:${sort}`)) || items;
     if (err.status !== 0) show($('notice'), explain(err), 'error');
   }
+  if (fresh !== items && navigator.onLine) keepPhotosForOffline(fresh);
   if (mine !== loads) return;
   items = await withWaitingMoves(fresh);
   render();
@@ -114,6 +116,16 @@ function renderItem(item) {
     nav.textContent = t('navigate');
     li.append(nav);
   }
+  if (item.report_photos > 0) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.dataset.photos = String(item.report_photos);
+    button.textContent = `${t('photos')} ${item.report_photos}`;
+    button.setAttribute('aria-expanded', 'false');
+    button.addEventListener('click', () => togglePhotos(li, item, button));
+    li.append(button);
+  }
   for (const name of NEXT[item.status] || []) {
     const button = document.createElement('button');
     button.type = 'button';
@@ -124,6 +136,41 @@ function renderItem(item) {
     li.append(button);
   }
   return li;
+}
+
+async function togglePhotos(li, item, button) {
+  const shown = li.querySelector('.photo-box');
+  if (shown) { shown.remove(); button.setAttribute('aria-expanded', 'false'); return; }
+  const photos = await photosOf(item.public_id);
+  const box = document.createElement('div');
+  box.className = 'photo-box';
+  if (photos.length) box.append(photoStrip(photos));
+  else { const p = document.createElement('p'); p.className = 'hint'; p.textContent = t('photos_offline'); box.append(p); }
+  button.after(box);
+  button.setAttribute('aria-expanded', 'true');
+}
+
+// Online: fresh signed URLs, kept for later; offline: the last list kept, whose thumbnails the
+// service worker has (it caches them by path, whatever the signature).
+async function photosOf(publicId) {
+  try {
+    const photos = await listPhotos(publicId, { token: token() });
+    await cachePut(`photos:${publicId}`, photos);
+    return photos;
+  } catch (err) {
+    if (err.status === 401) { lostSession(); return []; }
+    return (await cacheGet(`photos:${publicId}`)) || [];
+  }
+}
+
+// After a queue load, fetch once the reporters' photos of the queue's complaints, so an
+// inspector who loses the network on the way still sees what the reporter saw.
+async function keepPhotosForOffline(list) {
+  for (const item of list.filter((i) => i.report_photos > 0).slice(0, 50)) {
+    if (await cacheGet(`photos:${item.public_id}`)) continue;
+    const photos = await photosOf(item.public_id);
+    for (const photo of photos) await fetch(photo.thumb_url).catch(() => null);
+  }
 }
 
 function closeForm(li, item, name) {

@@ -33,5 +33,7 @@ export function loginForm(formEl, messageEl, onLoggedIn) {
 export async function logout() {
   const saved = current();
   forget();
+  // The reporters' photos kept for offline work are not for the next person on this phone.
+  if (window.caches) caches.delete('dasan-photos').catch(() => {});
   if (saved) api('/api/v1/auth/logout', { method: 'POST', token: saved.token }).catch(() => {});
 }

@@ -1,6 +1,7 @@
 // The reporter's status page: public state, timeline, photos; cancel, reopen and rate.
 import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
 import { citizenMove, timeline } from './workflow.js';
+import { listPhotos, photoStrip } from './photos.js';
 
 const $ = (id) => document.getElementById(id);
 const publicId = decodeURIComponent(location.pathname.split('/').pop());
@@ -35,13 +36,8 @@ async function render() {
 
 async function renderPhotos() {
   try {
-    const data = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}/photos`,
-      { headers: { 'X-Citizen-Token': token } });
-    $('photos').replaceChildren(...(data.items || data.photos || []).map((photo, i) => {
-      const img = document.createElement('img');
-      img.src = photo.thumb_url; img.alt = `${t('photo_alt')} ${i + 1}`;
-      return img;
-    }));
+    const photos = await listPhotos(publicId, { headers: { 'X-Citizen-Token': token } });
+    $('photos').replaceChildren(...(photos.length ? [photoStrip(photos)] : []));
   } catch (err) { /* no photos to show */ }
 }
 

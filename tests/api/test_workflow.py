@@ -259,3 +259,22 @@ def test_suggested_assignees_prefer_light_load_then_distance(client, staff):
     again = client.get(f"/api/v1/complaints/{pid2}/suggested-assignees",
                        headers=h(staff, "supervisor")).get_json()
     assert again[0]["staff_id"] == staff["inspector"][0].id  # lighter load wins
+
+
+def test_queue_items_say_how_many_photos_the_reporter_sent(client, staff, settings):
+    with_photos = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point", "coordinates": [126.9800, 37.5650]})
+    ).get_json()
+    without = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point", "coordinates": [126.9900, 37.5600]})
+    ).get_json()
+    reporter = {"X-Citizen-Token": citizen_token(settings.secret_key, with_photos["public_id"])}
+    stub = type("C", (), {"public_id": with_photos["public_id"]})
+    assert upload(client, stub, reporter, make_image(), make_image((480, 640))).status_code == 201
+    # An inspector's evidence photo is not the reporter's.
+    assert upload(client, type("C", (), {"public_id": without["public_id"]}),
+                  h(staff, "inspector"), make_image()).status_code == 201
+    items = client.get("/api/v1/queue?category=garbage", headers=h(staff, "inspector")).get_json()
+    counts = {item["public_id"]: item["report_photos"] for item in items["items"]}
+    assert counts[with_photos["public_id"]] == 2
+    assert counts[without["public_id"]] == 0

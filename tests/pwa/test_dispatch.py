@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import KO, login, screenshot
+from tests.pwa.conftest import KO, jpeg_bytes, login, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -106,13 +106,23 @@ def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):
     assert (channel, language, actor) == ("phone", "en", "disp1")
 
 
-def test_a_ticket_number_opens_its_panel_and_an_unknown_one_says_so(new_context, live_server):
-    public_id = file_complaint(live_server, "browser test: caller quotes a ticket",
-                               (127.0310, 37.5480))
+def test_a_ticket_number_opens_its_panel_with_photos_and_an_unknown_one_says_so(new_context,
+                                                                               live_server):
     page = open_dispatch(new_context)
+    answer = page.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
+        "category": "garbage", "description": "browser test: caller quotes a ticket",
+        "lon": "127.0310", "lat": "37.5480",
+        "photos": {"name": "bags.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
+    }, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert answer.status == 201, answer.text()
+    public_id = answer.json()["public_id"]
     page.fill("#find-id", public_id)
     page.locator("#find button").click()
     expect(page.locator("#detail h3")).to_contain_text(public_id)
+    picture = page.locator("#detail .previews img")
+    expect(picture).to_have_attribute("alt", f"{KO['photo_alt']} 1")
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=picture.element_handle())
     page.fill("#find-id", "000000-0000000")
     page.locator("#find button").click()
     expect(page.locator("#notice")).to_have_text(KO["not_found"])

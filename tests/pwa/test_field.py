@@ -185,3 +185,42 @@ def test_a_waiting_move_stays_on_screen_when_the_queue_is_refreshed(new_context,
     expect(page.locator("#outbox-section")).to_be_hidden()
     assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
                            p=public_id)[0][0] == "assigned"
+
+
+def test_the_inspector_sees_the_reporters_photo_also_offline(new_context, live_server):
+    context = new_context()
+    answer = context.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
+        "category": "street_lamp", "description": "browser test: lamp with a photo",
+        "lon": "127.0040", "lat": "37.5655",
+        "photos": {"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
+    }, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert answer.status == 201, answer.text()
+    public_id = answer.json()["public_id"]
+    page = context.new_page()
+    page.goto("/field")
+    page.wait_for_selector("body[data-ready=true]")
+    # Installed apps are controlled by their service worker; wait for that on this first visit.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    login(page, "insp1")
+    page.wait_for_selector("body[data-ready=true]")
+    button = item(page, public_id).locator("button[data-photos]")
+    expect(button).to_have_text(f"{KO['photos']} 1")
+    # After the queue loads, the app keeps the reporter's photo for offline use by itself.
+    # The service worker keeps it by path (the signed URL changes, the picture does not).
+    kept = []
+    for _ in range(100):
+        kept = page.evaluate("""() => caches.open('dasan-photos').then((cache) => cache.keys())
+            .then((keys) => keys.map((k) => new URL(k.url).pathname + new URL(k.url).search))""")
+        if kept:
+            break
+        page.wait_for_timeout(100)
+    assert len(kept) == 1 and kept[0].endswith("?size=thumb"), kept
+    context.set_offline(True)
+    button.click()
+    picture = item(page, public_id).locator(".photo-box img")
+    expect(picture).to_be_visible()
+    expect(picture).to_have_attribute("alt", f"{KO['photo_alt']} 1")
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=picture.element_handle())
+    screenshot(page, "field-photos")
+    expect(button).to_have_attribute("aria-expanded", "true")
