@@ -1,7 +1,7 @@
 // The dispatcher's city map: districts, clustered complaints by status and SLA, live updates, KPIs.
 import {
-  api, baseMap, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
-  show, STATUS_COLOURS, t,
+  api, baseMap, config, districtLayer, explain, LANG_NAMES, languageSwitcher, loadLanguage,
+  registerServiceWorker, show, STATUS_COLOURS, t,
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
@@ -105,6 +105,33 @@ function moveForm(labelKey, select, onSubmit) {
   return form;
 }
 
+// What an agent on the phone needs at a glance: where, how it came in, who reported, links.
+function facts(c) {
+  const list = document.createElement('dl');
+  list.className = 'facts';
+  const add = (key, value) => {
+    if (value == null || value === '') return;
+    const term = document.createElement('dt');
+    term.textContent = t(key);
+    const detail = document.createElement('dd');
+    if (value instanceof Node) detail.append(value); else detail.textContent = value;
+    list.append(term, detail);
+  };
+  add('address', c.address);
+  add('channel', t(`channel_${c.channel}`));
+  add('reporter_language', LANG_NAMES[c.language] || c.language);
+  if (c.reporter_phone && !c.reporter_phone.includes('*')) {
+    const call = document.createElement('a');
+    call.href = `tel:${c.reporter_phone}`;
+    call.textContent = c.reporter_phone;
+    add('reporter_phone', call);
+  } else add('reporter_phone', c.reporter_phone); // masked: only the assignee and supervisor call back
+  add('duplicate_of', c.parent);
+  add('duplicates', (c.duplicates || []).join(', '));
+  add('outcome', c.outcome);
+  return list;
+}
+
 async function openPanel(publicId) {
   const detail = $('detail');
   let c;
@@ -124,7 +151,7 @@ async function openPanel(publicId) {
     li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
     list.append(li);
   }
-  const parts = [h, p, desc];
+  const parts = [h, p, desc, facts(c)];
   if ((c.photos?.report || 0) + (c.photos?.evidence || 0) > 0) {
     try { parts.push(photoStrip(await listPhotos(publicId, { token: token() }))); } catch (err) { /* the rest still shows */ }
   }

@@ -94,6 +94,10 @@ def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):
     expect(page.locator("#caller-result")).to_contain_text(KO["caller_filed"])
     public_id = page.locator("#caller-result").get_attribute("data-public-id")
     expect(page.locator("#detail h3")).to_contain_text(public_id)  # its panel opens
+    facts = page.locator("#detail dl.facts")
+    expect(facts).to_contain_text(KO["channel_phone"])
+    expect(facts).to_contain_text("****4444")  # a dispatcher sees the caller's number masked
+    expect(facts.locator("a[href^='tel:']")).to_have_count(0)
     expect(page.locator("#caller-where")).to_have_text("—")  # the form is ready for the next call
     screenshot(page, "dispatch-caller")
     district, channel, language, actor = live_server.sql(
