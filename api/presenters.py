@@ -130,8 +130,14 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
     return view
 
 
-def queue_item(row, language: str, timezone: str) -> dict:
-    """One line of a queue from a ``list_queue`` row."""
+def queue_item(row, language: str, timezone: str, viewer=None) -> dict:
+    """One line of a queue from a ``list_queue`` row, for ``viewer`` (a member of staff).
+
+    The reporter's phone is there only for whom it may be shown (the assignee, the district's
+    supervisor), so the inspector on site can call back; everyone else gets none.
+    """
+    from dispatch.workflow import may_see_phone
+
     complaint = row[0]
     session = object_session(complaint)
     district, dong = describe_areas(session, complaint.district_code, complaint.dong_code)
@@ -147,4 +153,6 @@ def queue_item(row, language: str, timezone: str) -> dict:
         "priority": complaint.priority, "assignee_id": complaint.assignee_id,
         "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None,
         "version": complaint.version, "report_photos": row.report_photos,
+        "reporter_phone": complaint.reporter_phone if viewer is not None
+        and may_see_phone(viewer, complaint) else None,
     }

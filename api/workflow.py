@@ -114,6 +114,8 @@ class QueueItemSchema(Schema):
     distance_m = fields.Float(allow_none=True)
     version = fields.Integer()
     report_photos = fields.Integer(metadata={"description": "how many photos the reporter sent"})
+    reporter_phone = fields.String(allow_none=True, metadata={
+        "description": "only for the assignee and the district's supervisor (to call back)"})
 
 
 class QueuePageSchema(Schema):
@@ -362,7 +364,7 @@ class Queue(MethodView):
         items, total = queue_view.list_queue(get_session(), filters)
         reader, timezone = language(), settings().timezone
         return {"total": total,
-                "items": [queue_item(item, reader, timezone) for item in items]}
+                "items": [queue_item(item, reader, timezone, staff) for item in items]}
 
 
 @blp.route("/complaints/nearby")

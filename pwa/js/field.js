@@ -116,6 +116,13 @@ function renderItem(item) {
     nav.textContent = t('navigate');
     li.append(nav);
   }
+  if (item.reporter_phone) { // only the assignee gets it: to ask on site "where exactly?"
+    const call = document.createElement('a');
+    call.className = 'button secondary';
+    call.href = `tel:${item.reporter_phone}`;
+    call.textContent = t('call_reporter');
+    li.append(call);
+  }
   if (item.report_photos > 0) {
     const button = document.createElement('button');
     button.type = 'button';

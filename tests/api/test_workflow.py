@@ -278,3 +278,17 @@ def test_queue_items_say_how_many_photos_the_reporter_sent(client, staff, settin
     counts = {item["public_id"]: item["report_photos"] for item in items["items"]}
     assert counts[with_photos["public_id"]] == 2
     assert counts[without["public_id"]] == 0
+
+
+def test_the_queue_shows_the_reporters_phone_to_the_assignee_only(client, staff, filed):
+    pid = filed["public_id"]
+
+    def phone_seen_by(name):
+        items = client.get("/api/v1/queue?category=road_damage", headers=h(staff, name)).get_json()
+        return {item["public_id"]: item["reporter_phone"] for item in items["items"]}[pid]
+
+    assert phone_seen_by("inspector") is None  # not yet anyone's
+    assert phone_seen_by("supervisor") == "+821033334444"
+    assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+    assert phone_seen_by("inspector") == "+821033334444"
+    assert phone_seen_by("other_inspector") is None

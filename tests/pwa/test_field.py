@@ -29,10 +29,11 @@ def call(live_server, method: str, path: str, body=None, headers=None):
         return exc.code, json.load(exc), exc.headers
 
 
-def file_complaint(live_server, description: str, lonlat: tuple[float, float]) -> str:
+def file_complaint(live_server, description: str, lonlat: tuple[float, float],
+                   phone: str | None = None) -> str:
     """File a complaint in Jung-gu (each test its own spot: close ones merge as duplicates)."""
     status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
-        "category": "street_lamp", "description": description,
+        "category": "street_lamp", "description": description, "phone": phone,
         "location": {"type": "Point", "coordinates": list(lonlat)}},
         {"Idempotency-Key": str(uuid.uuid4())})
     assert status == 201, body
@@ -60,13 +61,17 @@ def open_field(context):
 
 
 def test_inspector_accepts_and_resolves_with_evidence_partly_offline(new_context, live_server):
-    public_id = file_complaint(live_server, "browser test: field lamp", (126.9850, 37.5640))
+    public_id = file_complaint(live_server, "browser test: field lamp", (126.9850, 37.5640),
+                               phone="010-5555-6666")
     context = new_context()
     page = open_field(context)
+    call_back = item(page, public_id).locator("a[href^='tel:']")
+    expect(call_back).to_have_count(0)  # not the inspector's yet: no phone number
     item(page, public_id).locator("button[data-move=accept]").click()
     expect(item(page, public_id).locator("button[data-move=on_site]")).to_be_visible()
     # The accept arrives while online; the rest happens offline.
     expect(page.locator("#outbox-section")).to_be_hidden()
+    expect(call_back).to_have_attribute("href", "tel:+821055556666")  # now it is: call back
     screenshot(page, "field-queue")
     context.set_offline(True)
     item(page, public_id).locator("button[data-move=on_site]").click()
