@@ -75,6 +75,39 @@ function upsert(p, coordinates) {
   cluster.addLayer(marker);
 }
 
+// The map's complaints as a table as well: usable without the map (screen readers, keyboard),
+// overdue first, then by due time; the first 100 of what the filters show.
+const LIST_ROWS = 100;
+let listTimer = null;
+function scheduleList() { clearTimeout(listTimer); listTimer = setTimeout(renderList, 300); }
+
+function optionName(selectId, code) {
+  return [...$(selectId).options].find((option) => option.value === code)?.text || code;
+}
+
+function renderList() {
+  const rows = [...markers.values()].map((marker) => marker.properties)
+    .sort((a, b) => (Number(b.overdue) - Number(a.overdue)) || String(a.due_at).localeCompare(String(b.due_at)))
+    .slice(0, LIST_ROWS);
+  $('list-count').textContent = String(markers.size);
+  $('list-body').replaceChildren(...rows.map((p) => {
+    const row = document.createElement('tr');
+    if (p.overdue) row.className = 'overdue';
+    const open = document.createElement('button');
+    open.type = 'button'; open.className = 'link'; open.textContent = p.public_id;
+    open.addEventListener('click', () => openPanel(p.public_id));
+    const cells = [open, `${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
+      optionName('f-category', p.category), optionName('f-district', p.district),
+      p.due_at ? new Date(p.due_at).toLocaleString() : '—'];
+    row.append(...cells.map((value) => {
+      const cell = document.createElement('td');
+      cell.append(value);
+      return cell;
+    }));
+    return row;
+  }));
+}
+
 async function loadComplaints() {
   try {
     const data = await api(`/api/v1/map/complaints?${filters()}`, { token: token() });
@@ -82,6 +115,7 @@ async function loadComplaints() {
     markers.clear();
     for (const f of data.features) upsert(f.properties, f.geometry.coordinates);
     $('map').dataset.count = String(markers.size);
+    renderList();
   } catch (err) {
     if (!lostSession(err)) show($('notice'), explain(err), 'error');
   }
@@ -132,7 +166,12 @@ function facts(c) {
   return list;
 }
 
+// Clicks may overlap (map, list, ticket lookup): only the latest panel is painted, so a slow
+// answer never replaces a form the dispatcher has started to fill.
+let panelLoads = 0;
+
 async function openPanel(publicId) {
+  const mine = ++panelLoads;
   const detail = $('detail');
   let c;
   try { c = await staffView(publicId, token()); } catch (err) {
@@ -177,10 +216,10 @@ async function openPanel(publicId) {
     const select = $('f-district').cloneNode(true);
     select.id = 'transfer-district';
     select.options[0].remove();
-    select.value = c.district.code;
+    select.querySelector(`option[value="${CSS.escape(c.district.code)}"]`)?.remove(); // not to itself
     parts.push(moveForm('transfer', select, (v, note) => run('transfer', { district_code: v, ...(note ? { internal_note: note } : {}) })));
   }
-  detail.replaceChildren(...parts);
+  if (mine === panelLoads) detail.replaceChildren(...parts);
 }
 
 function connect() {
@@ -193,6 +232,7 @@ function connect() {
     upsert(change, change.coordinates);
     $('map').dataset.count = String(markers.size);
     $('map').dataset.lastEvent = change.public_id;
+    scheduleList();
     scheduleKpi();
   });
 }
@@ -282,7 +322,7 @@ async function main() {
   await loadLanguage();
   languageSwitcher($('lang'));
   registerServiceWorker();
-  document.addEventListener('dasan:language', () => { legend(); if (token()) loadKpi(); });
+  document.addEventListener('dasan:language', () => { legend(); renderList(); if (token()) loadKpi(); });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
   // A caller quotes the ticket number: open it straight away.
   $('find').addEventListener('submit', (e) => { e.preventDefault(); show($('notice'), ''); openPanel($('find-id').value.trim()); });

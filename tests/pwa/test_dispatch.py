@@ -36,6 +36,9 @@ def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live
     public_id = file_complaint(live_server, "browser test: live lamp")
     # The event stream (another gunicorn worker wrote it) brings it without a reload.
     expect(page.locator("#map")).to_have_attribute("data-last-event", public_id)
+    # ... and into the list beside the map (the map's text alternative).
+    row = page.locator("#list-body tr", has_text=public_id)
+    expect(row).to_have_count(1)
     expect(page.locator("[data-kpi=received] strong")).to_have_text(str(received + 1))
     assert page.locator("#kpi-chart svg rect").count() > 0
     screenshot(page, "dispatch-map")
@@ -50,6 +53,12 @@ def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live
     screenshot(page, "dispatch-panel")
     assert live_server.sql("SELECT district_code, status FROM complaints WHERE public_id = :p",
                            p=public_id)[0] == ("11110", "transferred")
+    # The list follows the change live, and its button opens the panel from the keyboard too.
+    expect(row).to_contain_text(KO["s_transferred"])
+    page.locator("#detail").evaluate("(panel) => panel.replaceChildren()")
+    row.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
 
 
 def test_a_lost_session_brings_back_the_login_with_a_message(new_context, live_server):
