@@ -179,4 +179,13 @@ def login(page, username: str) -> None:
     page.wait_for_selector("#app:not([hidden])")
 
 
-__all__ = ["KO", "LiveServer", "axe_violations", "jpeg_bytes", "login", "screenshot"]
+def open_as(page, path: str, username: str):
+    """Open a staff page, log in through its form, and return the page once it is ready."""
+    page.goto(path)
+    page.wait_for_selector("body[data-ready=true]")
+    login(page, username)
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+__all__ = ["KO", "LiveServer", "axe_violations", "jpeg_bytes", "login", "open_as", "screenshot"]

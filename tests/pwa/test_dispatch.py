@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import KO, jpeg_bytes, login, screenshot
+from tests.pwa.conftest import KO, jpeg_bytes, login, open_as, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -77,11 +77,7 @@ def test_a_lost_session_brings_back_the_login_with_a_message(new_context, live_s
 
 def open_dispatch(new_context):
     page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    page.goto("/dispatch")
-    page.wait_for_selector("#login:not([hidden])")
-    login(page, "disp1")
-    page.wait_for_selector("body[data-ready=true]")
-    return page
+    return open_as(page, "/dispatch", "disp1")
 
 
 def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):

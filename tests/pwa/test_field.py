@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import STAFF_PASSWORD
-from tests.pwa.conftest import KO, jpeg_bytes, login, screenshot
+from tests.pwa.conftest import KO, jpeg_bytes, login, open_as, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +52,7 @@ def item(page, public_id: str):
 
 
 def open_field(context):
-    page = context.new_page()
-    page.goto("/field")
-    page.wait_for_selector("body[data-ready=true]")
-    login(page, "insp1")
-    page.wait_for_selector("body[data-ready=true]")
-    return page
+    return open_as(context.new_page(), "/field", "insp1")
 
 
 def test_inspector_accepts_and_resolves_with_evidence_partly_offline(new_context, live_server):
