@@ -65,15 +65,17 @@ MOVES: dict[str, Move] = {move.name: move for move in (
          ("inspector", "supervisor"), closes=True),
     Move("refer", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE), S.REFERRED,
          ("inspector", "supervisor", "dispatcher", "admin"), closes=True),
+    # The assigned inspector may transfer too: on site is where one finds the spot belongs
+    # to the district across the street.
     Move("transfer", (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE),
-         S.TRANSFERRED, ("supervisor", "dispatcher", "admin")),
+         S.TRANSFERRED, ("inspector", "supervisor", "dispatcher", "admin")),
     Move("cancel", (S.RECEIVED, S.DISPATCHED, S.TRANSFERRED), S.CANCELLED, (CITIZEN,),
          closes=True),
     Move("reopen", (S.RESOLVED, S.UNFOUNDED), S.DISPATCHED, (CITIZEN,)),
 )}
 
 # Moves only the assigned inspector (or a supervisor/dispatcher/admin) may make.
-_ASSIGNEE_MOVES = {"on_site", "resolve", "unfounded", "refer", "release"}
+_ASSIGNEE_MOVES = {"on_site", "resolve", "unfounded", "refer", "release", "transfer"}
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,14 @@ const OUTCOMES = {
 };
 const NEXT = {
   dispatched: ['accept', 'unfounded', 'refer'], transferred: ['accept', 'unfounded', 'refer'],
-  assigned: ['on_site', 'resolve', 'unfounded', 'refer'], on_site: ['resolve', 'unfounded', 'refer'],
+  assigned: ['on_site', 'resolve', 'unfounded', 'refer', 'transfer'],
+  on_site: ['resolve', 'unfounded', 'refer', 'transfer'],
 };
 
-const TARGET = { accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred' };
+const TARGET = {
+  accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred',
+  transfer: 'transferred',
+};
 const CLOSED = ['resolved', 'unfounded', 'referred'];
 
 function token() { return current()?.token; }
@@ -67,11 +71,13 @@ async function loadQueue() {
 async function withWaitingMoves(list) {
   const waiting = (await pending('action')).filter((entry) => !entry.error);
   const byId = new Map(list.map((item) => [item.public_id, item]));
+  const leaving = new Set();
   for (const entry of waiting) {
     const item = byId.get(entry.public_id);
     if (item) item.status = TARGET[entry.move];
+    if (entry.move === 'transfer') leaving.add(entry.public_id); // to another district's queue
   }
-  return list.filter((item) => !CLOSED.includes(item.status));
+  return list.filter((item) => !CLOSED.includes(item.status) && !leaving.has(item.public_id));
 }
 
 function coordinates(item) {
@@ -139,7 +145,8 @@ function renderItem(item) {
     button.className = 'secondary';
     button.textContent = t(name);
     button.dataset.move = name;
-    button.addEventListener('click', () => (OUTCOMES[name] ? closeForm(li, item, name) : act(item, name, {})));
+    const open = { transfer: transferForm }[name] || (OUTCOMES[name] ? closeForm : null);
+    button.addEventListener('click', () => (open ? open(li, item, name) : act(item, name, {})));
     li.append(button);
   }
   return li;
@@ -178,6 +185,34 @@ async function keepPhotosForOffline(list) {
     const photos = await photosOf(item.public_id);
     for (const photo of photos) await fetch(photo.thumb_url).catch(() => null);
   }
+}
+
+// On site one may find the spot belongs to the next district: send it there, saying why.
+async function transferForm(li, item) {
+  li.querySelector('form')?.remove();
+  let districts = [];
+  try {
+    districts = (await api('/api/v1/districts')).features
+      .filter((f) => f.id !== item.district_code).map((f) => new Option(f.properties.name, f.id));
+  } catch (err) { show($('notice'), explain(err), 'error'); return; }
+  const form = document.createElement('form');
+  const id = `${item.public_id}-transfer`;
+  form.innerHTML = `<label for="${id}-district"></label><select id="${id}-district" name="district"></select>
+    <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000" required></textarea>
+    <button type="submit" class="primary"></button>`;
+  const [districtLabel, noteLabel] = form.querySelectorAll('label');
+  districtLabel.textContent = t('district');
+  noteLabel.textContent = t('transfer_reason');
+  form.querySelector('select').append(...districts);
+  form.querySelector('button').textContent = t('transfer');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    await act(item, 'transfer', { district_code: data.get('district'), internal_note: data.get('note').trim() });
+    form.remove();
+  });
+  li.append(form);
+  form.querySelector('select').focus();
 }
 
 function closeForm(li, item, name) {

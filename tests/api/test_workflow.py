@@ -292,3 +292,21 @@ def test_the_queue_shows_the_reporters_phone_to_the_assignee_only(client, staff,
     assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
     assert phone_seen_by("inspector") == "+821033334444"
     assert phone_seen_by("other_inspector") is None
+
+
+def test_the_assigned_inspector_may_transfer_with_a_reason_and_it_leaves_the_queue(client, staff,
+                                                                                 filed):
+    pid = filed["public_id"]
+    assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+    other = move(client, pid, "transfer", h(staff, "other_inspector", 2), district_code="11110",
+                 internal_note="Jongno's side")
+    assert (other.status_code, other.get_json()["error"]) == (403, "forbidden")
+    no_reason = move(client, pid, "transfer", h(staff, "inspector", 2), district_code="11110")
+    assert no_reason.status_code == 422 and no_reason.get_json()["error"] == "invalid_outcome"
+    moved = move(client, pid, "transfer", h(staff, "inspector", 2), district_code="11110",
+                 internal_note="The lamp stands on Jongno's side of the street")
+    assert moved.status_code == 200, moved.get_json()
+    assert (moved.get_json()["status"], moved.get_json()["district"]["code"]) == (
+        "transferred", "11110")
+    queue = client.get("/api/v1/queue", headers=h(staff, "inspector")).get_json()
+    assert pid not in [item["public_id"] for item in queue["items"]]

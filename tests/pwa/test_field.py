@@ -224,3 +224,26 @@ def test_the_inspector_sees_the_reporters_photo_also_offline(new_context, live_s
                            arg=picture.element_handle())
     screenshot(page, "field-photos")
     expect(button).to_have_attribute("aria-expanded", "true")
+
+
+def test_an_inspector_on_site_sends_it_to_the_right_district_with_a_reason(new_context,
+                                                                           live_server):
+    public_id = file_complaint(live_server, "browser test: wrong side", (126.9920, 37.5680))
+    page = open_field(new_context())
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    item(page, public_id).locator("button[data-move=transfer]").click()
+    form = item(page, public_id).locator("form")
+    expect(form.locator("select option[value='11140']")).to_have_count(0)  # not to itself
+    form.locator("select").select_option("11110")
+    form.locator("button[type=submit]").click()  # no reason: the browser asks for one
+    expect(item(page, public_id).locator("form")).to_be_visible()
+    form.locator("textarea").fill("The lamp stands on Jongno's side of the street")
+    form.locator("button[type=submit]").click()
+    expect(item(page, public_id)).to_have_count(0)  # gone to Jongno-gu's queue
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    assert live_server.sql(
+        "SELECT c.district_code, c.status, e.internal_note FROM complaints c JOIN "
+        "complaint_events e ON e.complaint_id = c.id AND e.kind = 'transferred' "
+        "WHERE c.public_id = :p", p=public_id)[0] == (
+        "11110", "transferred", "The lamp stands on Jongno's side of the street")
