@@ -25,13 +25,13 @@ const OUTCOMES = {
 };
 const NEXT = {
   dispatched: ['accept', 'unfounded', 'refer'], transferred: ['accept', 'unfounded', 'refer'],
-  assigned: ['on_site', 'resolve', 'unfounded', 'refer', 'transfer'],
+  assigned: ['on_site', 'resolve', 'unfounded', 'refer', 'transfer', 'release'],
   on_site: ['resolve', 'unfounded', 'refer', 'transfer'],
 };
 
 const TARGET = {
   accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred',
-  transfer: 'transferred',
+  transfer: 'transferred', release: 'dispatched',
 };
 const CLOSED = ['resolved', 'unfounded', 'referred'];
 

@@ -185,6 +185,12 @@ def test_a_waiting_move_stays_on_screen_when_the_queue_is_refreshed(new_context,
     expect(page.locator("#outbox-section")).to_be_hidden()
     assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
                            p=public_id)[0][0] == "assigned"
+    # Given back, it waits for someone else to accept.
+    item(page, public_id).locator("button[data-move=release]").click()
+    expect(item(page, public_id).locator("button[data-move=accept]")).to_be_visible()
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    assert live_server.sql("SELECT status, assignee_id FROM complaints WHERE public_id = :p",
+                           p=public_id)[0] == ("dispatched", None)
 
 
 def test_the_inspector_sees_the_reporters_photo_also_offline(new_context, live_server):
