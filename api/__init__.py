@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app. Tests pass ``settings``; production reads the environment."""
     from api import (
         abuse,
-        agent_intake,
+        agent_desk,
         areas,
         auth,
         categories,
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.
     errors.init_app(app)
-    for blueprint in (complaints.blp, agent_intake.blp, photos.blp, areas.blp, categories.blp,
+    for blueprint in (complaints.blp, agent_desk.blp, photos.blp, areas.blp, categories.blp,
                       auth.blp, abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
                       incidents.blp, notifications.blp, sms.blp):
         api.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.InvalidIncident, 422),
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
+    (domain.StreamsFull, 503),
     (domain.PhotoTooLarge, 413),
     (domain.UnsupportedMediaType, 415),
     (domain.CorruptImage, 422),

@@ -142,6 +142,18 @@ class LanguageArgsSchema(Schema):
     lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
+class CallerLookupArgsSchema(LanguageArgsSchema):
+    """The number a caller rings from."""
+
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class CallerReportsSchema(Schema):
+    """A caller's reports, newest first."""
+
+    items = fields.List(fields.Nested(ComplaintSchema))
+
+
 class LocateArgsSchema(LanguageArgsSchema):
     """A point to locate."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -15,14 +16,49 @@ from api.presenters import local_time
 from dispatch import live
 from dispatch import staff as staff_accounts
 from dispatch.db import session_scope
-from dispatch.errors import Unauthorized
+from dispatch.errors import StreamsFull, Unauthorized
 
 blp = Blueprint("stream", __name__)
 
-HEARTBEAT_SECONDS = 15.0
+# A comment line this often keeps proxies from closing an idle stream, and lets the server
+# notice a closed tab (only a write fails) so its thread and slot are freed within seconds.
+HEARTBEAT_SECONDS = 5.0
 # A stream ends after this long; EventSource reconnects with Last-Event-ID, so nothing is lost
 # and a worker thread is never held forever.
 STREAM_SECONDS = 300.0
+
+
+class StreamSlots:
+    """How many streams this process holds; each holds a gthread thread while it is open."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def take(self, limit: int) -> None:
+        """Take a slot, or refuse when ``limit`` streams are open.
+
+        :raises StreamsFull: every slot is taken (the page retries after a while).
+        """
+        with self._lock:
+            if self.open >= limit:
+                raise StreamsFull(f"this server holds {limit} live-map streams already; "
+                                  "try again shortly", limit=limit)
+            self.open += 1
+
+    def give_back(self) -> None:
+        """Free a slot (the stream ended or its client went away)."""
+        with self._lock:
+            self.open = max(0, self.open - 1)
+
+
+SLOTS = StreamSlots()
+
+
+def stream_limit() -> int:
+    """The configured number of streams per process (0: half the threads, at least 1)."""
+    config = settings()
+    return config.sse_max_streams or max(1, config.web_threads // 2)
 
 
 def _last_event_id() -> int | None:
@@ -62,6 +98,7 @@ def stream():
     poll = max(0.05, config.sse_poll_seconds)
 
     cursor = live.LiveCursor(last_id, district)
+    SLOTS.take(stream_limit())
 
     def generate():
         started = beat = time.monotonic()
@@ -79,4 +116,8 @@ def stream():
                 time.sleep(poll)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(generate(), mimetype="text/event-stream", headers=headers)
+    response = Response(generate(), mimetype="text/event-stream", headers=headers)
+    # The WSGI server closes every response, ended or abandoned (even one never read): the
+    # slot is given back then.
+    response.call_on_close(SLOTS.give_back)
+    return response

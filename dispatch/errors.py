@@ -70,6 +70,12 @@ class AreasNotLoaded(DispatchError):
     code = "areas_not_loaded"
 
 
+class StreamsFull(DispatchError):
+    """Every live-map stream this web process may hold is open; try again shortly."""
+
+    code = "streams_full"
+
+
 class ImportFailed(DispatchError):
     """An area or data import could not be carried out; nothing was written."""
 

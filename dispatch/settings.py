@@ -113,6 +113,9 @@ class Settings:
         "https://tiles.example/{z}/{x}/{y}.png (empty: no tiles; districts and markers still show)")
     sse_poll_seconds: float = _setting(
         0.5, doc="How often a live-map stream looks for new complaint events (seconds)")
+    sse_max_streams: int = _setting(
+        0, doc="live-map streams one web process holds at once (each holds a thread); "
+        "0: half of DASAN_WEB_THREADS, at least 1, so streams never starve other requests")
     client_read_timeout_s: float = _setting(
         15.0, doc="seconds a client may stall while sending a request before it gets 408")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")

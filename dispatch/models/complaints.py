@@ -93,6 +93,10 @@ class Complaint(Base):
               postgresql_where=text("closed_at IS NOT NULL")),
         Index("ix_complaints_created_kpi", "created_at",
               postgresql_include=["district_code", "status"]),
+        # A caller's earlier reports (the 120 agent's lookup) and the SMS reply that rates
+        # one: both find complaints by the reporter's number.
+        Index("ix_complaints_reporter_phone", "reporter_phone", "created_at",
+              postgresql_where=text("reporter_phone IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

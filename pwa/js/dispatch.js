@@ -23,6 +23,7 @@ function lostSession(err) {
   if (err.status !== 401) return false;
   forget();
   if (stream) stream.close();
+  clearTimeout(reconnectTimer);
   $('app').hidden = true;
   $('login').hidden = false;
   show($('notice'), t('unauthorized'), 'error');
@@ -222,11 +223,23 @@ async function openPanel(publicId) {
   if (mine === panelLoads) detail.replaceChildren(...parts);
 }
 
+// EventSource reconnects by itself after a dropped connection, but not after an error answer
+// (a lost session, or 503 streams_full when the server holds all the streams it may): then
+// the page tries again after a while, and refreshes the map so it is not left stale.
+let reconnectTimer = null;
+
 function connect() {
+  clearTimeout(reconnectTimer);
   if (stream) stream.close();
   stream = new EventSource(`/api/v1/stream?access_token=${encodeURIComponent(token())}`);
   stream.addEventListener('open', () => { $('live').textContent = `● ${t('live')}`; });
-  stream.addEventListener('error', () => { $('live').textContent = `○ ${t('live')}`; });
+  stream.addEventListener('error', () => {
+    $('live').textContent = `○ ${t('live')}`;
+    if (stream.readyState !== EventSource.CLOSED || !token()) return;
+    // The stream first, then the map: a change between the two is then in one or the other
+    // (a lost session found by the map's call closes the stream again).
+    reconnectTimer = setTimeout(() => { connect(); loadComplaints(); }, 5_000 + Math.random() * 10_000);
+  });
   stream.addEventListener('complaint', (event) => {
     const change = JSON.parse(event.data);
     upsert(change, change.coordinates);

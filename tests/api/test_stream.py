@@ -24,3 +24,48 @@ def test_the_stream_opens_with_a_retry_hint(client, create_staff, login):
         assert first.startswith(b"retry: 1000\n: stream from ")
     finally:
         response.close()
+
+
+def test_open_streams_are_capped_so_maps_never_starve_other_requests(app, client, settings,
+                                                                    create_staff, login):
+    from api.stream import SLOTS
+
+    app.extensions["dispatch.settings"] = settings.replace(sse_max_streams=2)
+    try:
+        token = login(create_staff(role="dispatcher"))["Authorization"].split()[1]
+        url = f"/api/v1/stream?access_token={token}"
+        before = SLOTS.open
+        first, second = client.get(url), client.get(url)
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert SLOTS.open == before + 2
+        refused = client.get(url)
+        assert refused.status_code == 503
+        assert refused.get_json()["error"] == "streams_full"
+        assert int(refused.headers["Retry-After"]) > 0
+        # Other requests still get a thread.
+        assert client.get("/api/v1/categories").status_code == 200
+        # A stream closed by its client, even one never read, frees its slot.
+        first.close()
+        assert SLOTS.open == before + 1
+        third = client.get(url)
+        assert third.status_code == 200
+        third.close()
+        second.close()
+        assert SLOTS.open == before
+    finally:
+        app.extensions["dispatch.settings"] = settings
+
+
+def test_the_default_cap_is_half_the_threads(app, settings):
+    from api.stream import stream_limit
+
+    try:
+        for threads, expected in ((4, 2), (1, 1), (32, 16)):
+            app.extensions["dispatch.settings"] = settings.replace(web_threads=threads)
+            with app.test_request_context():
+                assert stream_limit() == expected
+        app.extensions["dispatch.settings"] = settings.replace(sse_max_streams=40)
+        with app.test_request_context():
+            assert stream_limit() == 40
+    finally:
+        app.extensions["dispatch.settings"] = settings

@@ -36,6 +36,15 @@ KO = json.loads((ROOT / "pwa" / "i18n" / "ko.json").read_text(encoding="utf-8"))
 CITY_HALL = {"longitude": 126.9779, "latitude": 37.5663}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations():
+    """Give expect() the same 10 s as actions: on a loaded CI machine 5 s proved too short
+    for a round trip through the outbox (a CI run failed on exactly that)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+
+
 @dataclass
 class LiveServer:
     """Where the live server listens and the database it uses."""

@@ -135,3 +135,19 @@ def test_a_ticket_number_opens_its_panel_with_photos_and_an_unknown_one_says_so(
     page.fill("#find-id", "000000-0000000")
     page.locator("#find button").click()
     expect(page.locator("#notice")).to_have_text(KO["not_found"])
+
+
+def test_a_full_server_is_retried_and_the_map_refreshed_meanwhile(new_context, live_server):
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    full = "**/api/v1/stream*"
+    page.route(full, lambda route: route.fulfill(
+        status=503, headers={"Retry-After": "30"},
+        json={"error": "streams_full", "message": "try again shortly"}))
+    open_as(page, "/dispatch", "disp1")
+    expect(page.locator("#live")).to_contain_text("○")
+    page.unroute(full)
+    public_id = file_complaint(live_server, "browser test: while the streams were full",
+                               (127.0350, 37.5450))
+    # Within 5-15 s the page refreshes its map and opens the stream again.
+    expect(page.locator("#list-body tr", has_text=public_id)).to_have_count(1, timeout=25_000)
+    expect(page.locator("#live")).to_contain_text("●", timeout=25_000)

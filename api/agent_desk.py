@@ -1,4 +1,4 @@
-"""A 120 agent files a complaint for a caller: channel ``phone``, taken by the agent."""
+"""The 120 agent's desk: file a caller's report (channel ``phone``), find a caller's reports."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ from api.auth import current_staff, staff_required
 from api.complaints import created_answer, draft_from
 from api.context import language, settings
 from api.db import get_session
+from api.presenters import complaint_public
 from api.schemas import (
     ApiErrorSchema,
     CallerComplaintSchema,
+    CallerLookupArgsSchema,
+    CallerReportsSchema,
     ComplaintCreatedSchema,
     IdempotencyHeaderSchema,
 )
+from dispatch.callers import reports_from
 from dispatch.events import Actor
 from dispatch.intake import submit_complaint
 from dispatch.models import Channel
 
-blp = Blueprint("agent_intake", __name__, url_prefix="/api/v1/staff/complaints",
-                description="Complaints taken by phone, filed by an agent for the caller.")
+blp = Blueprint("agent_desk", __name__, url_prefix="/api/v1/staff/complaints",
+                description="Complaints taken by phone, filed by an agent for the caller; "
+                            "a caller's earlier reports.")
 
 # Who answers the 120 line: dispatchers (the call centre), district supervisors, admins.
 AGENTS = ("dispatcher", "supervisor", "admin")
@@ -28,6 +33,23 @@ AGENTS = ("dispatcher", "supervisor", "admin")
 
 @blp.route("")
 class CallerComplaints(MethodView):
+    @staff_required(*AGENTS)
+    @blp.arguments(CallerLookupArgsSchema, location="query")
+    @blp.response(200, CallerReportsSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden (inspectors)")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="validation_error, invalid_phone")
+    def get(self, args):
+        """Find a caller's reports by phone number
+
+        The newest 20 complaints reported from that number (Korean notation or E.164),
+        newest first; district supervisors see their district's only. A caller who lost the
+        ticket number is answered from here.
+        """
+        reader, timezone = language(), settings().timezone
+        reports = reports_from(get_session(), current_staff(), args["phone"])
+        return {"items": [complaint_public(complaint, reader, timezone) for complaint in reports]}
+
     @staff_required(*AGENTS)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(CallerComplaintSchema)

@@ -1,4 +1,4 @@
-"""A 120 agent files a complaint for a caller: who may, what is recorded, what is refused."""
+"""The 120 agent's desk: file a caller's report; find a caller's reports by phone."""
 
 import uuid
 
@@ -128,3 +128,47 @@ def test_the_point_decides_the_district_not_the_agent(client, agent):
     body = file_for_caller(client, headers, location={
         "type": "Point", "coordinates": list(lonlat)}).get_json()
     assert body["district"]["code"] == district
+
+
+def test_a_callers_reports_are_found_by_number_in_any_notation_newest_first(client, agent):
+    _, headers = agent
+    first = file_for_caller(client, headers, phone="010-7777-8888").get_json()["public_id"]
+    second = file_for_caller(client, headers, phone="010-7777-8888", category="garbage",
+                             location={"type": "Point", "coordinates": list(
+                                 PLACES["coex"][0])}).get_json()["public_id"]
+    file_for_caller(client, headers, phone="010-7777-9999")  # someone else
+    for notation in ("010-7777-8888", "01077778888", "+82 10 7777 8888"):
+        found = client.get(URL, query_string={"phone": notation}, headers=headers)
+        assert found.status_code == 200, found.get_json()
+        assert [c["public_id"] for c in found.get_json()["items"]] == [second, first]
+    assert "7777" not in found.get_data(as_text=True)  # the public view never shows the number
+
+
+def test_a_supervisor_finds_only_their_districts_reports(client, agent, create_staff, login):
+    _, headers = agent
+    jung = file_for_caller(client, headers, phone="010-7777-1111").get_json()["public_id"]
+    file_for_caller(client, headers, phone="010-7777-1111", location={
+        "type": "Point", "coordinates": list(PLACES["coex"][0])})
+    supervisor = login(create_staff("supervisor", "11140"))
+    found = client.get(URL, query_string={"phone": "01077771111"}, headers=supervisor)
+    assert [c["public_id"] for c in found.get_json()["items"]] == [jung]
+
+
+@pytest.mark.parametrize("query,code", [
+    ({"phone": "12"}, "invalid_phone"),
+    ({"phone": "not a number"}, "invalid_phone"),
+    ({}, "validation_error"),
+    ({"phone": "0" * 41}, "validation_error"),
+])
+def test_a_lookup_with_a_bad_number_gets_a_stable_code(client, agent, query, code):
+    _, headers = agent
+    response = client.get(URL, query_string=query, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == code
+
+
+def test_inspectors_and_strangers_cannot_look_up_callers(client, create_staff, login):
+    inspector = login(create_staff("inspector"))
+    assert client.get(URL, query_string={"phone": "01012345678"},
+                      headers=inspector).status_code == 403
+    assert client.get(URL, query_string={"phone": "01012345678"}).status_code == 401

@@ -1,0 +1,31 @@
+"""A caller's earlier reports: what a 120 agent looks up by the number on the line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.errors import InvalidPhone
+from dispatch.models import Complaint, Staff
+from notify.phones import InvalidPhoneNumber, normalise_phone
+
+MAX_REPORTS = 20
+
+
+def reports_from(session: Session, staff: Staff, raw_phone: str,
+                 limit: int = MAX_REPORTS) -> list[Complaint]:
+    """Return the newest complaints reported from ``raw_phone`` that ``staff`` may see.
+
+    District staff see their district's only. Uses ``ix_complaints_reporter_phone``.
+
+    :raises InvalidPhone: the number is neither Korean nor E.164.
+    """
+    try:
+        phone = normalise_phone(raw_phone)
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhone(str(exc), field="phone") from exc
+    query = select(Complaint).where(Complaint.reporter_phone == phone)
+    if not staff.is_city_wide:
+        query = query.where(Complaint.district_code == staff.district_code)
+    query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(limit)
+    return list(session.scalars(query))
