@@ -171,6 +171,38 @@ function facts(c) {
 // answer never replaces a form the dispatcher has started to fill.
 let panelLoads = 0;
 
+// A caller quotes a ticket number (open it) or has lost it (their number finds their reports).
+const TICKET = /^\d{6}-\d{7}$/;
+const PHONE = /^\+?[\d\s-]{9,20}$/;
+
+async function find(value) {
+  show($('notice'), '');
+  if (TICKET.test(value) || !PHONE.test(value)) { openPanel(value); return; }
+  const mine = ++panelLoads;
+  let found;
+  try {
+    found = await api(`/api/v1/staff/complaints?phone=${encodeURIComponent(value)}`, { token: token() });
+  } catch (err) {
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    return;
+  }
+  const title = document.createElement('h3');
+  title.textContent = t('caller_reports');
+  const list = document.createElement('ul');
+  list.className = 'list';
+  list.replaceChildren(...found.items.map((c) => {
+    const li = document.createElement('li');
+    const open = document.createElement('button');
+    open.type = 'button'; open.className = 'link'; open.textContent = c.public_id;
+    open.addEventListener('click', () => openPanel(c.public_id));
+    li.append(open, ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString()}`);
+    return li;
+  }));
+  if (!found.items.length) { const li = document.createElement('li'); li.textContent = t('no_items'); list.append(li); }
+  if (mine === panelLoads) $('detail').replaceChildren(title, list);
+}
+
+
 async function openPanel(publicId) {
   const mine = ++panelLoads;
   const detail = $('detail');
@@ -337,8 +369,7 @@ async function main() {
   registerServiceWorker();
   document.addEventListener('dasan:language', () => { legend(); renderList(); if (token()) loadKpi(); });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
-  // A caller quotes the ticket number: open it straight away.
-  $('find').addEventListener('submit', (e) => { e.preventDefault(); show($('notice'), ''); openPanel($('find-id').value.trim()); });
+  $('find').addEventListener('submit', (e) => { e.preventDefault(); find($('find-id').value.trim()); });
   $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
   loginForm($('login'), $('notice'), start);
   if (token()) start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }

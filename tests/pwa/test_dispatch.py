@@ -113,6 +113,12 @@ def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):
         "WHERE c.public_id = :p", p=public_id)[0]
     assert place.startswith(district)
     assert (channel, language, actor) == ("phone", "en", "disp1")
+    # The caller rings again without the ticket number: their number finds the report.
+    page.fill("#find-id", "010 3333 4444")
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_have_text(KO["caller_reports"])
+    page.locator("#detail li button", has_text=public_id).click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
 
 
 def test_a_ticket_number_opens_its_panel_with_photos_and_an_unknown_one_says_so(new_context,
