@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +189,18 @@ def login(page, username: str) -> None:
     page.wait_for_selector("#app:not([hidden])")
 
 
+def file_with_photo(api_request, live_server, category: str, description: str,
+                    lonlat: tuple[float, float]) -> str:
+    """File a complaint with one photo through Playwright's request API; return its public id."""
+    answer = api_request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
+        "category": category, "description": description,
+        "lon": str(lonlat[0]), "lat": str(lonlat[1]),
+        "photos": {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
+    }, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert answer.status == 201, answer.text()
+    return answer.json()["public_id"]
+
+
 def open_as(page, path: str, username: str):
     """Open a staff page, log in through its form, and return the page once it is ready."""
     page.goto(path)
@@ -197,4 +210,5 @@ def open_as(page, path: str, username: str):
     return page
 
 
-__all__ = ["KO", "LiveServer", "axe_violations", "jpeg_bytes", "login", "open_as", "screenshot"]
+__all__ = ["KO", "LiveServer", "axe_violations", "file_with_photo", "jpeg_bytes", "login",
+           "open_as", "screenshot"]

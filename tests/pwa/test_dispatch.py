@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import KO, jpeg_bytes, login, open_as, screenshot
+from tests.pwa.conftest import KO, file_with_photo, login, open_as, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -124,13 +124,8 @@ def test_an_agent_files_a_callers_report_from_the_map(new_context, live_server):
 def test_a_ticket_number_opens_its_panel_with_photos_and_an_unknown_one_says_so(new_context,
                                                                                live_server):
     page = open_dispatch(new_context)
-    answer = page.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
-        "category": "garbage", "description": "browser test: caller quotes a ticket",
-        "lon": "127.0310", "lat": "37.5480",
-        "photos": {"name": "bags.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
-    }, headers={"Idempotency-Key": str(uuid.uuid4())})
-    assert answer.status == 201, answer.text()
-    public_id = answer.json()["public_id"]
+    public_id = file_with_photo(page.request, live_server, "garbage",
+                                "browser test: caller quotes a ticket", (127.0310, 37.5480))
     page.fill("#find-id", public_id)
     page.locator("#find button").click()
     expect(page.locator("#detail h3")).to_contain_text(public_id)

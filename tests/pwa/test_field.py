@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import STAFF_PASSWORD
-from tests.pwa.conftest import KO, jpeg_bytes, login, open_as, screenshot
+from tests.pwa.conftest import KO, file_with_photo, jpeg_bytes, login, open_as, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -195,13 +195,8 @@ def test_a_waiting_move_stays_on_screen_when_the_queue_is_refreshed(new_context,
 
 def test_the_inspector_sees_the_reporters_photo_also_offline(new_context, live_server):
     context = new_context()
-    answer = context.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
-        "category": "street_lamp", "description": "browser test: lamp with a photo",
-        "lon": "127.0040", "lat": "37.5655",
-        "photos": {"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
-    }, headers={"Idempotency-Key": str(uuid.uuid4())})
-    assert answer.status == 201, answer.text()
-    public_id = answer.json()["public_id"]
+    public_id = file_with_photo(context.request, live_server, "street_lamp",
+                                "browser test: lamp with a photo", (127.0040, 37.5655))
     page = context.new_page()
     page.goto("/field")
     page.wait_for_selector("body[data-ready=true]")
