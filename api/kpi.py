@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
@@ -21,6 +24,7 @@ blp = Blueprint("kpi", __name__, url_prefix="/api/v1/kpi",
                 description="Key figures over a period for dispatchers and supervisors.")
 
 MAX_PERIOD = timedelta(days=366)
+READERS = ("supervisor", "dispatcher", "admin")
 
 
 class KpiArgsSchema(Schema):
@@ -75,28 +79,62 @@ def _figures(item, name: str | None) -> dict:
             "ratings": item.ratings, "satisfaction": item.satisfaction}
 
 
+def _panel(args: dict) -> dict:
+    """The figures of the period in ``args`` that the logged-in member of staff may see."""
+    until = args.get("until") or datetime.now(UTC)
+    since = args.get("since") or until - timedelta(days=30)
+    session = get_session()
+    kpi = compute_kpi(session, since, until, now=min(until, datetime.now(UTC)))
+    staff, reader = current_staff(), language()
+    districts = [d for d in kpi.districts
+                 if staff.is_city_wide or d.code == staff.district_code]
+    named = []
+    for item in districts:
+        info = describe_area(session, "district", item.code)
+        named.append(_figures(item, pick_name(info.names, reader, info.name)))
+    timezone = settings().timezone
+    return {"since": local_time(since, timezone), "until": local_time(until, timezone),
+            "city": _figures(kpi.city, None) if staff.is_city_wide else None,
+            "districts": named}
+
+
 @blp.route("")
 class KpiPanel(MethodView):
     @blp.arguments(KpiArgsSchema, location="query")
     @blp.response(200, KpiSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
     @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden")
-    @staff_required("supervisor", "dispatcher", "admin")
+    @staff_required(*READERS)
     def get(self, args):
         """Key figures over a period (a supervisor sees only their district)"""
-        until = args.get("until") or datetime.now(UTC)
-        since = args.get("since") or until - timedelta(days=30)
-        session = get_session()
-        kpi = compute_kpi(session, since, until, now=min(until, datetime.now(UTC)))
-        staff, reader = current_staff(), language()
-        districts = [d for d in kpi.districts
-                     if staff.is_city_wide or d.code == staff.district_code]
-        named = []
-        for item in districts:
-            info = describe_area(session, "district", item.code)
-            named.append(_figures(item, pick_name(info.names, reader, info.name)))
-        timezone = settings().timezone
-        return {"since": local_time(since, timezone), "until": local_time(until, timezone),
-                "city": _figures(kpi.city, None) if staff.is_city_wide else None,
-                "districts": named}
+        return _panel(args)
+
+
+# The columns of the spreadsheet: the JSON field names, so a report script reads either.
+CSV_COLUMNS = ("code", "name", "received", "open_now", "overdue_now", "closed",
+               "closed_within_sla", "share_within_sla", "median_minutes_to_close",
+               "duplicates_merged", "ratings", "satisfaction")
+
+
+@blp.route("/export")
+class KpiExport(MethodView):
+    @blp.arguments(KpiArgsSchema, location="query")
+    @blp.response(200, description="text/csv (UTF-8 with a byte-order mark, for Excel)")
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden")
+    @staff_required(*READERS)
+    def get(self, args):
+        """The same figures as a spreadsheet (CSV): the city first, then each district"""
+        panel = _panel(args)
+        out = io.StringIO()
+        # The byte-order mark makes Excel read the Korean district names as UTF-8.
+        out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        rows = ([{**panel["city"], "code": "city"}] if panel["city"] else []) + panel["districts"]
+        for row in rows:
+            writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+        name = f"dasan-kpi-{panel['since']:%Y%m%d}-{panel['until']:%Y%m%d}.csv"
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
 

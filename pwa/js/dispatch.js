@@ -1,7 +1,7 @@
 // The dispatcher's city map: districts, clustered complaints by status and SLA, live updates, KPIs.
 import {
-  api, baseMap, config, districtLayer, explain, LANG_NAMES, languageSwitcher, loadLanguage,
-  registerServiceWorker, show, STATUS_COLOURS, t,
+  api, ApiError, baseMap, config, districtLayer, explain, lang, LANG_NAMES, languageSwitcher,
+  loadLanguage, registerServiceWorker, show, STATUS_COLOURS, t,
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
@@ -285,11 +285,38 @@ function connect() {
 let kpiTimer = null;
 function scheduleKpi() { clearTimeout(kpiTimer); kpiTimer = setTimeout(loadKpi, 1000); }
 
-async function loadKpi() {
+function period() {
   const f = new FormData($('filters'));
   const params = new URLSearchParams();
   if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
   if (f.get('until')) params.set('until', `${f.get('until')}T23:59:59+09:00`);
+  return params;
+}
+
+// The figures of the chosen period as a spreadsheet for the monthly report. A link cannot send
+// the bearer token, so the file is fetched and handed to the browser as a download.
+async function exportKpi() {
+  const params = period();
+  params.set('lang', lang);
+  let response;
+  try {
+    response = await fetch(`/api/v1/kpi/export?${params}`, { headers: { Authorization: `Bearer ${token()}` } });
+  } catch (err) { show($('notice'), t('network_error'), 'error'); return; }
+  if (!response.ok) {
+    const err = new ApiError(response.status, await response.json().catch(() => null));
+    if (!lostSession(err)) show($('notice'), explain(err), 'error');
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || 'dasan-kpi.csv';
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+async function loadKpi() {
+  const params = period();
   let kpi;
   try { kpi = await api(`/api/v1/kpi?${params}`, { token: token() }); } catch (err) {
     if (!lostSession(err)) show($('notice'), explain(err), 'error');
@@ -369,6 +396,7 @@ async function main() {
   registerServiceWorker();
   document.addEventListener('dasan:language', () => { legend(); renderList(); if (token()) loadKpi(); });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
+  $('kpi-export').addEventListener('click', exportKpi);
   $('find').addEventListener('submit', (e) => { e.preventDefault(); find($('find-id').value.trim()); });
   $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
   loginForm($('login'), $('notice'), start);

@@ -62,3 +62,37 @@ def test_inspector_may_not_read_kpi(client, create_staff, login):
                                    "since=yesterday"])
 def test_bad_periods_are_422(client, dispatcher, query):
     assert client.get(f"/api/v1/kpi?{query}", headers=dispatcher).status_code == 422
+
+
+def test_the_figures_export_as_a_spreadsheet_excel_reads(client, session, dispatcher,
+                                                         create_complaint):
+    create_complaint(lonlat=PLACES["city_hall"][0], category="garbage")
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat().replace("+", "%2B")
+    panel = client.get(f"/api/v1/kpi?until={until}", headers=dispatcher).get_json()
+    response = client.get(f"/api/v1/kpi/export?until={until}&lang=en", headers=dispatcher)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="dasan-kpi-')
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads UTF-8 with the mark
+    import csv
+
+    rows = list(csv.DictReader(text[1:].splitlines()))
+    assert rows[0]["code"] == "city" and int(rows[0]["received"]) == panel["city"]["received"]
+    jung = next(row for row in rows if row["code"] == "11140")
+    assert jung["name"] == "Jung-gu"
+    assert int(jung["open_now"]) == next(d for d in panel["districts"]
+                                         if d["code"] == "11140")["open_now"]
+    assert len(rows) == 1 + len(panel["districts"])
+
+
+def test_a_supervisor_exports_only_their_district_and_an_inspector_nothing(client, create_staff,
+                                                                          login, create_complaint):
+    create_complaint(lonlat=PLACES["coex"][0])
+    create_complaint(lonlat=PLACES["city_hall"][0])
+    supervisor = login(create_staff("supervisor", "11680"))
+    text = client.get("/api/v1/kpi/export", headers=supervisor).get_data(as_text=True)
+    assert [line.split(",")[0] for line in text[1:].splitlines()] == ["code", "11680"]
+    assert client.get("/api/v1/kpi/export", headers=login(create_staff())).status_code == 403
+    assert client.get("/api/v1/kpi/export").status_code == 401
+    bad = client.get("/api/v1/kpi/export?since=yesterday", headers=supervisor)
+    assert bad.status_code == 422 and bad.get_json()["error"] == "validation_error"

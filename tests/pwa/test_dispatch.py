@@ -41,6 +41,14 @@ def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live
     expect(row).to_have_count(1)
     expect(page.locator("[data-kpi=received] strong")).to_have_text(str(received + 1))
     assert page.locator("#kpi-chart svg rect").count() > 0
+    # The same figures as a spreadsheet for the monthly report.
+    with page.expect_download() as download:
+        page.locator("#kpi-export").click()
+    assert download.value.suggested_filename.startswith("dasan-kpi-")
+    with open(download.value.path(), encoding="utf-8-sig") as sheet:
+        lines = sheet.read().splitlines()
+    assert lines[0].startswith("code,name,received,open_now,overdue_now")
+    assert lines[1].startswith(f"city,,{received + 1},")
     screenshot(page, "dispatch-map")
     # Its panel shows the history; a transfer with a note moves it to Jongno-gu.
     page.locator(f".complaint-marker[title^='{public_id}']").click()
