@@ -220,7 +220,15 @@ async function openPanel(publicId) {
   const list = document.createElement('ol');
   for (const e of c.history || []) {
     const li = document.createElement('li');
-    li.textContent = `${new Date(e.at).toLocaleString()} ${t(`s_${e.to_status}`)} ${e.public_note || ''}`;
+    // A move names its new status; photo, rating and escalation events name themselves.
+    const what = e.to_status ? t(`s_${e.to_status}`) : t(`event_${e.kind}`);
+    li.textContent = `${new Date(e.at).toLocaleString()} ${what} ${e.public_note || ''}`;
+    if (e.internal_note) { // staff-only: why it was transferred, reassigned, …
+      const note = document.createElement('em');
+      note.className = 'internal';
+      note.textContent = ` ${t('internal_note')}: ${e.internal_note}`;
+      li.append(note);
+    }
     list.append(li);
   }
   const parts = [h, p, desc, facts(c)];

@@ -58,6 +58,9 @@ def test_a_new_complaint_shows_on_the_map_live_and_in_the_kpis(new_context, live
     page.fill("#transfer-district-note", "Jongno's side of the street")
     page.locator("#transfer-district ~ button").click()
     expect(page.locator("#detail p").first).to_contain_text(KO["s_transferred"])
+    # The history shows staff why it moved.
+    expect(page.locator("#detail ol em.internal")).to_have_text(
+        f" {KO['internal_note']}: Jongno's side of the street")
     screenshot(page, "dispatch-panel")
     assert live_server.sql("SELECT district_code, status FROM complaints WHERE public_id = :p",
                            p=public_id)[0] == ("11110", "transferred")
