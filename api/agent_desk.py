@@ -13,10 +13,11 @@ from api.presenters import complaint_public
 from api.schemas import (
     ApiErrorSchema,
     CallerComplaintSchema,
-    CallerLookupArgsSchema,
+    CallerLookupSchema,
     CallerReportsSchema,
     ComplaintCreatedSchema,
     IdempotencyHeaderSchema,
+    LanguageArgsSchema,
 )
 from dispatch.callers import reports_from
 from dispatch.events import Actor
@@ -33,23 +34,6 @@ AGENTS = ("dispatcher", "supervisor", "admin")
 
 @blp.route("")
 class CallerComplaints(MethodView):
-    @staff_required(*AGENTS)
-    @blp.arguments(CallerLookupArgsSchema, location="query")
-    @blp.response(200, CallerReportsSchema)
-    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
-    @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden (inspectors)")
-    @blp.alt_response(422, schema=ApiErrorSchema, description="validation_error, invalid_phone")
-    def get(self, args):
-        """Find a caller's reports by phone number
-
-        The newest 20 complaints reported from that number (Korean notation or E.164),
-        newest first; district supervisors see their district's only. A caller who lost the
-        ticket number is answered from here.
-        """
-        reader, timezone = language(), settings().timezone
-        reports = reports_from(get_session(), current_staff(), args["phone"])
-        return {"items": [complaint_public(complaint, reader, timezone) for complaint in reports]}
-
     @staff_required(*AGENTS)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(CallerComplaintSchema)
@@ -78,3 +62,25 @@ class CallerComplaints(MethodView):
         session.commit()
         # The answer is for the agent: in the agent's language, not the caller's.
         return created_answer(result, language())
+
+
+@blp.route("/search")
+class CallerSearch(MethodView):
+    @staff_required(*AGENTS)
+    @blp.arguments(LanguageArgsSchema, location="query")
+    @blp.arguments(CallerLookupSchema)
+    @blp.response(200, CallerReportsSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden (inspectors)")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="validation_error, invalid_phone")
+    def post(self, _args, data):
+        """Find a caller's reports by phone number
+
+        The newest 20 complaints reported from that number (Korean notation or E.164),
+        newest first; district supervisors see their district's only. A caller who lost the
+        ticket number is answered from here. The number travels in the body, not the URL,
+        so it stays out of access logs.
+        """
+        reader, timezone = language(), settings().timezone
+        reports = reports_from(get_session(), current_staff(), data["phone"])
+        return {"items": [complaint_public(complaint, reader, timezone) for complaint in reports]}

@@ -142,8 +142,11 @@ class LanguageArgsSchema(Schema):
     lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
-class CallerLookupArgsSchema(LanguageArgsSchema):
+class CallerLookupSchema(Schema):
     """The number a caller rings from."""
+
+    class Meta:
+        unknown = EXCLUDE
 
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
 

@@ -181,7 +181,7 @@ async function find(value) {
   const mine = ++panelLoads;
   let found;
   try {
-    found = await api(`/api/v1/staff/complaints?phone=${encodeURIComponent(value)}`, { token: token() });
+    found = await api('/api/v1/staff/complaints/search', { method: 'POST', body: { phone: value }, token: token() });
   } catch (err) {
     if (!lostSession(err)) show($('notice'), explain(err), 'error');
     return;

@@ -9,6 +9,7 @@ from dispatch.models import Complaint, ComplaintEvent, Notification
 from tests.factories import PLACES, complaint_json
 
 URL = "/api/v1/staff/complaints"
+SEARCH = f"{URL}/search"
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_a_callers_reports_are_found_by_number_in_any_notation_newest_first(clie
                                  PLACES["coex"][0])}).get_json()["public_id"]
     file_for_caller(client, headers, phone="010-7777-9999")  # someone else
     for notation in ("010-7777-8888", "01077778888", "+82 10 7777 8888"):
-        found = client.get(URL, query_string={"phone": notation}, headers=headers)
+        found = client.post(SEARCH, json={"phone": notation}, headers=headers)
         assert found.status_code == 200, found.get_json()
         assert [c["public_id"] for c in found.get_json()["items"]] == [second, first]
     assert "7777" not in found.get_data(as_text=True)  # the public view never shows the number
@@ -150,7 +151,7 @@ def test_a_supervisor_finds_only_their_districts_reports(client, agent, create_s
     file_for_caller(client, headers, phone="010-7777-1111", location={
         "type": "Point", "coordinates": list(PLACES["coex"][0])})
     supervisor = login(create_staff("supervisor", "11140"))
-    found = client.get(URL, query_string={"phone": "01077771111"}, headers=supervisor)
+    found = client.post(SEARCH, json={"phone": "01077771111"}, headers=supervisor)
     assert [c["public_id"] for c in found.get_json()["items"]] == [jung]
 
 
@@ -162,13 +163,13 @@ def test_a_supervisor_finds_only_their_districts_reports(client, agent, create_s
 ])
 def test_a_lookup_with_a_bad_number_gets_a_stable_code(client, agent, query, code):
     _, headers = agent
-    response = client.get(URL, query_string=query, headers=headers)
+    response = client.post(SEARCH, json=query, headers=headers)
     assert response.status_code == 422
     assert response.get_json()["error"] == code
 
 
 def test_inspectors_and_strangers_cannot_look_up_callers(client, create_staff, login):
     inspector = login(create_staff("inspector"))
-    assert client.get(URL, query_string={"phone": "01012345678"},
-                      headers=inspector).status_code == 403
-    assert client.get(URL, query_string={"phone": "01012345678"}).status_code == 401
+    assert client.post(SEARCH, json={"phone": "01012345678"},
+                       headers=inspector).status_code == 403
+    assert client.post(SEARCH, json={"phone": "01012345678"}).status_code == 401
