@@ -20,10 +20,16 @@ async function render() {
     [t('status'), t(`s_${complaint.status}`)], [t('category'), complaint.category.name],
     [t('location'), complaint.address], [t('due'), new Date(complaint.due_at).toLocaleString(document.documentElement.lang)],
   ];
+  // Questions go to the district office, or to the 120 line when its number is not on file.
+  const call = document.createElement('a');
+  const phone = complaint.district_office_phone || '120';
+  call.href = `tel:${phone.replace(/[^\d+]/g, '')}`;
+  call.textContent = `☎ ${phone}`;
+  rows.push([t('contact'), call]);
   const dl = document.createElement('dl');
   for (const [k, v] of rows) {
     const dt = document.createElement('dt'); dt.textContent = k;
-    const dd = document.createElement('dd'); dd.textContent = v;
+    const dd = document.createElement('dd'); dd.append(v);
     dl.append(dt, dd);
   }
   const h = document.createElement('h2'); h.textContent = complaint.public_id;

@@ -51,6 +51,10 @@ def test_citizen_files_a_report_with_gps_and_a_photo(new_context, live_server):
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector("#photos img")
     assert rows[0][0] in page.locator("#summary h2").text_content()
+    # Questions go to the district office, or to the 120 line when no number is on file.
+    office = live_server.sql("SELECT office_phone FROM districts WHERE code = '11140'")[0][0]
+    expected = "".join(ch for ch in office if ch.isdigit() or ch == "+") if office else "120"
+    expect(page.locator("#summary a[href^='tel:']")).to_have_attribute("href", f"tel:{expected}")
     screenshot(page, "citizen-status")
 
 
