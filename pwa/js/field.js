@@ -337,6 +337,22 @@ async function renderOutbox() {
   }));
 }
 
+// Where I am, for the supervisor's assignment suggestions and the distance sort: at start and
+// every 2 minutes while the app is open and visible (never from the background).
+const POSITION_EVERY_MS = 120_000;
+let positionTimer = null;
+
+async function reportPosition() {
+  if (document.hidden || !navigator.onLine || !token()) return;
+  const p = await position();
+  if (!p) return;
+  try {
+    await api('/api/v1/staff/me/position', {
+      method: 'POST', token: token(), body: { location: { type: 'Point', coordinates: p }, on_duty: true },
+    });
+  } catch (err) { if (err.status === 401) lostSession(); }
+}
+
 async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
@@ -352,6 +368,8 @@ async function start() {
   await replay();
   await loadQueue();
   offerPush();
+  reportPosition();
+  if (!positionTimer) positionTimer = setInterval(reportPosition, POSITION_EVERY_MS);
   document.body.dataset.ready = 'true';
 }
 

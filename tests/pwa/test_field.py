@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -249,3 +250,21 @@ def test_an_inspector_on_site_sends_it_to_the_right_district_with_a_reason(new_c
         "complaint_events e ON e.complaint_id = c.id AND e.kind = 'transferred' "
         "WHERE c.public_id = :p", p=public_id)[0] == (
         "11110", "transferred", "The lamp stands on Jongno's side of the street")
+
+
+def test_the_app_reports_where_the_inspector_is_for_assignment_suggestions(new_context,
+                                                                           live_server):
+    live_server.sql("UPDATE staff SET last_location = NULL, on_duty = false "
+                    "WHERE username = 'insp1'")
+    open_field(new_context())
+    row = None
+    for _ in range(50):
+        row = live_server.sql("SELECT ST_X(last_location), ST_Y(last_location), on_duty "
+                              "FROM staff WHERE username = 'insp1' AND last_location IS NOT NULL")
+        if row:
+            break
+        time.sleep(0.2)
+    assert row, "the app did not report the inspector's position"
+    lon, lat, on_duty = row[0]
+    # The browser's (mocked) GPS position: City Hall.
+    assert (round(lon, 4), round(lat, 4), on_duty) == (126.9779, 37.5663, True)
