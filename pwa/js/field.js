@@ -86,10 +86,29 @@ function coordinates(item) {
 
 function render() {
   const list = $('queue');
+  // A refresh must not wipe what the inspector is in the middle of: an open form (its text,
+  // its chosen photo) and open photos move into the new line of the same complaint.
+  const kept = new Map();
+  for (const part of list.querySelectorAll('li[data-public-id] > form, li[data-public-id] > .photo-box')) {
+    const id = part.parentElement.dataset.publicId;
+    kept.set(id, [...(kept.get(id) || []), part]);
+  }
   if (!items.length) {
     const li = document.createElement('li'); li.textContent = t('no_items');
     list.replaceChildren(li);
-  } else list.replaceChildren(...items.map(renderItem));
+  } else {
+    list.replaceChildren(...items.map((item) => {
+      const li = renderItem(item);
+      for (const part of kept.get(item.public_id) || []) {
+        // Photos sit after their button; a form belongs to a move this status still allows.
+        if (part.classList.contains('photo-box')) {
+          li.querySelector('button[data-photos]')?.setAttribute('aria-expanded', 'true');
+          li.querySelector('button[data-photos]')?.after(part);
+        } else if (li.querySelector(`button[data-move="${part.dataset.move}"]`)) li.append(part);
+      }
+      return li;
+    }));
+  }
   if (map) {
     layer.clearLayers();
     const points = items.map(coordinates).filter(Boolean).map((c) => [c[1], c[0]]);
@@ -152,6 +171,12 @@ function renderItem(item) {
   return li;
 }
 
+// The complaint's line as it is on screen now: a refresh may have replaced the one a click
+// started from while an answer was awaited.
+function lineOf(publicId, fallback) {
+  return document.querySelector(`#queue li[data-public-id="${CSS.escape(publicId)}"]`) || fallback;
+}
+
 async function togglePhotos(li, item, button) {
   const shown = li.querySelector('.photo-box');
   if (shown) { shown.remove(); button.setAttribute('aria-expanded', 'false'); return; }
@@ -160,8 +185,9 @@ async function togglePhotos(li, item, button) {
   box.className = 'photo-box';
   if (photos.length) box.append(photoStrip(photos));
   else { const p = document.createElement('p'); p.className = 'hint'; p.textContent = t('photos_offline'); box.append(p); }
-  button.after(box);
-  button.setAttribute('aria-expanded', 'true');
+  const now = lineOf(item.public_id, li).querySelector('button[data-photos]') || button;
+  now.after(box);
+  now.setAttribute('aria-expanded', 'true');
 }
 
 // Online: fresh signed URLs, kept for later; offline: the last list kept, whose thumbnails the
@@ -196,6 +222,7 @@ async function transferForm(li, item) {
       .filter((f) => f.id !== item.district_code).map((f) => new Option(f.properties.name, f.id));
   } catch (err) { show($('notice'), explain(err), 'error'); return; }
   const form = document.createElement('form');
+  form.dataset.move = 'transfer';
   const id = `${item.public_id}-transfer`;
   form.innerHTML = `<label for="${id}-district"></label><select id="${id}-district" name="district"></select>
     <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000" required></textarea>
@@ -211,13 +238,16 @@ async function transferForm(li, item) {
     await act(item, 'transfer', { district_code: data.get('district'), internal_note: data.get('note').trim() });
     form.remove();
   });
-  li.append(form);
+  const line = lineOf(item.public_id, li);
+  line.querySelector('form')?.remove();
+  line.append(form);
   form.querySelector('select').focus();
 }
 
 function closeForm(li, item, name) {
   li.querySelector('form')?.remove();
   const form = document.createElement('form');
+  form.dataset.move = name;
   const id = `${item.public_id}-${name}`;
   form.innerHTML = `<label for="${id}-outcome"></label><select id="${id}-outcome" name="outcome"></select>
     <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000"></textarea>

@@ -242,6 +242,12 @@ def test_an_inspector_on_site_sends_it_to_the_right_district_with_a_reason(new_c
     form.locator("button[type=submit]").click()  # no reason: the browser asks for one
     expect(item(page, public_id).locator("form")).to_be_visible()
     form.locator("textarea").fill("The lamp stands on Jongno's side of the street")
+    # A queue refresh meanwhile keeps the half-filled form as it is.
+    with page.expect_response("**/api/v1/queue*"):
+        page.locator("#sort-due").click()
+    page.wait_for_timeout(300)  # the refreshed list is painted
+    expect(form.locator("textarea")).to_have_value("The lamp stands on Jongno's side of the street")
+    expect(form.locator("select")).to_have_value("11110")
     form.locator("button[type=submit]").click()
     expect(item(page, public_id)).to_have_count(0)  # gone to Jongno-gu's queue
     expect(page.locator("#outbox-section")).to_be_hidden()
