@@ -10,7 +10,11 @@ from dispatch.models import BlockedPhone, Staff
 from notify.phones import InvalidPhoneNumber, normalise_phone
 
 
-def _e164(raw: str) -> str:
+def e164(raw: str) -> str:
+    """Return ``raw`` as E.164 (Korean notation accepted).
+
+    :raises InvalidPhone: neither a Korean number nor E.164.
+    """
     try:
         return normalise_phone(raw)
     except InvalidPhoneNumber as exc:
@@ -19,7 +23,7 @@ def _e164(raw: str) -> str:
 
 def block_phone(session: Session, raw_phone: str, reason: str, by: Staff) -> BlockedPhone:
     """Block a number (idempotent: blocking again updates the reason)."""
-    phone = _e164(raw_phone)
+    phone = e164(raw_phone)
     row = session.get(BlockedPhone, phone)
     if row is None:
         row = BlockedPhone(phone=phone)
@@ -34,7 +38,7 @@ def unblock_phone(session: Session, raw_phone: str) -> None:
 
     :raises NotFound: when the number is not blocked.
     """
-    row = session.get(BlockedPhone, _e164(raw_phone))
+    row = session.get(BlockedPhone, e164(raw_phone))
     if row is None:
         raise NotFound("this number is not blocked")
     session.delete(row)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch.errors import InvalidPhone
+from dispatch.abuse import e164
 from dispatch.models import Complaint, Staff
-from notify.phones import InvalidPhoneNumber, normalise_phone
 
 MAX_REPORTS = 20
 
@@ -20,11 +19,7 @@ def reports_from(session: Session, staff: Staff, raw_phone: str,
 
     :raises InvalidPhone: the number is neither Korean nor E.164.
     """
-    try:
-        phone = normalise_phone(raw_phone)
-    except InvalidPhoneNumber as exc:
-        raise InvalidPhone(str(exc), field="phone") from exc
-    query = select(Complaint).where(Complaint.reporter_phone == phone)
+    query = select(Complaint).where(Complaint.reporter_phone == e164(raw_phone))
     if not staff.is_city_wide:
         query = query.where(Complaint.district_code == staff.district_code)
     query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(limit)

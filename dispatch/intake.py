@@ -14,7 +14,7 @@ from sqlalchemy import Sequence, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from dispatch.abuse import PHONE_BLOCKED_MESSAGE
+from dispatch.abuse import PHONE_BLOCKED_MESSAGE, e164
 from dispatch.areas import route_point
 from dispatch.categories import CategoryRules, category_rules, sla_minutes
 from dispatch.errors import (
@@ -22,7 +22,6 @@ from dispatch.errors import (
     IdempotencyKeyReused,
     InvalidComplaint,
     InvalidLocation,
-    InvalidPhone,
     PhoneBlocked,
 )
 from dispatch.events import Actor, record_event
@@ -31,7 +30,6 @@ from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus
 from dispatch.settings import LANGUAGES, Settings
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
-from notify.phones import InvalidPhoneNumber, normalise_phone
 
 _COMPLAINT_IDS = Sequence("complaints_id_seq")
 MAX_ATTRIBUTE_CHARS = 200
@@ -268,12 +266,7 @@ def _find_by_client_ref(session: Session, client_ref: uuid.UUID,
 
 
 def _normalised_phone(raw: str | None) -> str | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return normalise_phone(raw)
-    except InvalidPhoneNumber as exc:
-        raise InvalidPhone(str(exc), field="phone") from exc
+    return e164(raw) if raw else None
 
 
 def _validated_attributes(category: CategoryRules, given: dict[str, str]) -> dict[str, str]:

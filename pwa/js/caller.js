@@ -1,5 +1,6 @@
 // The 120 agent's form on the dispatcher page: a caller's report, the place picked on the map.
 import { api, explain, LANG_NAMES, LANGS, show, t } from './common.js';
+import { locate as locateArea } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,7 +17,7 @@ export function callerForm(map, { token, onFiled, lostSession }) {
     const where = $('caller-where');
     where.textContent = '…';
     try {
-      const found = await api(`/api/v1/locate?lon=${lonlat[0]}&lat=${lonlat[1]}`);
+      const found = await locateArea(lonlat);
       where.textContent = `${found.district.name} ${found.dong.name}`;
       where.dataset.state = 'inside';
     } catch (err) {

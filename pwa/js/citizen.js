@@ -4,7 +4,7 @@ import {
   loadLanguage, registerServiceWorker, show, t,
 } from './common.js';
 import { askForSync, enqueue, flush, saveTicket } from './store.js';
-import { nearby } from './workflow.js';
+import { locate as locateArea, nearby } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('report');
@@ -19,7 +19,7 @@ async function locate(lonlat) {
   point = lonlat;
   $('area').textContent = '…';
   try {
-    const where = await api(`/api/v1/locate?lon=${lonlat[0]}&lat=${lonlat[1]}`);
+    const where = await locateArea(lonlat);
     $('area').textContent = `${where.district.name} ${where.dong.name}`;
     $('area').dataset.state = 'inside';
     show($('location-error'), '');

@@ -86,6 +86,14 @@ function optionName(selectId, code) {
   return [...$(selectId).options].find((option) => option.value === code)?.text || code;
 }
 
+// A ticket number as a button that opens its panel (the list, a caller's reports).
+function ticketButton(publicId) {
+  const open = document.createElement('button');
+  open.type = 'button'; open.className = 'link'; open.textContent = publicId;
+  open.addEventListener('click', () => openPanel(publicId));
+  return open;
+}
+
 function renderList() {
   const rows = [...markers.values()].map((marker) => marker.properties)
     .sort((a, b) => (Number(b.overdue) - Number(a.overdue)) || String(a.due_at).localeCompare(String(b.due_at)))
@@ -94,10 +102,7 @@ function renderList() {
   $('list-body').replaceChildren(...rows.map((p) => {
     const row = document.createElement('tr');
     if (p.overdue) row.className = 'overdue';
-    const open = document.createElement('button');
-    open.type = 'button'; open.className = 'link'; open.textContent = p.public_id;
-    open.addEventListener('click', () => openPanel(p.public_id));
-    const cells = [open, `${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
+    const cells = [ticketButton(p.public_id), `${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
       optionName('f-category', p.category), optionName('f-district', p.district),
       p.due_at ? new Date(p.due_at).toLocaleString() : '—'];
     row.append(...cells.map((value) => {
@@ -192,16 +197,12 @@ async function find(value) {
   list.className = 'list';
   list.replaceChildren(...found.items.map((c) => {
     const li = document.createElement('li');
-    const open = document.createElement('button');
-    open.type = 'button'; open.className = 'link'; open.textContent = c.public_id;
-    open.addEventListener('click', () => openPanel(c.public_id));
-    li.append(open, ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString()}`);
+    li.append(ticketButton(c.public_id), ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString()}`);
     return li;
   }));
   if (!found.items.length) { const li = document.createElement('li'); li.textContent = t('no_items'); list.append(li); }
   if (mine === panelLoads) $('detail').replaceChildren(title, list);
 }
-
 
 async function openPanel(publicId) {
   const mine = ++panelLoads;

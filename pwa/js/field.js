@@ -55,12 +55,12 @@ async function loadQueue() {
     fresh = data.items;
     await cachePut(`queue:${sort}`, fresh);
     for (const item of fresh) await cachePut(`complaint:${item.public_id}`, item);
+    keepPhotosForOffline(fresh); // in the background
   } catch (err) {
     if (err.status === 401) { lostSession(); return; }
     fresh = (await cacheGet(`queue:${sort}`)) || items;
     if (err.status !== 0) show($('notice'), explain(err), 'error');
   }
-  if (fresh !== items && navigator.onLine) keepPhotosForOffline(fresh);
   if (mine !== loads) return;
   items = await withWaitingMoves(fresh);
   render();

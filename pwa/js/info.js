@@ -5,6 +5,7 @@ import {
   registerServiceWorker, show, t,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
+import { locate } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 const RADIUS_M = 1000;
@@ -23,7 +24,7 @@ function directions(lon, lat, name) {
 
 async function loadArea() {
   try {
-    const place = await api(`/api/v1/locate?lon=${point.lon}&lat=${point.lat}`);
+    const place = await locate([point.lon, point.lat]);
     $('place').textContent = `${place.district.name} ${place.dong.name}`;
   } catch (err) { $('place').textContent = explain(err); }
 }

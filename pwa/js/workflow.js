@@ -35,6 +35,11 @@ export function queue(token, sort, lonlat) {
   return api(`/api/v1/queue?sort=${sort}&limit=200${near}`, { token });
 }
 
+// Which district and dong own a point ([lon, lat]); 422 outside_service_area beyond the city.
+export function locate(lonlat) {
+  return api(`/api/v1/locate?lon=${lonlat[0]}&lat=${lonlat[1]}`);
+}
+
 export function nearby(lonlat, category) {
   const cat = category ? `&category=${enc(category)}` : '';
   return api(`/api/v1/complaints/nearby?lon=${lonlat[0]}&lat=${lonlat[1]}&radius=150${cat}`);
