@@ -69,6 +69,22 @@ def scratch_database(name: str = "dasan_bench") -> str:
 
 
 
+def scratch_redis(db: int = 13) -> str:
+    """An emptied Redis database for a benchmark's queues; return its URL.
+
+    Jobs left in the service's own queues (or by an earlier run) would otherwise be worked
+    before the benchmark's and be counted against it.
+    """
+    from redis import Redis
+
+    base = os.environ.get("DASAN_REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = base.rsplit("/", 1)[0] + f"/{db}" if base.count("/") >= 3 else f"{base}/{db}"
+    client = Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
 class Gunicorn:
     """A gunicorn process with the production config (api/gunicorn_conf.py)."""
 

@@ -1,4 +1,4 @@
-"""RQ jobs of the notification outbox: deliver one row, sweep what is due."""
+"""RQ jobs of the notification outbox: drain what is due when woken, sweep as a safety net."""
 
 from __future__ import annotations
 
@@ -6,57 +6,43 @@ import logging
 import threading
 import time
 
-from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
 from dispatch import notifications
 from dispatch.db import get_engine, session_scope
-from dispatch.models import NotificationState
-from dispatch.queue import NOTIFY, enqueue, get_queue
+from dispatch.queue import NOTIFY, get_queue
 from dispatch.runtime import current_settings
 
 log = logging.getLogger(__name__)
 
 SWEEP_BUDGET_SECONDS = 120.0
-# Rows one sweeper thread claims per transaction (see deliver_many for the trade-off).
+# Rows one drain thread claims per transaction while a backlog waits (see deliver_many
+# for the trade-off: fewer commits, but a killed worker resends up to this many).
 SWEEP_BATCH = 10
+# Due rows from which a drain claims SWEEP_BATCH at a time: below it, one row per
+# transaction, as many texts at risk of a resend as a per-row job had.
+BACKLOG = 100
 
 
-class DeliveryPostponed(RuntimeError):
-    """A temporary failure; raising it lets RQ's Retry run the job again later."""
+# Set by ``wake_outbox`` when it queues a drain, cleared by the drain as it starts: so a
+# burst of wake-ups queues one drain, and rows committed while a drain runs queue the next.
+DRAIN_QUEUED_KEY = "dasan:outbox-drain-queued"
+# If a queued drain is lost (its worker killed before it started), the key expires and
+# the next wake-up queues another; the 15-second sweep covers the gap.
+DRAIN_QUEUED_TTL_SECONDS = 60
 
 
-def retry_policy() -> Retry:
-    """RQ retries matching the outbox backoff (the sweeper is the safety net behind it)."""
-    settings = current_settings()
-    intervals = [int(notifications.backoff(settings, n).total_seconds())
-                 for n in range(1, settings.notify_max_attempts)]
-    return Retry(max=max(len(intervals), 1), interval=intervals or [settings.notify_retry_seconds])
+def deliver_planned(ids: list[int]) -> None:
+    """After a commit, without a queue (tests, demos): deliver the new rows at once, in order.
 
-
-def enqueue_deliveries(ids: list[int]) -> None:
-    """Queue ``deliver_notification`` for new rows (job ids ``notification-<id>``).
-
-    Failures are logged, not raised: the commit stands and the sweeper delivers the rows.
+    With a queue nothing is done here: the outbox relay hears the commit and wakes a drain.
     """
-    retry = retry_policy()
-    try:
-        queue = get_queue(NOTIFY)
-        if not queue.is_async:  # tests and demos: run each at once, in order
-            for notification_id in ids:
-                enqueue(deliver_notification, notification_id,
-                        job_id=f"notification:{notification_id}", retry=retry)
-            return
-        # Fresh row ids cannot have a job yet, so no look-up first; one pipeline for all.
-        with queue.connection.pipeline() as pipe:
-            queue.enqueue_many([Queue.prepare_data(deliver_notification, (notification_id,),
-                                                   job_id=f"notification-{notification_id}",
-                                                   retry=retry)
-                                for notification_id in ids], pipeline=pipe)
-            pipe.execute()
-    except Exception:  # noqa: BLE001 - the rows are in the outbox; the sweeper sends them
-        log.warning("could not queue deliveries %s; the sweeper will send them", ids,
-                    exc_info=True)
+    for notification_id in ids:
+        try:
+            deliver_notification(notification_id)
+        except Exception:  # noqa: BLE001 - the commit stands; the sweeper retries the row
+            log.warning("could not deliver notification %s now; the sweeper will retry",
+                        notification_id, exc_info=True)
 
 
 def deliver_notification(notification_id: int) -> str:
@@ -64,11 +50,40 @@ def deliver_notification(notification_id: int) -> str:
     settings = current_settings()
     with session_scope() as session:
         row = notifications.deliver(session, settings, notification_id)
-        state = row.state if row is not None else "skipped"
-        error = row.last_error if row is not None else None
-    if state == NotificationState.PENDING.value:
-        raise DeliveryPostponed(f"notification {notification_id}: {error}")
-    return state
+        return row.state if row is not None else "skipped"
+
+
+def wake_outbox() -> bool:
+    """Queue one ``drain_outbox`` job unless one is queued and not started; True if queued."""
+    queue = get_queue(NOTIFY)
+    if not queue.connection.set(DRAIN_QUEUED_KEY, "1", nx=True, ex=DRAIN_QUEUED_TTL_SECONDS):
+        return False
+    queue.enqueue(drain_outbox)
+    return True
+
+
+def drain_outbox() -> int:
+    """Job: send every due row of the outbox (woken by the relay); safe to run twice."""
+    get_queue(NOTIFY).connection.delete(DRAIN_QUEUED_KEY)
+    return drain()
+
+
+def drain(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
+    """Send what is due, sized to it; return how many rows were tried.
+
+    A thread per 10 due rows (up to ``DASAN_NOTIFY_THREADS``): one text needs no sixteen
+    connections, a storm's backlog gets them all. Rows are claimed one per transaction
+    unless a backlog of more than ``BACKLOG`` waits: a worker killed between the gateway's
+    answer and the commit then sends one text twice, not ten.
+    """
+    settings = current_settings()
+    with session_scope() as session:
+        due = notifications.count_due(session)
+    if not due:
+        return 0
+    threads = min(settings.notify_threads, max(1, -(-due // SWEEP_BATCH)))
+    batch = SWEEP_BATCH if due > BACKLOG else 1
+    return deliver_due(threads=threads, batch=batch, budget_seconds=budget_seconds)
 
 
 def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUDGET_SECONDS,
@@ -125,8 +140,8 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
 
 
 def sweep_notifications() -> int:
-    """Scheduled: deliver rows left pending (Redis was down, quiet hours ended, retries due)."""
-    tried = deliver_due()
+    """Scheduled: deliver rows left pending (a missed wake-up, quiet hours ended, retries)."""
+    tried = drain()
     if tried:
         log.info("outbox sweep tried %d notifications", tried)
     return tried

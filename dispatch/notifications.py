@@ -1,9 +1,9 @@
 """The notification outbox: planning rows from events, delivering them once, delivery reports.
 
 ``record_event`` calls ``plan_for_event`` so every event writes its messages in the same
-transaction; after the commit a ``deliver_notification`` job per row is queued (see
-``_defer_planned``) and the scheduler's sweeper catches whatever that misses (Redis down,
-quiet hours, retries, a gateway that was down).
+transaction. Their insert wakes the outbox relay at commit (``dispatch.outbox_relay``),
+which queues a drain job; the scheduler's sweeper catches whatever that misses (relay or
+Redis down, quiet hours, retries, a gateway that was down).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hmac
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, event, exists, or_, select
+from sqlalchemy import delete, event, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 # Imported for its Session listeners: registering them lazily, from inside a commit's
@@ -34,6 +34,7 @@ from dispatch.models import (
     Staff,
 )
 from dispatch.quiet_hours import hold_until
+from dispatch.runtime import current_settings
 from dispatch.settings import Settings
 from notify import templates
 from notify.push import PushResult, send_push
@@ -55,8 +56,6 @@ MAX_BACKOFF = timedelta(hours=1)
 def plan_for_event(session: Session, event_row: ComplaintEvent,
                    settings: Settings | None = None) -> list[Notification]:
     """Add the outbox rows an event causes (none for most kinds); the caller's flush writes them."""
-    from dispatch.runtime import current_settings
-
     settings = settings or current_settings()
     # Planning reads only rows that already exist; autoflushing the half-built change
     # before each read would cost a round trip per query on the intake hot path.
@@ -266,17 +265,18 @@ def _collect_planned(session: Session, _flush_context) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _enqueue_planned(session: Session) -> None:
-    """After the commit: one delivery job per row (``notification:<id>``), in one round trip.
+def _deliver_planned(session: Session) -> None:
+    """After the commit, without a queue (tests, demos): send the new rows at once.
 
-    Like ``dispatch.queue.defer`` but batched: the intake plans two texts per complaint and
-    a Redis pipeline saves a round trip each. Redis down loses nothing: the sweeper sends.
+    With a queue the request does nothing more: the insert's trigger sent ``NOTIFY
+    dasan_outbox`` with the commit, and the outbox relay wakes a drain job
+    (``dispatch.outbox_relay``). Relay or Redis down loses nothing: the sweeper sends.
     """
     ids = session.info.pop("planned_ids", None)
-    if ids:
-        from dispatch.jobs_notify import enqueue_deliveries
+    if ids and not current_settings().queue_async:
+        from dispatch.jobs_notify import deliver_planned
 
-        enqueue_deliveries(ids)
+        deliver_planned(ids)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -322,6 +322,19 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
                MAX_BACKOFF)
 
 
+def _due(now: datetime) -> tuple:
+    """The conditions of a row that should be sent now."""
+    return (Notification.state == NotificationState.PENDING.value,
+            Notification.next_attempt_at <= now + timedelta(seconds=1),
+            or_(Notification.hold_until.is_(None), Notification.hold_until <= now))
+
+
+def count_due(session: Session, now: datetime | None = None) -> int:
+    """How many rows should be sent now (the partial index on due pending rows answers)."""
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(*_due(now or datetime.now(UTC))))
+
+
 def claim(session: Session, notification_id: int | None, now: datetime,
           limit: int = 1) -> list[Notification]:
     """Lock due pending rows (a given one, or the oldest ``limit``); [] if taken or not due.
@@ -329,10 +342,7 @@ def claim(session: Session, notification_id: int | None, now: datetime,
     SKIP LOCKED lets many workers drain the outbox side by side, and a second job for
     the same row simply finds nothing to do.
     """
-    query = (select(Notification)
-             .where(Notification.state == NotificationState.PENDING.value,
-                    Notification.next_attempt_at <= now + timedelta(seconds=1),
-                    or_(Notification.hold_until.is_(None), Notification.hold_until <= now))
+    query = (select(Notification).where(*_due(now))
              .with_for_update(skip_locked=True).limit(limit))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)

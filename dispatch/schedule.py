@@ -1,10 +1,15 @@
-"""The scheduler process: ``python -m dispatch.schedule``. Its jobs only enqueue RQ jobs."""
+"""The scheduler process: ``python -m dispatch.schedule``. Its jobs only enqueue RQ jobs.
+
+It also runs the outbox relay (``dispatch.outbox_relay``), which wakes a drain job when
+new texts and pushes are committed.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -15,6 +20,7 @@ from dispatch import jobs, jobs_notify, jobs_photos, jobs_traffic
 from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
+from dispatch.outbox_relay import OutboxRelay
 from dispatch.queue import MAINTENANCE, enqueue
 from dispatch.runtime import configure
 from dispatch.settings import Settings
@@ -57,6 +63,21 @@ def build_scheduler(settings: Settings, leader: LeaderLock) -> BlockingScheduler
     return scheduler
 
 
+def build_relay(settings: Settings, leader: LeaderLock) -> OutboxRelay:
+    """Return the outbox relay of this scheduler; only the leader's asks for drains."""
+    checked = {"at": 0.0, "leader": False}
+
+    def should_wake() -> bool:
+        # A leadership check is a round trip; under a storm the relay wakes 50 times a
+        # second, so the answer is kept for a second.
+        now = time.monotonic()
+        if now - checked["at"] > 1.0:
+            checked.update(at=now, leader=leader.is_leader())
+        return checked["leader"]
+
+    return OutboxRelay(settings.database_url, jobs_notify.wake_outbox, should_wake)
+
+
 def main() -> int:
     """Run the scheduler until SIGTERM or Ctrl-C."""
     settings = Settings.from_env()
@@ -65,13 +86,16 @@ def main() -> int:
     configure_database(settings, for_worker=True)
     leader = LeaderLock(get_engine())
     scheduler = build_scheduler(settings, leader)
+    relay = build_relay(settings, leader)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    relay.start()
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        relay.stop()
         leader.release()
     return 0
 

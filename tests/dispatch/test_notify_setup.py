@@ -42,10 +42,3 @@ def test_kannel_config_command(tmp_path, monkeypatch, capsys):
     assert "sendsms-port = 13013" in conf and "max-messages = 0" in conf
     assert (tmp_path / "dlr-spool").is_dir()
 
-
-def test_retry_policy_follows_the_backoff(use_settings):
-    from dispatch.jobs_notify import retry_policy
-
-    use_settings(notify_max_attempts=4, notify_retry_seconds=30)
-    policy = retry_policy()
-    assert policy.max == 3 and policy.intervals == [30, 60, 120]

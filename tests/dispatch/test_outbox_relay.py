@@ -1,0 +1,122 @@
+"""The outbox relay hears committed outbox rows (and only those) through PostgreSQL NOTIFY.
+
+These tests commit for real (the NOTIFY of the insert trigger is sent only at a real
+commit), so they use their own connections and delete their rows afterwards.
+"""
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from dispatch.outbox_relay import OutboxRelay
+
+INSERT_ROW = text("""
+    INSERT INTO notifications (recipient, channel, template, language, body, data, urgent,
+                               state, attempts, next_attempt_at, created_at)
+    VALUES (:recipient, 'sms', 'received', 'en', 'relay test', '{}', true, 'pending', 0,
+            now() + interval '1 day', now())
+""")
+
+
+class Wakes:
+    """Counts the relay's calls and lets a test wait for the next one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self) -> None:
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count >= count, timeout)
+
+
+@pytest.fixture
+def recipient(engine):
+    """A recipient unique to the test; its rows are deleted afterwards."""
+    value = f"relay-{uuid.uuid4().hex[:12]}"
+    yield value
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM notifications WHERE recipient LIKE :r"),
+                           {"r": f"{value}%"})
+
+
+@pytest.fixture
+def relay(database_url):
+    """A running relay whose wake-ups are counted; it has made its start-up wake."""
+    wakes = Wakes()
+    relay = OutboxRelay(database_url, wakes)
+    thread = relay.start()
+    assert relay.listening.wait(10) and wakes.wait_for(1)
+    yield relay, wakes
+    relay.stop()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_commit_wakes_the_relay_a_rollback_and_an_open_transaction_do_not(
+        engine, relay, recipient):
+    relay, wakes = relay
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(INSERT_ROW, {"recipient": recipient})
+        assert not wakes.wait_for(2, timeout=0.5)  # inserted, not committed
+        transaction.rollback()
+    assert not wakes.wait_for(2, timeout=0.5)
+    with engine.begin() as connection:
+        # Three rows in two statements of one transaction: one wake-up.
+        connection.execute(INSERT_ROW, {"recipient": recipient + "-1"})
+        connection.execute(INSERT_ROW, {"recipient": recipient + "-2"})
+        connection.execute(INSERT_ROW, {"recipient": recipient + "-3"})
+    assert wakes.wait_for(2)
+    time.sleep(0.3)
+    assert wakes.count == 2
+
+
+def test_the_relay_reconnects_when_its_connection_is_killed(engine, relay, recipient):
+    relay, wakes = relay
+    relay.listening.clear()
+    with engine.begin() as connection:
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'dasan-outbox-relay' AND datname = current_database()"
+        )).scalar()
+    assert killed == 1
+    # Back within its backoff, and the reconnect itself wakes once (rows committed while
+    # nobody listened).
+    assert relay.listening.wait(10) and wakes.wait_for(2)
+    with engine.begin() as connection:
+        connection.execute(INSERT_ROW, {"recipient": recipient})
+    assert wakes.wait_for(3)
+
+
+def test_a_scheduler_that_is_not_the_leader_asks_for_nothing(database_url, engine, recipient):
+    wakes = Wakes()
+    relay = OutboxRelay(database_url, wakes, should_wake=lambda: False)
+    thread = relay.start()
+    try:
+        assert relay.listening.wait(10)
+        with engine.begin() as connection:
+            connection.execute(INSERT_ROW, {"recipient": recipient})
+        assert not wakes.wait_for(1, timeout=1.0)
+    finally:
+        relay.stop()
+        thread.join(10)
+
+
+def test_a_relay_that_cannot_reach_the_database_keeps_trying_without_raising():
+    wakes = Wakes()
+    relay = OutboxRelay("postgresql://nobody@127.0.0.1:1/none", wakes)
+    thread = relay.start()
+    time.sleep(1.0)
+    assert thread.is_alive() and not relay.listening.is_set() and wakes.count == 0
+    relay.stop()
+    thread.join(15)
+    assert not thread.is_alive()
