@@ -150,7 +150,7 @@ class Settings:
     notify_retry_seconds: int = _setting(
         30, doc="First retry delay; it doubles per attempt (capped at one hour)")
     notify_threads: int = _setting(
-        16, doc="Parallel sends of the outbox sweeper in one worker")
+        16, doc="Most parallel sends of one outbox drain (a thread per 10 due texts)")
     vapid_private_key: str = _setting(
         "", doc="Web Push VAPID private key (base64url; python -m dispatch.cli vapid-keys); "
         "empty disables push", secret=True)
