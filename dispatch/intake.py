@@ -27,6 +27,7 @@ from dispatch.errors import (
 from dispatch.events import Actor, record_event
 from dispatch.i18n import is_language
 from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus
+from dispatch.notifications import remember_push_inspectors
 from dispatch.settings import LANGUAGES, Settings
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
@@ -98,12 +99,17 @@ def submit_complaint(
 
     now = now or datetime.now(UTC)
     actor = actor or Actor.citizen()
-    found = _look_up(session, client_ref, phone, category, lon, lat, now)
+    found = _look_up(session, settings, client_ref, phone, category, routed.district_code,
+                     lon, lat, now)
     if found.replay_id is not None:
         existing = _replayed(session, found, fingerprint)
         return IntakeResult(existing, created=False)
     if found.blocked:
         raise PhoneBlocked(PHONE_BLOCKED_MESSAGE)
+    if found.push_inspectors is not None:
+        remember_push_inspectors(session, routed.district_code, [
+            (int(staff_id), language) for staff_id, language
+            in (entry.split(" ") for entry in found.push_inspectors)])
     # A second report of the same problem joins the first instead of sending a second
     # inspector; its reporter is told the outcome with the parent's.
     parent = found.parent_id is not None
@@ -193,17 +199,25 @@ class _Found:
     blocked: bool
     parent_id: int | None
     parent_public_id: str | None
+    push_inspectors: list[str] | None
 
 
 # One round trip for all intake must know before it inserts: the next id, an earlier request
-# with this key, whether the phone is blocked, and the open complaint this one duplicates
-# (same category, not itself a duplicate, within radius and window, nearest first). Plain SQL
+# with this key, whether the phone is blocked, the open complaint this one duplicates
+# (same category, not itself a duplicate, within radius and window, nearest first), and,
+# when push is on, the district's inspectors to tell (``notifications._inspectors``). Plain SQL
 # compiled once: building this statement with the ORM cost more CPU than PostgreSQL running it.
 _LOOK_UP = text("""
     SELECT nextval('complaints_id_seq') AS new_id,
            replay.id AS replay_id, replay.request_hash AS replay_hash,
            EXISTS (SELECT 1 FROM blocked_phones WHERE phone = :phone) AS blocked,
-           parent.id AS parent_id, parent.public_id AS parent_public_id
+           parent.id AS parent_id, parent.public_id AS parent_public_id,
+           CASE WHEN :push THEN ARRAY(
+               SELECT staff.id || ' ' || staff.language FROM staff
+               WHERE staff.role = 'inspector' AND staff.district_code = :district
+                 AND staff.active
+                 AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.staff_id = staff.id)
+               ORDER BY staff.id) END AS push_inspectors
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (
         SELECT id, request_hash FROM complaints WHERE client_ref = CAST(:client_ref AS uuid)
@@ -224,8 +238,9 @@ _LOOK_UP = text("""
 _OPEN_STATUSES = sorted(status.value for status in OPEN_STATUSES)
 
 
-def _look_up(session: Session, client_ref: uuid.UUID | None, phone: str | None,
-             category: CategoryRules, lon: float, lat: float, now: datetime) -> _Found:
+def _look_up(session: Session, settings: Settings, client_ref: uuid.UUID | None,
+             phone: str | None, category: CategoryRules, district_code: str,
+             lon: float, lat: float, now: datetime) -> _Found:
     """Run ``_LOOK_UP`` for this draft (four queries were four round trips)."""
     radius = category.duplicate_radius_m if category.duplicate_window_hours > 0 else 0
     row = session.execute(_LOOK_UP, {
@@ -233,6 +248,7 @@ def _look_up(session: Session, client_ref: uuid.UUID | None, phone: str | None,
         "radius_m": radius, "category": category.code, "open_statuses": _OPEN_STATUSES,
         "since": now - timedelta(hours=max(category.duplicate_window_hours, 0)),
         "lon": lon, "lat": lat,
+        "push": bool(settings.vapid_private_key), "district": district_code,
         # a generous box for the index (a degree of longitude is shorter than one of
         # latitude here); ST_DWithin decides exactly
         "box_degrees": radius / 111_000 * 1.5}).one()

@@ -132,8 +132,22 @@ def _assignee_id(event_row: ComplaintEvent) -> int | None:
     return None
 
 
+# session.info key: {district code: [(staff id, language)]} of inspectors with a push
+# subscription, as read in this transaction (the intake reads it in its one look-up).
+PUSH_INSPECTORS = "push_inspectors"
+
+
+def remember_push_inspectors(session: Session, district_code: str,
+                             inspectors: list[tuple[int, str]]) -> None:
+    """Note the district's inspectors to push to, read by the caller in this transaction."""
+    session.info.setdefault(PUSH_INSPECTORS, {})[district_code] = inspectors
+
+
 def _inspectors(session: Session, settings: Settings,
                 complaint: Complaint) -> list[tuple[int, str]]:
+    known = session.info.get(PUSH_INSPECTORS, {}).get(complaint.district_code)
+    if known is not None and settings.vapid_private_key:
+        return known
     return _with_subscriptions(session, settings, (Staff.role == Role.INSPECTOR.value)
                                & (Staff.district_code == complaint.district_code))
 
@@ -272,6 +286,7 @@ def _deliver_planned(session: Session) -> None:
     dasan_outbox`` with the commit, and the outbox relay wakes a drain job
     (``dispatch.outbox_relay``). Relay or Redis down loses nothing: the sweeper sends.
     """
+    session.info.pop(PUSH_INSPECTORS, None)  # the next transaction reads them afresh
     ids = session.info.pop("planned_ids", None)
     if ids and not current_settings().queue_async:
         from dispatch.jobs_notify import deliver_planned
@@ -284,6 +299,7 @@ def _forget_planned(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop("planned_notifications", None)
         session.info.pop("planned_ids", None)
+        session.info.pop(PUSH_INSPECTORS, None)
 
 
 # --- delivery -------------------------------------------------------------------------

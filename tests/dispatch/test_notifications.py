@@ -284,6 +284,45 @@ def test_new_complaint_pushes_to_subscribed_inspectors(create_complaint, create_
                        "tag": f"complaint-{complaint.public_id}"}
 
 
+def test_intake_reads_the_inspectors_to_push_in_its_look_up(create_staff, session,
+                                                            use_settings, vapid_keys):
+    from sqlalchemy import event
+
+    from dispatch.intake import ComplaintDraft, submit_complaint
+
+    settings = use_settings(vapid_private_key=vapid_keys[0], vapid_public_key=vapid_keys[1])
+    subscribed = create_staff("inspector", "11140", language="en")
+    also = create_staff("inspector", "11140", language="vi")
+    create_staff("inspector", "11140")  # no subscription
+    inactive = create_staff("inspector", "11140")
+    inactive.active = False
+    supervisor = create_staff("supervisor", "11140")
+    elsewhere = create_staff("inspector", "11680")
+    for member in (subscribed, also, inactive, supervisor, elsewhere):
+        session.add(PushSubscription(staff_id=member.id, p256dh="key", auth="auth",
+                                     endpoint=f"https://push.invalid/{member.id}"))
+    session.flush()
+    statements = []
+    connection = session.connection()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, sql, …)
+    event.listen(connection, "before_cursor_execute", listener)
+    try:
+        result = submit_complaint(session, settings, ComplaintDraft(
+            "street_lamp", 126.9779, 37.5663, description="lamp out"))
+    finally:
+        event.remove(connection, "before_cursor_execute", listener)
+    rows = rows_of(session, result.complaint, channel="push")
+    assert sorted((row.recipient, row.language) for row in rows) == sorted(
+        [(f"staff:{subscribed.id}", "en"), (f"staff:{also.id}", "vi")])
+    # One look-up, the complaint, its events, its outbox rows: no query of its own for staff.
+    assert len(statements) == 4, statements
+    assert not any("FROM staff" in sql for sql in statements[1:])
+    # The same answer as the query that serves every other event.
+    session.info.pop(notifications.PUSH_INSPECTORS)
+    assert sorted(notifications._inspectors(session, settings, result.complaint)) == sorted(
+        [(subscribed.id, "en"), (also.id, "vi")])
+
+
 def test_gone_push_subscription_is_removed(create_complaint, create_staff, session,
                                            use_settings, push_endpoint, vapid_keys):
     use_settings(vapid_private_key=vapid_keys[0], vapid_public_key=vapid_keys[1])
