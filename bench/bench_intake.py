@@ -124,11 +124,18 @@ def run(database_url: str, seconds: int) -> list[Result]:
                 texts_left, drain_seconds = _wait_for_texts(database_url, timeout=60)
             rss = web.rss_kib()
             web_worker_peak = web.peak_worker_rss_kib()
-        finally:
-            web.stop()
+            # Again with the texts left to a worker host (docs/SCALING.md): what the web
+            # and the database do alone on these cores.
             for process in (worker, scheduler):
                 process.terminate()
                 process.wait(20)
+            web_only = run_wrk(f"http://127.0.0.1:{web.port}", seconds, script=script)
+        finally:
+            web.stop()
+            for process in (worker, scheduler):
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(20)
     ratio = intake.requests_per_s / ceiling.requests_per_s
     results.append(Result(
         "intake: the database work alone (pgbench, same SQL, 32 clients)", sql_alone, "tx/s",
@@ -146,6 +153,12 @@ def run(database_url: str, seconds: int) -> list[Result]:
     results.append(Result(
         "intake latency p99", intake.p99_ms, "ms", ceiling.p99_ms, "hello-world p99",
         "<= 50 ms", intake.p99_ms <= 50, f"p50 {intake.p50_ms:.1f} ms"))
+    results.append(Result(
+        "intake, texts sent from another host (web + database only)", web_only.requests_per_s,
+        "req/s", ceiling.requests_per_s, "hello-world, same gunicorn config", "(reported)",
+        True, f"p50 {web_only.p50_ms:.1f} ms, p99 {web_only.p99_ms:.1f} ms; "
+        f"{web_only.requests_per_s / sql_alone:.2f} of the database alone; "
+        f"non-2xx {web_only.non_2xx}"))
     results.append(Result("web processes RSS after intake", rss / 1024, "MiB", None, "",
                           "(reported)", True, "gunicorn master + workers"))
     results.append(Result("one web worker: peak RSS (VmHWM)", web_worker_peak / 1024, "MiB",
