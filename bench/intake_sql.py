@@ -21,7 +21,8 @@ from dispatch.intake import _LOOK_UP, _OPEN_STATUSES
 # Both outbox rows point at the second event (pgbench cannot keep two returned ids), so
 # the first has another recipient to stay clear of the once-per-recipient key; the cost
 # is the same.
-# pgbench draws a point in Seoul's box per transaction (micro-degrees: \set is integer).
+# pgbench draws a point in Seoul's box per transaction (micro-degrees: \set is integer);
+# the stored key comes from the new id, so two transactions never share one.
 _HEADER = r"""\set lon random(126900000, 127100000)
 \set lat random(37480000, 37620000)
 \set ref random(1, 2000000000)
@@ -47,7 +48,7 @@ INSERT INTO complaints (id, public_id, client_ref, request_hash, category_code, 
     location, address, district_code, dong_code, routing_distance_m, status, priority, due_at,
     reporter_phone, reporter_language, channel, attributes, parent_id, version, created_at,
     updated_at)
-VALUES (:new_id, 'B' || :new_id, CAST(md5('ref' || :ref) AS uuid),
+VALUES (:new_id, 'B' || :new_id, CAST(md5('ref' || :new_id) AS uuid),
     md5('hash' || :ref) || md5(:ref || 'hash'), 'road_damage', 'bench',
     ST_GeomFromEWKT('SRID=4326;POINT(' || (:lon / 1e6) || ' ' || (:lat / 1e6) || ')'),
     NULL, '11170', '1117051000', 0.0, 'dispatched', 2, now() + interval '8 hours',
