@@ -70,6 +70,9 @@ class OutboxRelay:
                 self._serve(connection)
             except psycopg2.Error:
                 log.warning("outbox relay lost its connection; reconnecting", exc_info=True)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one surprise
+                log.exception("outbox relay failed; reconnecting")
+                self.stop_event.wait(RECONNECT_SECONDS[0])
             finally:
                 self.listening.clear()
                 connection.close()

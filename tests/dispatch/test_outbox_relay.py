@@ -120,3 +120,31 @@ def test_a_relay_that_cannot_reach_the_database_keeps_trying_without_raising():
     relay.stop()
     thread.join(15)
     assert not thread.is_alive()
+
+
+def test_an_unexpected_error_in_the_loop_does_not_end_the_relay(database_url, engine,
+                                                                recipient, monkeypatch):
+    wakes = Wakes()
+    relay = OutboxRelay(database_url, wakes)
+    real_readable = OutboxRelay._readable
+    failures = iter([RuntimeError("surprise")])
+
+    def readable_once_failing(connection, timeout):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_readable(connection, timeout)
+
+    monkeypatch.setattr(OutboxRelay, "_readable", staticmethod(readable_once_failing))
+    thread = relay.start()
+    try:
+        # First connection: its start-up wake, then the surprise; the second connection
+        # wakes again and then hears commits as usual.
+        assert wakes.wait_for(2) and relay.listening.wait(10)
+        with engine.begin() as connection:
+            connection.execute(INSERT_ROW, {"recipient": recipient})
+        assert wakes.wait_for(3)
+        assert thread.is_alive()
+    finally:
+        relay.stop()
+        thread.join(10)
