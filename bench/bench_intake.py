@@ -17,6 +17,9 @@ from bench.common import (
     Result,
     RssSampler,
     free_port,
+    machine_busy_seconds,
+    postgres_cpu_seconds,
+    process_cpu_seconds,
     run_wrk,
     scratch_redis,
 )
@@ -85,6 +88,28 @@ def _wait_for_texts(database_url: str, timeout: float) -> tuple[int, float]:
         engine.dispose()
 
 
+def _cpu_snapshot(web: Gunicorn, worker_pid: int | None) -> dict[str, float]:
+    return {"web": sum(process_cpu_seconds(pid) for pid in web.pids()),
+            "worker": process_cpu_seconds(worker_pid) if worker_pid else 0.0,
+            "postgres": postgres_cpu_seconds(), "machine": machine_busy_seconds(),
+            "wall": time.monotonic()}
+
+
+def _cpu_split(before: dict[str, float], after: dict[str, float], complaints: float) -> str:
+    """Where the CPU went, per complaint, between two snapshots (all from /proc)."""
+    used = {key: after[key] - before[key] for key in before}
+    rest = used["machine"] - used["web"] - used["worker"] - used["postgres"]
+
+    def per(seconds: float) -> float:
+        return seconds / max(complaints, 1) * 1000
+
+    busy = used["machine"] / used["wall"] / (os.cpu_count() or 1)
+    worker = f", RQ worker {per(used['worker']):.1f}" if used["worker"] else ""
+    return (f"CPU per complaint: web {per(used['web']):.1f} ms, PostgreSQL "
+            f"{per(used['postgres']):.1f}{worker}, the rest {per(rest):.1f} (Redis, wrk, "
+            f"scheduler); cores busy {busy:.0%}")
+
+
 def run(database_url: str, seconds: int) -> list[Result]:
     """Measure hello-world and intake on the same gunicorn config, same run."""
     env = {**os.environ, "DASAN_DATABASE_URL": database_url, "DASAN_REDIS_URL": scratch_redis(),
@@ -120,8 +145,12 @@ def run(database_url: str, seconds: int) -> list[Result]:
             web.wait_ready("/health/live")
             run_wrk(f"http://127.0.0.1:{web.port}", 2, script=script)  # warm-up
             with RssSampler(worker.pid) as worker_rss:
+                before = _cpu_snapshot(web, worker.pid)
                 intake = run_wrk(f"http://127.0.0.1:{web.port}", seconds, script=script)
                 texts_left, drain_seconds = _wait_for_texts(database_url, timeout=60)
+                # Until the last text is sent: the cost of a complaint includes its texts.
+                split = _cpu_split(before, _cpu_snapshot(web, worker.pid),
+                                   intake.requests_per_s * seconds)
             rss = web.rss_kib()
             web_worker_peak = web.peak_worker_rss_kib()
             # Again with the texts left to a worker host (docs/SCALING.md): what the web
@@ -129,7 +158,10 @@ def run(database_url: str, seconds: int) -> list[Result]:
             for process in (worker, scheduler):
                 process.terminate()
                 process.wait(20)
+            before = _cpu_snapshot(web, None)
             web_only = run_wrk(f"http://127.0.0.1:{web.port}", seconds, script=script)
+            web_only_split = _cpu_split(before, _cpu_snapshot(web, None),
+                                        web_only.requests_per_s * seconds)
         finally:
             web.stop()
             for process in (worker, scheduler):
@@ -149,7 +181,7 @@ def run(database_url: str, seconds: int) -> list[Result]:
         ratio >= 0.30 and intake.non_2xx == 0 and texts_left == 0,
         f"{intake.requests_per_s / sql_alone:.2f} of the database alone; non-2xx "
         f"{intake.non_2xx}, socket errors {intake.errors}; texts: {texts_left} still due "
-        f"{drain_seconds:.1f} s after the load"))
+        f"{drain_seconds:.1f} s after the load; {split}"))
     results.append(Result(
         "intake latency p99", intake.p99_ms, "ms", ceiling.p99_ms, "hello-world p99",
         "<= 50 ms", intake.p99_ms <= 50, f"p50 {intake.p50_ms:.1f} ms"))
@@ -158,7 +190,7 @@ def run(database_url: str, seconds: int) -> list[Result]:
         "req/s", ceiling.requests_per_s, "hello-world, same gunicorn config", "(reported)",
         True, f"p50 {web_only.p50_ms:.1f} ms, p99 {web_only.p99_ms:.1f} ms; "
         f"{web_only.requests_per_s / sql_alone:.2f} of the database alone; "
-        f"non-2xx {web_only.non_2xx}"))
+        f"non-2xx {web_only.non_2xx}; {web_only_split}"))
     results.append(Result("web processes RSS after intake", rss / 1024, "MiB", None, "",
                           "(reported)", True, "gunicorn master + workers"))
     results.append(Result("one web worker: peak RSS (VmHWM)", web_worker_peak / 1024, "MiB",

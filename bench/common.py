@@ -177,6 +177,52 @@ class RssSampler:
         self._thread.join()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> tuple[str, list[str]] | None:
+    """(command name, fields after it) of /proc/<pid>/stat, None when the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and of its reaped children (RQ's work-horses)."""
+    found = _stat_fields(pid)
+    if found is None:
+        return 0.0
+    fields = found[1]
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / _TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process, closed connections' backends included."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        found = _stat_fields(int(entry.name))
+        if found is None or found[0] != "postgres":
+            continue
+        fields = found[1]
+        own = int(fields[11]) + int(fields[12])
+        parent = _stat_fields(int(fields[1]))
+        # The postmaster reaps each backend that ends, so their time is in its children's.
+        reaped = int(fields[13]) + int(fields[14]) if parent and parent[0] != "postgres" else 0
+        total += (own + reaped) / _TICKS
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle (from /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / _TICKS
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

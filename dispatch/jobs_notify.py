@@ -90,8 +90,9 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
                 limit: int | None = None, batch: int = SWEEP_BATCH) -> int:
     """Send due rows until none is left (or the time budget ends); return how many were tried.
 
-    With several threads each one owns a connection and claims ``batch`` rows at a time
-    (SKIP LOCKED), so sends to the gateway overlap and a commit covers a few rows.
+    Each thread owns one connection for the whole drain and claims ``batch`` rows at a time
+    (SKIP LOCKED), so sends to the gateway overlap and a commit covers a few rows. ``limit``
+    applies without a queue only (tests, demos).
     """
     settings = current_settings()
     threads = threads or settings.notify_threads
@@ -110,7 +111,7 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
         with lock:
             counter["done"] -= 1
 
-    if threads <= 1 or not settings.queue_async:
+    if not settings.queue_async:  # tests and demos: the caller's session, one row at a time
         while more():
             with session_scope() as session:
                 if notifications.deliver(session, settings) is None:
@@ -131,6 +132,11 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
                 if not rows:
                     return
 
+    if threads <= 1:
+        # On this thread, on one connection: a connection per row made a new PostgreSQL
+        # backend per text (9 ms of database CPU per complaint under intake load).
+        drain()
+        return counter["done"]
     workers = [threading.Thread(target=drain, daemon=True) for _ in range(threads)]
     for worker in workers:
         worker.start()

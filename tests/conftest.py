@@ -142,7 +142,7 @@ def session(engine):
     db_session.close()
     outer.rollback()
     connection.close()
-    SessionLocal.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    SessionLocal.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture

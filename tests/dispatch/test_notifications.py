@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch import notifications
@@ -396,28 +396,37 @@ def async_queue(use_settings, settings):
 
 
 def test_with_a_queue_the_commit_queues_nothing_and_one_drain_sends_everything(
-        create_complaint, session, async_queue):
+        engine, async_queue):
     from rq import Queue, SimpleWorker
+    from sqlalchemy.orm import Session
 
+    from dispatch.intake import ComplaintDraft, submit_complaint
     from dispatch.jobs_notify import DRAIN_QUEUED_KEY, wake_outbox
     from dispatch.queue import NOTIFY, redis_connection
 
     queue = Queue(NOTIFY, connection=redis_connection(async_queue.redis_url))
-    complaint = create_complaint(phone="010-1234-5678")
-    session.commit()
-    rows = rows_of(session, complaint)
-    # The request does not talk to Redis: the relay hears the commit (test_outbox_relay).
-    assert queue.job_ids == []
-    assert wake_outbox() is True
-    assert wake_outbox() is False  # a burst of wake-ups queues one drain
-    assert len(queue.job_ids) == 1
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    for row in rows:
-        session.refresh(row)
-    assert [(row.state, row.attempts) for row in rows] == [("sent", 1), ("sent", 1)]
-    # The drain cleared its mark as it started, so the next commit wakes a new one.
-    assert not queue.connection.exists(DRAIN_QUEUED_KEY)
-    assert wake_outbox() is True
+    # A real commit: the drain works on connections of its own, as in a worker.
+    with Session(bind=engine, expire_on_commit=False) as session:
+        complaint = submit_complaint(session, async_queue, ComplaintDraft(
+            "street_lamp", 126.9779, 37.5663, description="drain test",
+            phone="010-1234-5678")).complaint
+        session.commit()
+    try:
+        # The request does not talk to Redis: the relay hears the commit (test_outbox_relay).
+        assert queue.job_ids == []
+        assert wake_outbox() is True
+        assert wake_outbox() is False  # a burst of wake-ups queues one drain
+        assert len(queue.job_ids) == 1
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        with Session(bind=engine) as session:
+            rows = rows_of(session, complaint)
+            assert [(row.state, row.attempts) for row in rows] == [("sent", 1), ("sent", 1)]
+        # The drain cleared its mark as it started, so the next commit wakes a new one.
+        assert not queue.connection.exists(DRAIN_QUEUED_KEY)
+        assert wake_outbox() is True
+    finally:
+        with engine.begin() as connection:
+            connection.execute(delete(Complaint).where(Complaint.id == complaint.id))
 
 
 def test_rows_survive_redis_being_down_and_the_sweeper_sends_them(
