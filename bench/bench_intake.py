@@ -67,19 +67,18 @@ def seoul_points(count: int, seed: int = 1) -> list[tuple[float, float]]:
 
 def _wait_for_texts(database_url: str, timeout: float) -> tuple[int, float]:
     """Wait until no text is due (the relay and the worker kept up); (left, seconds waited)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
 
     from dispatch.db import sqlalchemy_url
+    from dispatch.notifications import count_due
 
     engine = create_engine(sqlalchemy_url(database_url))
     started = time.monotonic()
     try:
         while True:
-            with engine.connect() as connection:
-                left = connection.execute(text(
-                    "SELECT count(*) FROM notifications WHERE state = 'pending' "
-                    "AND next_attempt_at <= now() AND (hold_until IS NULL OR hold_until <= now())"
-                )).scalar()
+            with Session(engine) as session:
+                left = count_due(session)
             waited = time.monotonic() - started
             if left == 0 or waited > timeout:
                 return left, waited

@@ -107,9 +107,8 @@ def submit_complaint(
     if found.blocked:
         raise PhoneBlocked(PHONE_BLOCKED_MESSAGE)
     if found.push_inspectors is not None:
-        remember_push_inspectors(session, routed.district_code, [
-            (int(staff_id), language) for staff_id, language
-            in (entry.split(" ") for entry in found.push_inspectors)])
+        remember_push_inspectors(session, routed.district_code,
+                                 [tuple(pair) for pair in found.push_inspectors])
     # A second report of the same problem joins the first instead of sending a second
     # inspector; its reporter is told the outcome with the parent's.
     parent = found.parent_id is not None
@@ -199,7 +198,7 @@ class _Found:
     blocked: bool
     parent_id: int | None
     parent_public_id: str | None
-    push_inspectors: list[str] | None
+    push_inspectors: list[list] | None  # [[staff id, language]], None when push is off
 
 
 # One round trip for all intake must know before it inserts: the next id, an earlier request
@@ -212,12 +211,14 @@ _LOOK_UP = text("""
            replay.id AS replay_id, replay.request_hash AS replay_hash,
            EXISTS (SELECT 1 FROM blocked_phones WHERE phone = :phone) AS blocked,
            parent.id AS parent_id, parent.public_id AS parent_public_id,
-           CASE WHEN :push THEN ARRAY(
-               SELECT staff.id || ' ' || staff.language FROM staff
+           CASE WHEN :push THEN (
+               SELECT COALESCE(json_agg(json_build_array(staff.id, staff.language)
+                                        ORDER BY staff.id), '[]')
+               FROM staff
                WHERE staff.role = 'inspector' AND staff.district_code = :district
                  AND staff.active
                  AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.staff_id = staff.id)
-               ORDER BY staff.id) END AS push_inspectors
+               ) END AS push_inspectors
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (
         SELECT id, request_hash FROM complaints WHERE client_ref = CAST(:client_ref AS uuid)

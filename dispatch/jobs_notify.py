@@ -87,39 +87,28 @@ def drain(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
 
 
 def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUDGET_SECONDS,
-                limit: int | None = None, batch: int = SWEEP_BATCH) -> int:
+                batch: int = SWEEP_BATCH) -> int:
     """Send due rows until none is left (or the time budget ends); return how many were tried.
 
     Each thread owns one connection for the whole drain and claims ``batch`` rows at a time
-    (SKIP LOCKED), so sends to the gateway overlap and a commit covers a few rows. ``limit``
-    applies without a queue only (tests, demos).
+    (SKIP LOCKED), so sends to the gateway overlap and a commit covers a few rows.
     """
     settings = current_settings()
     threads = threads or settings.notify_threads
     deadline = time.monotonic() + budget_seconds
     counter = {"done": 0}
-    lock = threading.Lock()
-
-    def more() -> bool:
-        with lock:
-            if limit is not None and counter["done"] >= limit:
-                return False
-            counter["done"] += 1
-            return time.monotonic() < deadline
-
-    def give_back() -> None:
-        with lock:
-            counter["done"] -= 1
 
     if not settings.queue_async:  # tests and demos: the caller's session, one row at a time
-        while more():
+        while time.monotonic() < deadline:
             with session_scope() as session:
                 if notifications.deliver(session, settings) is None:
-                    give_back()
                     break
+            counter["done"] += 1
         return counter["done"]
 
-    def drain() -> None:
+    lock = threading.Lock()
+
+    def drain_on_one_connection() -> None:
         gateway = notifications.sms_gateway(settings)
         with get_engine().connect() as connection:
             while time.monotonic() < deadline:
@@ -135,9 +124,10 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
     if threads <= 1:
         # On this thread, on one connection: a connection per row made a new PostgreSQL
         # backend per text (9 ms of database CPU per complaint under intake load).
-        drain()
+        drain_on_one_connection()
         return counter["done"]
-    workers = [threading.Thread(target=drain, daemon=True) for _ in range(threads)]
+    workers = [threading.Thread(target=drain_on_one_connection, daemon=True)
+               for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:

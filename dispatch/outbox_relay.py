@@ -48,7 +48,6 @@ class OutboxRelay:
         self.should_wake = should_wake
         self.stop_event = threading.Event()
         self.listening = threading.Event()
-        self.wakes = 0  # how many times ``wake`` was called (for tests and logs)
 
     def run(self) -> None:
         """Listen until ``stop()``; reconnect with backoff when the database goes away."""
@@ -124,7 +123,6 @@ class OutboxRelay:
             return
         try:
             self.wake()
-            self.wakes += 1
         except Exception:  # noqa: BLE001 - Redis down: the sweeper sends the rows
             log.warning("outbox relay could not ask for a drain; the sweeper will send",
                         exc_info=True)
