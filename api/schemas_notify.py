@@ -16,7 +16,8 @@ class NotificationSchema(Schema):
     language = fields.String()
     recipient = fields.String(metadata={"description": "masked phone, or staff:<id>"})
     body = fields.String()
-    state = fields.String(metadata={"description": "pending, sent, delivered, failed, gone"})
+    state = fields.String(metadata={
+        "description": "pending, sending, sent, delivered, failed, gone"})
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
     provider_id = fields.String(allow_none=True)

@@ -16,12 +16,10 @@ from dispatch.runtime import current_settings
 log = logging.getLogger(__name__)
 
 SWEEP_BUDGET_SECONDS = 120.0
-# Rows one drain thread claims per transaction while a backlog waits (see deliver_many
-# for the trade-off: fewer commits, but a killed worker resends up to this many).
+# Rows one drain thread claims at a time: two commits per batch instead of two per text.
+# A killed worker resends none of them (they are committed ``sending``), but its claimed,
+# not yet sent rows wait DASAN_NOTIFY_SETTLE_SECONDS for the sweeper: keep it small.
 SWEEP_BATCH = 10
-# Due rows from which a drain claims SWEEP_BATCH at a time: below it, one row per
-# transaction, as many texts at risk of a resend as a per-row job had.
-BACKLOG = 100
 
 
 # Set by ``wake_outbox`` when it queues a drain, cleared by the drain as it starts: so a
@@ -72,9 +70,7 @@ def drain(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
     """Send what is due, sized to it; return how many rows were tried.
 
     A thread per 10 due rows (up to ``DASAN_NOTIFY_THREADS``): one text needs no sixteen
-    connections, a storm's backlog gets them all. Rows are claimed one per transaction
-    unless a backlog of more than ``BACKLOG`` waits: a worker killed between the gateway's
-    answer and the commit then sends one text twice, not ten.
+    connections, a storm's backlog gets them all.
     """
     settings = current_settings()
     with session_scope() as session:
@@ -82,8 +78,7 @@ def drain(budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
     if not due:
         return 0
     threads = min(settings.notify_threads, max(1, -(-due // SWEEP_BATCH)))
-    batch = SWEEP_BATCH if due > BACKLOG else 1
-    return deliver_due(threads=threads, batch=batch, budget_seconds=budget_seconds)
+    return deliver_due(threads=threads, budget_seconds=budget_seconds)
 
 
 def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUDGET_SECONDS,
@@ -91,7 +86,7 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
     """Send due rows until none is left (or the time budget ends); return how many were tried.
 
     Each thread owns one connection for the whole drain and claims ``batch`` rows at a time
-    (SKIP LOCKED), so sends to the gateway overlap and a commit covers a few rows.
+    (SKIP LOCKED), so sends to the gateway overlap and two commits cover a few rows.
     """
     settings = current_settings()
     threads = threads or settings.notify_threads
@@ -115,7 +110,6 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
                 with Session(bind=connection, expire_on_commit=False) as session:
                     rows = notifications.deliver_many(session, settings, limit=batch,
                                                       gateway=gateway)
-                    session.commit()
                 with lock:
                     counter["done"] += len(rows)
                 if not rows:
@@ -136,7 +130,12 @@ def deliver_due(*, threads: int | None = None, budget_seconds: float = SWEEP_BUD
 
 
 def sweep_notifications() -> int:
-    """Scheduled: deliver rows left pending (a missed wake-up, quiet hours ended, retries)."""
+    """Scheduled: deliver rows left pending (a missed wake-up, quiet hours ended, retries).
+
+    First the rows a stopped worker left ``sending`` past the settle time go back to pending.
+    """
+    with session_scope() as session:
+        notifications.release_unsettled(session, current_settings())
     tried = drain()
     if tried:
         log.info("outbox sweep tried %d notifications", tried)

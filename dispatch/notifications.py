@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, event, exists, func, or_, select
@@ -39,7 +40,7 @@ from dispatch.settings import Settings
 from notify import templates
 from notify.push import PushResult, send_push
 from notify.push import payload as push_payload
-from notify.sms import UCS2_PART, KannelGateway, LogGateway, SmsGateway, fit_text
+from notify.sms import UCS2_PART, KannelGateway, LogGateway, SendResult, SmsGateway, fit_text
 
 log = logging.getLogger(__name__)
 
@@ -370,52 +371,131 @@ def claim(session: Session, notification_id: int | None, now: datetime,
 def deliver(session: Session, settings: Settings, notification_id: int | None = None, *,
             gateway: SmsGateway | None = None, now: datetime | None = None
             ) -> Notification | None:
-    """Claim one row and hand it to its channel; the caller commits (which releases the lock).
+    """Claim one due row, send it and record the answer (commits the session twice).
 
-    Returns the row (still ``pending`` when a retry is due) or None when there was nothing
+    Returns the row (``pending`` again when a retry is due) or None when there was nothing
     to do.
     """
     rows = deliver_many(session, settings, notification_id, gateway=gateway, now=now)
     return rows[0] if rows else None
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    """What a send needs, read before the claim commits (no database during the send)."""
+
+    id: int
+    channel: str
+    recipient: str
+    body: str
+    data: dict
+    subscriptions: tuple[tuple[int, dict], ...] = ()
+
+
 def deliver_many(session: Session, settings: Settings, notification_id: int | None = None, *,
                  limit: int = 1, gateway: SmsGateway | None = None,
                  now: datetime | None = None) -> list[Notification]:
-    """Claim up to ``limit`` due rows and send each; the caller commits once for all.
+    """Claim up to ``limit`` due rows, send each, record the answers; commits twice.
 
-    A batch saves round trips for the sweeper; the price is that a worker killed between
-    the sends and the commit sends up to ``limit`` texts again (one, for the per-row job).
+    The claim commits the rows as ``sending`` before the gateway is called, so no lock or
+    transaction is held during the send, and a worker killed (or its database lost)
+    between the gateway's answer and the record never sends the row again: the delivery
+    report settles it, or the sweeper, after DASAN_NOTIFY_SETTLE_SECONDS without one
+    (``release_unsettled``). A killed worker's claimed but unsent rows wait that long too,
+    which is why a batch is small.
     """
     now = now or datetime.now(UTC)
     rows = claim(session, notification_id, now, limit)
-    for row in rows:
-        _send(session, settings, row, gateway, now)
-    if rows:
-        session.flush()
+    if not rows:
+        return []
+    outgoing = [_start(session, settings, row, now) for row in rows]
+    session.commit()
+    answers = [_send(settings, item, gateway) for item in outgoing]
+    _record(session, settings, outgoing, answers, now)
+    session.commit()
     return rows
 
 
-def _send(session: Session, settings: Settings, row: Notification,
-          gateway: SmsGateway | None, now: datetime) -> None:
-    row.attempts += 1
-    if row.channel == NotificationChannel.SMS.value:
+def _start(session: Session, settings: Settings, row: Notification,
+           now: datetime) -> _Outgoing:
+    row.state, row.attempts = NotificationState.SENDING.value, row.attempts + 1
+    # While sending, next_attempt_at is when the sweeper stops waiting for an answer.
+    row.next_attempt_at = now + timedelta(seconds=settings.notify_settle_seconds)
+    subscriptions: tuple = ()
+    if row.channel == NotificationChannel.PUSH.value:
+        subscriptions = tuple(
+            (subscription.id, {"endpoint": subscription.endpoint,
+                               "keys": {"p256dh": subscription.p256dh,
+                                        "auth": subscription.auth}})
+            for subscription in session.scalars(select(PushSubscription).where(
+                PushSubscription.staff_id == row.staff_id)))
+    return _Outgoing(row.id, row.channel, row.recipient, row.body, dict(row.data or {}),
+                     subscriptions)
+
+
+def _send(settings: Settings, item: _Outgoing, gateway: SmsGateway | None):
+    """Call the gateway (SMS) or every subscription's push service; nothing is written."""
+    if item.channel == NotificationChannel.SMS.value:
         gateway = gateway or sms_gateway(settings)
-        result = gateway.send(to=row.recipient, text=row.body, sender=settings.sms_sender,
-                              reference=str(row.id), report_url=report_url(settings, row.id))
-        if result.accepted:
-            row.state, row.sent_at = NotificationState.SENT.value, now
-            row.provider_id, row.parts, row.last_error = result.provider_id, result.parts, None
+        return gateway.send(to=item.recipient, text=item.body, sender=settings.sms_sender,
+                            reference=str(item.id), report_url=report_url(settings, item.id))
+    message = {key: item.data.get(key) for key in ("title", "body", "url", "tag")}
+    return [(subscription_id, send_push(
+        subscription, message, vapid_private_key=settings.vapid_private_key,
+        vapid_subject=settings.vapid_subject, timeout=settings.push_timeout_seconds))
+        for subscription_id, subscription in item.subscriptions]
+
+
+def _record(session: Session, settings: Settings, outgoing: list[_Outgoing], answers: list,
+            now: datetime) -> None:
+    rows = {row.id: row for row in session.scalars(
+        select(Notification).where(Notification.id.in_([item.id for item in outgoing]))
+        .with_for_update().execution_options(populate_existing=True))}
+    for item, answer in zip(outgoing, answers, strict=True):
+        row = rows[item.id]
+        if item.channel == NotificationChannel.SMS.value:
+            _record_sms(settings, row, answer, now)
         else:
-            _failed_attempt(settings, row, result.error or "unknown", result.temporary, now)
+            _record_push(session, settings, row, answer, now)
+    session.flush()
+
+
+def _record_sms(settings: Settings, row: Notification, result: SendResult,
+                now: datetime) -> None:
+    if row.state not in (NotificationState.SENDING.value, NotificationState.PENDING.value):
+        # A delivery report came first and settled the row: keep what it said.
+        if result.accepted:
+            row.parts, row.sent_at = result.parts, row.sent_at or now
+        return
+    if result.accepted:
+        row.state, row.sent_at = NotificationState.SENT.value, now
+        row.provider_id, row.parts, row.last_error = result.provider_id, result.parts, None
     else:
-        _deliver_push(session, settings, row, now)
+        _failed_attempt(settings, row, result.error or "unknown", result.temporary, now)
+
+
+def _record_push(session: Session, settings: Settings, row: Notification,
+                 results: list[tuple[int, PushResult]], now: datetime) -> None:
+    for subscription_id, result in results:
+        if result.gone:
+            # The browser unsubscribed or the subscription expired: never try it again.
+            session.execute(delete(PushSubscription).where(PushSubscription.id == subscription_id))
+    answers = [result for _, result in results]
+    if any(r.ok for r in answers):
+        row.state, row.sent_at, row.last_error = NotificationState.SENT.value, now, None
+    elif any(r.temporary for r in answers):
+        _failed_attempt(settings, row, next(r.error for r in answers if r.temporary) or "",
+                        True, now)
+    else:
+        row.state, row.finished_at = NotificationState.GONE.value, now
+        row.last_error = "no push subscription left" if not answers else answers[0].error
 
 
 def _failed_attempt(settings: Settings, row: Notification, error: str, temporary: bool,
                     now: datetime) -> None:
     row.last_error = error[:500]
     if temporary and row.attempts < settings.notify_max_attempts:
+        row.state = NotificationState.PENDING.value
         row.next_attempt_at = now + backoff(settings, row.attempts)
         return
     row.state, row.finished_at = NotificationState.FAILED.value, now
@@ -424,30 +504,23 @@ def _failed_attempt(settings: Settings, row: Notification, error: str, temporary
     log.warning("notification %s failed: %s", row.id, row.last_error)
 
 
-def _deliver_push(session: Session, settings: Settings, row: Notification,
-                  now: datetime) -> None:
-    subscriptions = session.scalars(
-        select(PushSubscription).where(PushSubscription.staff_id == row.staff_id)).all()
-    results: list[PushResult] = []
-    for subscription in subscriptions:
-        result = send_push(
-            {"endpoint": subscription.endpoint,
-             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
-            {key: row.data.get(key) for key in ("title", "body", "url", "tag")},
-            vapid_private_key=settings.vapid_private_key, vapid_subject=settings.vapid_subject,
-            timeout=settings.push_timeout_seconds)
-        results.append(result)
-        if result.gone:
-            # The browser unsubscribed or the subscription expired: never try it again.
-            session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
-    if any(r.ok for r in results):
-        row.state, row.sent_at, row.last_error = NotificationState.SENT.value, now, None
-    elif any(r.temporary for r in results):
-        _failed_attempt(settings, row, next(r.error for r in results if r.temporary) or "",
-                        True, now)
-    else:
-        row.state, row.finished_at = NotificationState.GONE.value, now
-        row.last_error = "no push subscription left" if not results else results[0].error
+def release_unsettled(session: Session, settings: Settings,
+                      now: datetime | None = None) -> int:
+    """Send again the rows left ``sending`` past the settle time with no report; return how many.
+
+    Their worker stopped between claiming and recording (killed, or its database lost),
+    and no delivery report said the text got through: most likely it was never sent.
+    """
+    now = now or datetime.now(UTC)
+    rows = session.scalars(select(Notification).where(
+        Notification.state == NotificationState.SENDING.value,
+        Notification.next_attempt_at <= now).with_for_update(skip_locked=True)).all()
+    for row in rows:
+        _failed_attempt(settings, row, f"no answer recorded and no delivery report within "
+                        f"{settings.notify_settle_seconds} s of sending", True, now)
+        log.warning("notification %s was left mid-send; sending it again", row.id)
+    session.flush()
+    return len(rows)
 
 
 # --- delivery reports -----------------------------------------------------------------
@@ -475,7 +548,8 @@ def apply_delivery_report(session: Session, settings: Settings, notification_id:
     # Reports may arrive out of order (each is its own HTTP request): an SMSC ack
     # arriving after the final report must not hide it.
     if dlr_type in (DLR_SMSC_ACK, DLR_BUFFERED):
-        if row.state in (NotificationState.PENDING.value, NotificationState.SENT.value):
+        if row.state in (NotificationState.PENDING.value, NotificationState.SENDING.value,
+                         NotificationState.SENT.value):
             row.dlr_status = dlr_type
             row.state, row.sent_at = NotificationState.SENT.value, row.sent_at or now
     elif row.state in (NotificationState.FAILED.value, NotificationState.GONE.value):
@@ -497,14 +571,3 @@ def notifications_of(session: Session, complaint: Complaint) -> list[Notificatio
     return list(session.scalars(select(Notification)
                                 .where(Notification.complaint_id == complaint.id)
                                 .order_by(Notification.id)))
-
-
-def due_count(session: Session, now: datetime | None = None) -> int:
-    """How many rows are waiting to be sent now."""
-    from sqlalchemy import func
-
-    now = now or datetime.now(UTC)
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.state == NotificationState.PENDING.value,
-        Notification.next_attempt_at <= now,
-        or_(Notification.hold_until.is_(None), Notification.hold_until <= now)))

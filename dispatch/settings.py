@@ -151,6 +151,9 @@ class Settings:
         30, doc="First retry delay; it doubles per attempt (capped at one hour)")
     notify_threads: int = _setting(
         16, doc="Most parallel sends of one outbox drain (a thread per 10 due texts)")
+    notify_settle_seconds: int = _setting(
+        600, doc="How long a notification may stay 'sending' (its worker stopped mid-send) "
+        "without a delivery report before the sweeper sends it again")
     vapid_private_key: str = _setting(
         "", doc="Web Push VAPID private key (base64url; python -m dispatch.cli vapid-keys); "
         "empty disables push", secret=True)
@@ -287,8 +290,9 @@ class Settings:
                 parse_quiet_hours(self.quiet_hours)
             except ValueError as exc:
                 problems.append(f"DASAN_QUIET_HOURS: {exc}")
-        if self.sms_max_parts < 1 or self.notify_max_attempts < 1:
-            problems.append("DASAN_SMS_MAX_PARTS and DASAN_NOTIFY_MAX_ATTEMPTS must be >= 1")
+        if min(self.sms_max_parts, self.notify_max_attempts, self.notify_settle_seconds) < 1:
+            problems.append("DASAN_SMS_MAX_PARTS, DASAN_NOTIFY_MAX_ATTEMPTS and "
+                            "DASAN_NOTIFY_SETTLE_SECONDS must be >= 1")
         if problems:
             raise SettingsError("\n".join(problems))
 

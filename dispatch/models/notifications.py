@@ -28,9 +28,15 @@ from dispatch.models.complaints import Complaint, ComplaintEvent
 
 
 class NotificationState(StrEnum):
-    """pending -> sent -> delivered | failed | gone (push subscription expired)."""
+    """pending -> sending -> sent -> delivered | failed | gone (push subscription expired).
+
+    ``sending``: claimed and committed before the gateway is called, so a worker killed
+    after the gateway accepted never sends it again; the delivery report (or, without one,
+    the sweeper after DASAN_NOTIFY_SETTLE_SECONDS) decides what happened.
+    """
 
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"
@@ -49,8 +55,9 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("state IN ('pending', 'sent', 'delivered', 'failed', 'gone')",
-                        name="state"),
+        CheckConstraint(
+            "state IN ('pending', 'sending', 'sent', 'delivered', 'failed', 'gone')",
+            name="state"),
         CheckConstraint("channel IN ('sms', 'push')", name="channel"),
         # Exactly once per (complaint, event, recipient, channel), even when planning
         # or a job runs twice. NULLS NOT DISTINCT: replies to incoming texts carry no
@@ -59,6 +66,9 @@ class Notification(Base):
                          name="uq_notifications_once", postgresql_nulls_not_distinct=True),
         Index("ix_notifications_due", "next_attempt_at",
               postgresql_where=text("state = 'pending'")),
+        # The sweeper's look for rows a stopped worker left in the middle of a send.
+        Index("ix_notifications_sending", "next_attempt_at",
+              postgresql_where=text("state = 'sending'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -443,3 +443,142 @@ def test_rows_survive_redis_being_down_and_the_sweeper_sends_them(
     for row in rows:
         session.refresh(row)
     assert [row.state for row in rows] == ["sent", "sent"]
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs (not even ``except Exception``)."""
+
+
+class DiesAfterAccepting(FlakyGateway):
+    """The gateway takes the text, then the worker dies before it can record that."""
+
+    def send(self, **message):
+        super().send(**message)
+        raise WorkerKilled
+
+
+def test_a_worker_killed_after_the_gateway_accepted_does_not_send_again(
+        create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=600)
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    session.commit()
+    gateway = DiesAfterAccepting()
+    now = datetime.now(UTC)
+    with pytest.raises(WorkerKilled):
+        notifications.deliver(session, settings, row.id, gateway=gateway, now=now)
+    session.refresh(row)
+    # Committed before the gateway was called: another worker sees it taken, not due.
+    assert (row.state, row.attempts) == ("sending", 1)
+    assert row.next_attempt_at == now + timedelta(seconds=600)
+    assert notifications.deliver(session, settings, row.id, gateway=FlakyGateway()) is None
+    assert notifications.release_unsettled(session, settings, now + timedelta(seconds=599)) == 0
+    # The delivery report says what the dead worker could not.
+    notifications.apply_delivery_report(session, settings, row.id,
+                                        notifications.report_token(settings, row.id), 8)
+    session.commit()
+    assert row.state == "sent"
+    assert notifications.release_unsettled(session, settings, now + timedelta(hours=1)) == 0
+    assert len(gateway.sent) == 1
+
+
+def test_a_row_left_sending_without_a_report_is_sent_again_after_the_settle_time(
+        create_complaint, session, use_settings):
+    from dispatch.jobs_notify import sweep_notifications
+
+    settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=60,
+                            notify_retry_seconds=1)
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    claimed_at = datetime.now(UTC) - timedelta(seconds=61)
+    row.next_attempt_at = claimed_at
+    session.commit()
+    with pytest.raises(WorkerKilled):
+        notifications.deliver(session, settings, row.id, gateway=DiesAfterAccepting(),
+                              now=claimed_at)
+    session.refresh(row)
+    assert row.state == "sending"
+    # The sweeper releases it (the retry delay is within the drain's one-second grace)
+    # and sends it again: without a report, never sent is likelier than sent.
+    assert sweep_notifications() == 1
+    session.refresh(row)
+    assert (row.state, row.attempts, row.last_error) == ("sent", 2, None)
+    assert sweep_notifications() == 0
+
+
+def test_releasing_a_row_left_sending_counts_its_attempt(create_complaint, session,
+                                                         use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=60,
+                            notify_max_attempts=1)
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    session.commit()
+    now = datetime.now(UTC)
+    with pytest.raises(WorkerKilled):
+        notifications.deliver(session, settings, row.id, gateway=DiesAfterAccepting(), now=now)
+    assert notifications.release_unsettled(session, settings, now + timedelta(seconds=61)) == 1
+    assert row.state == "failed"
+    assert row.last_error == ("gave up after 1 attempts: no answer recorded and no delivery "
+                              "report within 60 s of sending")
+
+
+def test_a_report_that_arrives_before_the_worker_records_the_send_is_kept(
+        create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59")
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+
+    class ReportsAtOnce(FlakyGateway):
+        def send(self, **message):
+            # Kannel's report of the handset beats the worker's own record of the send.
+            notifications.apply_delivery_report(
+                session, settings, row.id, notifications.report_token(settings, row.id), 1)
+            super().send(**message)
+            return SendResult(accepted=True, parts=2)
+
+    notifications.deliver(session, settings, row.id, gateway=ReportsAtOnce())
+    assert (row.state, row.dlr_status, row.parts) == ("delivered", 1, 2)
+    assert row.sent_at is not None
+
+
+def test_no_lock_or_transaction_is_held_while_the_gateway_works(engine, use_settings):
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from dispatch.intake import ComplaintDraft, submit_complaint
+
+    settings = use_settings(quiet_hours="00:00-23:59")
+    with Session(bind=engine, expire_on_commit=False) as session:
+        complaint = submit_complaint(session, settings, ComplaintDraft(
+            "street_lamp", 126.9779, 37.5663, description="lock test",
+            phone="010-1234-5678")).complaint
+        session.commit()
+        row = rows_of(session, complaint, template="dispatched")[0]
+        release(row)
+        session.commit()
+    seen = []
+
+    class LooksFromAnotherConnection(FlakyGateway):
+        def send(self, **message):
+            with engine.connect() as other:
+                # NOWAIT: a lock held by the sending worker would raise here.
+                seen.append(other.execute(text(
+                    "SELECT state FROM notifications WHERE id = :id FOR UPDATE NOWAIT"),
+                    {"id": row.id}).scalar())
+                seen.append(other.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'idle in transaction'")).scalar())
+            return super().send(**message)
+
+    try:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            assert notifications.deliver(session, settings, row.id,
+                                         gateway=LooksFromAnotherConnection()).state == "sent"
+        assert seen == ["sending", 0]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(delete(Complaint).where(Complaint.id == complaint.id))

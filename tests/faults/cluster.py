@@ -79,10 +79,10 @@ class PostgresCluster:
 class WebServer:
     """The service under gunicorn (the production config) on a free port."""
 
-    def __init__(self, env: dict) -> None:
+    def __init__(self, env: dict, port: int | None = None) -> None:
         import sys
 
-        self.port = free_port()
+        self.port = port or free_port()
         # A file, not a pipe: an unread pipe fills up and blocks the workers' logging.
         self.log = tempfile.NamedTemporaryFile(prefix="dasan-web-", suffix=".log")
         self.process = subprocess.Popen(
