@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, event, exists, func, or_, select
+from sqlalchemy import delete, event, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 # Imported for its Session listeners: registering them lazily, from inside a commit's
@@ -352,20 +352,26 @@ def count_due(session: Session, now: datetime | None = None) -> int:
                           .where(*_due(now or datetime.now(UTC))))
 
 
-def claim(session: Session, notification_id: int | None, now: datetime,
+def claim(session: Session, settings: Settings, notification_id: int | None, now: datetime,
           limit: int = 1) -> list[Notification]:
-    """Lock due pending rows (a given one, or the oldest ``limit``); [] if taken or not due.
+    """Take due pending rows (a given one, or the oldest ``limit``) and mark them ``sending``.
 
-    SKIP LOCKED lets many workers drain the outbox side by side, and a second job for
-    the same row simply finds nothing to do.
+    One statement: SKIP LOCKED lets many workers drain the outbox side by side, and a second
+    job for the same row simply finds nothing ([]). While a row is ``sending``, its
+    ``next_attempt_at`` is when the sweeper stops waiting for an answer.
     """
-    query = (select(Notification).where(*_due(now))
-             .with_for_update(skip_locked=True).limit(limit))
+    due = select(Notification.id).where(*_due(now)).with_for_update(skip_locked=True)
     if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
+        due = due.where(Notification.id == notification_id)
     else:
-        query = query.order_by(Notification.next_attempt_at, Notification.id)
-    return list(session.scalars(query))
+        due = due.order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+    taken = session.scalars(
+        update(Notification).where(Notification.id.in_(due))
+        .values(state=NotificationState.SENDING.value, attempts=Notification.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=settings.notify_settle_seconds))
+        .returning(Notification)
+        .execution_options(populate_existing=True, synchronize_session=False))
+    return sorted(taken, key=lambda row: row.id)
 
 
 def deliver(session: Session, settings: Settings, notification_id: int | None = None, *,
@@ -405,10 +411,10 @@ def deliver_many(session: Session, settings: Settings, notification_id: int | No
     which is why a batch is small.
     """
     now = now or datetime.now(UTC)
-    rows = claim(session, notification_id, now, limit)
+    rows = claim(session, settings, notification_id, now, limit)
     if not rows:
         return []
-    outgoing = [_start(session, settings, row, now) for row in rows]
+    outgoing = _outgoing(session, rows)
     session.commit()
     answers = [_send(settings, item, gateway) for item in outgoing]
     _record(session, settings, outgoing, answers, now)
@@ -416,21 +422,19 @@ def deliver_many(session: Session, settings: Settings, notification_id: int | No
     return rows
 
 
-def _start(session: Session, settings: Settings, row: Notification,
-           now: datetime) -> _Outgoing:
-    row.state, row.attempts = NotificationState.SENDING.value, row.attempts + 1
-    # While sending, next_attempt_at is when the sweeper stops waiting for an answer.
-    row.next_attempt_at = now + timedelta(seconds=settings.notify_settle_seconds)
-    subscriptions: tuple = ()
-    if row.channel == NotificationChannel.PUSH.value:
-        subscriptions = tuple(
-            (subscription.id, {"endpoint": subscription.endpoint,
-                               "keys": {"p256dh": subscription.p256dh,
-                                        "auth": subscription.auth}})
-            for subscription in session.scalars(select(PushSubscription).where(
-                PushSubscription.staff_id == row.staff_id)))
-    return _Outgoing(row.id, row.channel, row.recipient, row.body, dict(row.data or {}),
-                     subscriptions)
+def _outgoing(session: Session, rows: list[Notification]) -> list[_Outgoing]:
+    """Snapshot what the sends need, with the push subscriptions of every push row."""
+    staff_ids = {row.staff_id for row in rows if row.channel == NotificationChannel.PUSH.value}
+    subscriptions: dict[int, list] = {}
+    if staff_ids:
+        for subscription in session.scalars(select(PushSubscription).where(
+                PushSubscription.staff_id.in_(staff_ids)).order_by(PushSubscription.id)):
+            subscriptions.setdefault(subscription.staff_id, []).append((subscription.id, {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}))
+    return [_Outgoing(row.id, row.channel, row.recipient, row.body, dict(row.data or {}),
+                      tuple(subscriptions.get(row.staff_id, ())))
+            for row in rows]
 
 
 def _send(settings: Settings, item: _Outgoing, gateway: SmsGateway | None):

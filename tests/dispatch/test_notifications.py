@@ -80,7 +80,7 @@ def test_quiet_hours_hold_all_but_the_receipt(create_complaint, session, use_set
     received, dispatched = rows_of(session, complaint)
     assert received.hold_until is None and received.state == "sent"
     assert dispatched.hold_until is not None and dispatched.state == "pending"
-    assert notifications.claim(session, dispatched.id, datetime.now(UTC)) == []
+    assert notifications.claim(session, use_settings(), dispatched.id, datetime.now(UTC)) == []
     later = dispatched.hold_until + timedelta(seconds=1)
     assert notifications.deliver(session, use_settings(), dispatched.id, now=later).state == "sent"
 
