@@ -48,6 +48,7 @@ class OutboxRelay:
         self.should_wake = should_wake
         self.stop_event = threading.Event()
         self.listening = threading.Event()
+        self.wake_failing = False
 
     def run(self) -> None:
         """Listen until ``stop()``; reconnect with backoff when the database goes away."""
@@ -124,5 +125,12 @@ class OutboxRelay:
         try:
             self.wake()
         except Exception:  # noqa: BLE001 - Redis down: the sweeper sends the rows
-            log.warning("outbox relay could not ask for a drain; the sweeper will send",
-                        exc_info=True)
+            # Once per outage, not once per commit of a busy intake.
+            if not self.wake_failing:
+                log.warning("outbox relay could not ask for a drain; the sweeper will send",
+                            exc_info=True)
+            self.wake_failing = True
+        else:
+            if self.wake_failing:
+                log.info("outbox relay can ask for drains again")
+            self.wake_failing = False

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import signal
 import sys
+import threading
 
+import redis
 from rq import Worker
 
 from dispatch.db import configure_database
@@ -12,9 +17,21 @@ from dispatch.queue import QUEUES, redis_connection
 from dispatch.runtime import configure
 from dispatch.settings import Settings
 
+log = logging.getLogger(__name__)
+
+# Seconds between Redis pings while it is away (then the last one, repeatedly).
+REDIS_WAITS = (0.5, 1, 2, 5, 10)
+
 
 class ContextWorker(Worker):
     """An RQ worker whose log lines carry the id of the request that caused each job."""
+
+    stop_asked = False
+
+    def request_stop(self, signum, frame) -> None:
+        """Note that SIGTERM/SIGINT asked us to stop, then stop as RQ does (warm shutdown)."""
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
     def perform_job(self, job, queue, *args, **kwargs) -> bool:
         """Run ``job`` with the request id from its meta set for logging."""
@@ -48,10 +65,44 @@ def main(argv: list[str] | None = None) -> int:
     # Import every job module here, once: each job runs in a forked work-horse, which
     # would otherwise import them (Babel, pywebpush, requests …) again for every job.
     preload_job_modules()
-    worker = ContextWorker(list(QUEUES), connection=redis_connection(settings.redis_url))
-    # with_scheduler: RQ's own scheduler runs retries with intervals and enqueue_in jobs.
-    worker.work(with_scheduler=True, burst="--burst" in argv)
+    connection = redis_connection(settings.redis_url)
+    burst = "--burst" in argv
+    while wait_for_redis(connection):
+        worker = ContextWorker(list(QUEUES), connection=connection)
+        try:
+            # with_scheduler: RQ's own scheduler runs retries with intervals and enqueue_in jobs.
+            worker.work(with_scheduler=True, burst=burst)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            log.warning("the worker lost Redis", exc_info=True)
+        if burst or worker.stop_asked:
+            return 0
+        # RQ ends its loop on an error outside a job (Redis gone mid-job, a timeout) and
+        # leaves restarting to a process supervisor; up.sh has none, and a Redis restart
+        # must not leave the texts unsent. Work again once Redis answers.
+        log.error("the worker loop ended without being asked to stop; starting it again")
     return 0
+
+
+def wait_for_redis(connection) -> bool:
+    """Return True once Redis answers, False if SIGTERM/SIGINT comes first."""
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set())
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for attempt in itertools.count():
+            try:
+                connection.ping()
+                return not stop.is_set()
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                wait = REDIS_WAITS[min(attempt, len(REDIS_WAITS) - 1)]
+                if attempt % 30 == 0:  # the first time, then about every five minutes
+                    log.warning("Redis does not answer (%s); trying again every %s s", exc, wait)
+            if stop.wait(wait):
+                return False
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return False
 
 
 if __name__ == "__main__":

@@ -148,3 +148,35 @@ def test_an_unexpected_error_in_the_loop_does_not_end_the_relay(database_url, en
     finally:
         relay.stop()
         thread.join(10)
+
+
+def test_a_wake_that_cannot_reach_redis_is_logged_once_per_outage(database_url, engine,
+                                                                  recipient, caplog):
+    redis_down = threading.Event()
+    redis_down.set()
+    wakes = Wakes()
+
+    def wake():
+        if redis_down.is_set():
+            raise ConnectionError("Redis is away")
+        wakes()
+
+    relay = OutboxRelay(database_url, wake)
+    thread = relay.start()
+    try:
+        assert relay.listening.wait(10)
+        for number in range(3):  # three commits while Redis is away: one warning
+            with engine.begin() as connection:
+                connection.execute(INSERT_ROW, {"recipient": f"{recipient}-{number}"})
+            time.sleep(0.2)
+        redis_down.clear()
+        with engine.begin() as connection:
+            connection.execute(INSERT_ROW, {"recipient": recipient})
+        assert wakes.wait_for(1)
+    finally:
+        relay.stop()
+        thread.join(10)
+    messages = [record.getMessage() for record in caplog.records
+                if record.name == "dispatch.outbox_relay"]
+    assert messages.count("outbox relay could not ask for a drain; the sweeper will send") == 1
+    assert "outbox relay can ask for drains again" in messages

@@ -1,0 +1,61 @@
+"""The worker process outlives Redis going away in the middle of a job, and stops on SIGTERM."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from rq import Queue
+from rq.job import Job, JobStatus
+
+from dispatch import jobs
+from dispatch.queue import MAINTENANCE, redis_connection
+from tests.services import ROOT, RedisServer
+
+
+def wait_until(check, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # Redis may be on its way back
+            if check():
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_worker_outlives_redis_going_away_mid_job_and_stops_on_sigterm(settings, tmp_path):
+    redis = RedisServer(tmp_path)
+    redis.start()
+    connection = redis_connection(redis.url)
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in finally
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dispatch.worker"], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=log, env={**os.environ, "DASAN_DATABASE_URL": settings.database_url,
+                         "DASAN_REDIS_URL": redis.url, "DASAN_SECRET_KEY": settings.secret_key,
+                         "DASAN_LOG_LEVEL": "INFO"})
+    try:
+        queue = Queue(MAINTENANCE, connection=connection)
+        slow = queue.enqueue(time.sleep, 2)
+        assert wait_until(lambda: slow.get_status(refresh=True) == JobStatus.STARTED)
+        # Redis goes while the job runs: RQ's own loop ends on the error that follows.
+        redis.stop()
+        time.sleep(4)
+        assert worker.poll() is None, "the worker exited with Redis"
+        redis.start()
+        connection = redis_connection(redis.url)
+        connection.delete(jobs.HEARTBEAT_KEY)
+        job = Queue(MAINTENANCE, connection=connection).enqueue(jobs.record_heartbeat)
+        assert wait_until(lambda: connection.get(jobs.HEARTBEAT_KEY) is not None), (
+            (tmp_path / "worker.log").read_text()[-3000:])
+        assert Job.fetch(job.id, connection=connection).get_status() == JobStatus.FINISHED
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        log.close()
+        redis.stop()
