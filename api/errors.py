@@ -133,7 +133,9 @@ def handle_unavailable(err: Exception):
 
 def handle_statement_error(err: sqlalchemy.exc.StatementError):
     """A value the driver cannot send (e.g. NUL in text that slipped past the guards) -> 422."""
-    if isinstance(err.orig, ValueError):
+    # 22P05 untranslatable_character (a \u0000 in JSONB), 22021 character_not_in_repertoire.
+    if isinstance(err.orig, ValueError) or getattr(err.orig, "pgcode", None) in (
+            "22P05", "22021"):
         response = jsonify(error_body(422, "invalid_text",
                                       "a value holds characters that cannot be stored"))
         response.status_code = 422

@@ -35,6 +35,19 @@ def _check(value: Any, depth: int = 0) -> None:
             _check(item, depth + 1)
 
 
+def holds_unsafe_text(value: Any) -> bool:
+    """True when parsed JSON holds text PostgreSQL cannot store (or nests too deep).
+
+    For JSON carried inside a form field: its escapes (``\\u0000``) hide from the guard
+    that reads the raw request.
+    """
+    try:
+        _check(value)
+    except UnsafeJson:
+        return True
+    return False
+
+
 class SafeJSONProvider(DefaultJSONProvider):
     """Flask's JSON, where nesting too deep for the parser is invalid JSON, not a crash."""
 

@@ -6,6 +6,7 @@ import json
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from api.input_guard import holds_unsafe_text
 from api.schemas import ComplaintCreatedSchema, PointSchema
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
@@ -125,6 +126,9 @@ class ComplaintFormSchema(Schema):
                 isinstance(key, str) and isinstance(value, str)
                 for key, value in attributes.items()):
             raise ValidationError("attributes must be a JSON object of strings", "attributes")
+        if holds_unsafe_text(attributes):
+            raise ValidationError("attributes hold a NUL character or an unpaired surrogate",
+                                  "attributes")
 
 
 class ComplaintWithPhotosSchema(ComplaintCreatedSchema):

@@ -77,3 +77,18 @@ def test_long_path_and_long_query_values_are_4xx(client):
 def test_login_with_nul_in_username_is_422(client):
     response = client.post("/api/v1/auth/login", json={"username": "a\x00", "password": "b"})
     assert response.status_code == 422
+
+
+def test_text_the_database_refuses_is_422_not_500(app, engine):
+    """The last line of defence: PostgreSQL's own refusal of a NUL in JSONB is bad input."""
+    import sqlalchemy
+
+    from api.errors import handle_statement_error
+
+    with engine.connect() as connection, pytest.raises(sqlalchemy.exc.DataError) as caught:
+        connection.execute(sqlalchemy.text("SELECT CAST(:value AS jsonb)"),
+                           {"value": '{"plate": "\\u0000"}'})
+    with app.test_request_context("/api/v1/complaints/with-photos", method="POST"):
+        response = handle_statement_error(caught.value)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid_text"

@@ -415,6 +415,10 @@ def test_intake_with_a_bad_photo_creates_no_complaint(client, session, settings,
     ({"lon": "nan", "lat": "37.5"}, "lon"),
     ({"attributes": "not json"}, "attributes"),
     ({"attributes": '{"pole": 5}'}, "attributes"),
+    # Escaped inside the JSON, so the request-wide guard cannot see them.
+    ({"attributes": '{"vehicle_plate": "\\u0000"}'}, "attributes"),
+    ({"attributes": '{"vehicle_plate": "\\ud800"}'}, "attributes"),
+    ({"attributes": '{"\\u0000": "12"}'}, "attributes"),
     ({"category": ""}, "category"),
     ({"language": "xx"}, "language"),
 ])
