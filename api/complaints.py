@@ -76,6 +76,7 @@ def created_answer(result: IntakeResult, reader_language: str):
     body = complaint_public(result.complaint, reader_language, config.timezone)
     # Only the reporter learns the token: it is in this answer and nowhere else.
     body["citizen_token"] = citizen_token(config.secret_key, result.complaint.public_id)
+    body["language"] = result.complaint.reporter_language  # the reporter's own answer
     return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",
                        "Location": f"/api/v1/complaints/{result.complaint.public_id}"}
 

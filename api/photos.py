@@ -285,6 +285,7 @@ class ComplaintsWithPhotos(MethodView):
         public_id = result.complaint.public_id
         body = complaint_public(result.complaint, reader_language, config.timezone)
         body["citizen_token"] = citizen_token(config.secret_key, public_id)
+        body["language"] = result.complaint.reporter_language  # the reporter's own answer
         body["photos"] = [photo_view(row, public_id, for_staff=False) for row in rows]
         body["location_source"] = source
         return body, 201, {"Idempotent-Replayed": "false" if result.created else "true",

@@ -31,7 +31,7 @@ def named(code: str, names: dict, language: str, default: str = "") -> dict:
 
 
 def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict:
-    """The public view of a complaint: no phone, no internal notes."""
+    """The public view of a complaint: no phone, no reporter's language, no internal notes."""
     point = to_shape(complaint.location)
     # Names come from per-process caches, not from joins: this runs on every intake.
     session = object_session(complaint)
@@ -54,7 +54,6 @@ def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict
         "routing_distance_m": complaint.routing_distance_m,
         "priority": complaint.priority,
         "channel": complaint.channel,
-        "language": complaint.reporter_language,
         "attributes": complaint.attributes or {},
         "due_at": local_time(complaint.due_at, timezone),
         "created_at": local_time(complaint.created_at, timezone),
@@ -120,7 +119,8 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
         assignee_id=complaint.assignee_id, outcome=complaint.outcome,
         closed_at=local_time(complaint.closed_at, timezone),
         parent=parent.public_id if parent else None, duplicates=list(children),
-        reporter_phone=phone, photos=photo_summary(session, complaint.id),
+        reporter_phone=phone, language=complaint.reporter_language,
+        photos=photo_summary(session, complaint.id),
         overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
         history=[event_view(event, timezone, internal=True) for event in complaint.events],
         allowed_moves=[name for name, move in workflow.MOVES.items()

@@ -121,7 +121,6 @@ class ComplaintSchema(Schema):
     routing_distance_m = fields.Float()
     priority = fields.Integer()
     channel = fields.String()
-    language = fields.String()
     attributes = fields.Dict()
     due_at = fields.DateTime()
     created_at = fields.DateTime()
@@ -134,6 +133,7 @@ class ComplaintCreatedSchema(ComplaintSchema):
 
     citizen_token = fields.String(metadata={
         "description": "keep it: it lets the reporter follow, cancel, reopen and rate"})
+    language = fields.String(metadata={"description": "the reporter's language (their texts)"})
 
 
 class LanguageArgsSchema(Schema):
@@ -151,10 +151,16 @@ class CallerLookupSchema(Schema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
+class CallerReportSchema(ComplaintSchema):
+    """One of a caller's reports, for the agent on the phone with them."""
+
+    language = fields.String(metadata={"description": "the reporter's language"})
+
+
 class CallerReportsSchema(Schema):
     """A caller's reports, newest first."""
 
-    items = fields.List(fields.Nested(ComplaintSchema))
+    items = fields.List(fields.Nested(CallerReportSchema))
 
 
 class LocateArgsSchema(LanguageArgsSchema):

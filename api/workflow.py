@@ -74,6 +74,7 @@ class StaffComplaintSchema(ComplaintSchema):
     parent = fields.String(allow_none=True)
     duplicates = fields.List(fields.String())
     reporter_phone = fields.String(allow_none=True)
+    language = fields.String(metadata={"description": "the reporter's language"})
     photos = fields.Dict()
     overdue = fields.Boolean()
     history = fields.List(fields.Dict())

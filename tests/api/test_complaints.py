@@ -39,6 +39,15 @@ def test_post_complaint_never_returns_the_phone(client):
     assert "9876" not in shown and "phone\"" not in shown.replace("office_phone\"", "")
 
 
+def test_the_public_view_does_not_tell_the_reporters_language(client):
+    # Personal data (DESIGN): public ids are sequential, so anyone could list them all.
+    created = post(client, complaint_json(language="mn")).get_json()
+    assert created["language"] == "mn"  # the reporter's own answer may say it
+    shown = client.get(f"/api/v1/complaints/{created['public_id']}").get_json()
+    assert "language" not in shown
+    assert shown["public_id"] == created["public_id"]
+
+
 def test_post_complaint_stores_normalised_phone_location_and_two_events(client, session):
     body = post(client, complaint_json(phone="010-1234-5678")).get_json()
     complaint = session.scalar(select(Complaint).where(Complaint.public_id == body["public_id"]))
