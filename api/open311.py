@@ -166,13 +166,14 @@ def requests_(fmt: str):
             session, config, complaints, language(), extensions=_extensions(),
             photo_urls=open311.photo_urls(session, config, complaints))
         return render(fmt, "service_requests", views)
-    open311.check_key(session, request.form.get("api_key"))
+    app_key = open311.check_key(session, request.form.get("api_key"))
+    client_ref = open311.replay_key(app_key, request.headers.get("Idempotency-Key"))
     draft = open311.submission_draft(session, config, request.form, _attributes(), language())
     uploads = _uploads()
     # Photos are checked before the complaint exists: a bad file files nothing.
     prepared = photos.prepare_photos(config, uploads) if uploads else []
-    result = submit_complaint(session, config, draft)
-    if prepared:
+    result = submit_complaint(session, config, draft, client_ref=client_ref)
+    if prepared and result.created:  # a replay attaches nothing twice
         photos.attach_photos(session, config, photo_store(config.photo_dir), result.complaint,
                              prepared, kind=PhotoKind.REPORT, actor=Actor.citizen())
     session.commit()
@@ -183,12 +184,15 @@ def requests_(fmt: str):
                   f"expected by {view['expected_datetime']}")
     else:
         notice = "The same problem is already reported; this request follows that one"
-    return render(fmt, "service_requests", [{
+    response = render(fmt, "service_requests", [{
         "service_request_id": public_id,
         # Intake is synchronous: the token is the id itself (tokens/{token} resolves it).
         "token": public_id,
         "service_notice": notice,
     }], 201)
+    if client_ref is not None:
+        response.headers["Idempotent-Replayed"] = "false" if result.created else "true"
+    return response
 
 
 @blp.get("/requests/<request_id>.<fmt>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,26 @@ def check_key(session: Session, raw: str | None) -> Open311Key:
     if key is None or key.revoked_at is not None:
         raise InvalidApiKey("api_key is not valid")
     return key
+
+
+# GeoReport v2 has no idempotency key; an app may send the ``Idempotency-Key`` header its
+# HTTP library already knows. Keys are any text an app chooses, so they are scoped to the
+# app's key: two apps using the same string never meet.
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("6f2b8a4e-3c1d-5e7f-9a0b-1c2d3e4f5a6b")
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def replay_key(key: Open311Key, header: str | None) -> uuid.UUID | None:
+    """The intake's ``client_ref`` for an app's Idempotency-Key header (None without one).
+
+    :raises InvalidQuery: a key that is empty, too long or not printable ASCII.
+    """
+    if header is None:
+        return None
+    if not (0 < len(header) <= MAX_IDEMPOTENCY_KEY and header.isascii() and header.isprintable()):
+        raise InvalidQuery(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable "
+                           "ASCII characters")
+    return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{key.id}:{header}")
 
 
 # --- services ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from dispatch import open311
 from dispatch.categories import forget_cached_categories
-from dispatch.models import Category, Complaint, ComplaintPhoto
+from dispatch.models import Category, Complaint, ComplaintPhoto, Notification
 from dispatch.workflow import MoveRequest, apply_move
 from tests.factories import CITY_HALL, PLACES
 from tests.photo_factory import make_image
@@ -501,3 +501,40 @@ def test_photo_urls_only_when_made_public(client, app, settings, api_key, fmt):
     assert (media_urls if isinstance(media_urls, list) else [media_urls]) == [media_url]
     photo = client.get(media_url.removeprefix(settings.public_url))
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_retried_post_with_an_idempotency_key_files_once(client, session, api_key, fmt):
+    data = {"api_key": api_key, "service_code": "street_lamp", "lat": str(CITY_HALL[1]),
+            "long": str(CITY_HALL[0]), "description": "Lamp out, retried after a timeout",
+            "phone": "010-5555-0101"}
+    headers = {"Idempotency-Key": f"civic-app-{fmt}-request-17"}
+    first = client.post(f"{BASE}/requests.{fmt}", data=data, headers=headers)
+    again = client.post(f"{BASE}/requests.{fmt}", data=data, headers=headers)
+    assert (first.headers["Idempotent-Replayed"], again.headers["Idempotent-Replayed"]) == (
+        "false", "true")
+    assert _filed(first, fmt) == _filed(again, fmt)
+    filed = session.query(Complaint).filter_by(description=data["description"]).all()
+    assert len(filed) == 1
+    receipts = session.query(Notification).filter_by(complaint_id=filed[0].id,
+                                                     template="received").count()
+    assert receipts == 1
+    # The same key with another body is refused, not silently answered with the first.
+    other = client.post(f"{BASE}/requests.{fmt}", data={**data, "description": "Other"},
+                        headers=headers)
+    assert other.status_code in (400, 409, 422)
+    assert "idempotency" in other.get_data(as_text=True).lower()
+    # Another app's identical key is another request.
+    other_app = open311.create_key(session, "another-civic-app")
+    elsewhere = client.post(f"{BASE}/requests.{fmt}", data={**data, "api_key": other_app},
+                            headers=headers)
+    assert _filed(elsewhere, fmt) != _filed(first, fmt)
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "키"])
+def test_a_bad_idempotency_key_is_400(client, api_key, key):
+    response = client.post(f"{BASE}/requests.json", headers={"Idempotency-Key": key}, data={
+        "api_key": api_key, "service_code": "street_lamp", "lat": str(CITY_HALL[1]),
+        "long": str(CITY_HALL[0]), "description": "Lamp out"})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.get_json()[0]["description"]
