@@ -194,6 +194,8 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
     _change(session, complaint, target, move_kind(move), actor, now, request, data)
     if move.closes and target in (S.RESOLVED, S.UNFOUNDED, S.REFERRED):
         close_children(session, complaint, target, actor, now, request)
+    elif target == S.CANCELLED:
+        hand_over_duplicates(session, complaint, current, now)
     session.flush()
     return complaint
 
@@ -204,12 +206,13 @@ def move_kind(move: Move) -> str:
 
 
 def _change(session: Session, complaint: Complaint, target: S, kind: str,
-            actor: Staff | None, now: datetime, request: MoveRequest, data: dict) -> None:
+            actor: Staff | None, now: datetime, request: MoveRequest, data: dict, *,
+            by: Actor | None = None) -> None:
     before = complaint.status
     complaint.status = target.value
     complaint.updated_at = now
-    record_event(session, complaint, kind=kind,
-                 actor=Actor("staff", actor.id) if actor else Actor.citizen(), at=now,
+    by = by or (Actor("staff", actor.id) if actor else Actor.citizen())
+    record_event(session, complaint, kind=kind, actor=by, at=now,
                  from_status=before, to_status=target.value,
                  public_note=_note(request.public_note), internal_note=_note(
                      request.internal_note), lonlat=request.lonlat, data=data)
@@ -281,6 +284,35 @@ def close_children(session: Session, parent: Complaint, target: S, actor: Staff 
                 MoveRequest(request.move, public_note=request.public_note),
                 {"outcome": parent.outcome, "parent": parent.public_id})
     return children
+
+
+def hand_over_duplicates(session: Session, parent: Complaint, parent_status: S,
+                         now: datetime) -> Complaint | None:
+    """A cancelled complaint's duplicates still need someone on site: the oldest takes over.
+
+    It goes to the parent's district queue with the parent's standing (dispatched or
+    transferred, which texts its reporter and pushes to the inspectors); the other
+    duplicates follow it. Returns the new lead, or None without duplicates.
+    """
+    children = list(session.scalars(select(Complaint).where(
+        Complaint.parent_id == parent.id, Complaint.status == S.DUPLICATE.value)
+        .order_by(Complaint.created_at, Complaint.id).with_for_update()))
+    if not children:
+        return None
+    lead, followers = children[0], children[1:]
+    lead.parent_id = None
+    lead.district_code = parent.district_code  # a transfer of the parent holds for it too
+    standing = S.TRANSFERRED if parent_status == S.TRANSFERRED else S.DISPATCHED
+    _change(session, lead, standing, standing.value, None, now, MoveRequest("take_over"),
+            {"took_over_from": parent.public_id, "reason": "parent_cancelled"},
+            by=Actor.system())
+    for child in followers:
+        child.parent_id = lead.id
+        _change(session, child, S.DUPLICATE, "relinked_duplicate", None, now,
+                MoveRequest("take_over"), {"parent": lead.public_id,
+                                            "former_parent": parent.public_id},
+                by=Actor.system())
+    return lead
 
 
 def reporters_to_notify(session: Session, complaint: Complaint) -> list[Complaint]:

@@ -208,6 +208,51 @@ def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, s
     assert told == {"+821010000001", "+821010000002"}
 
 
+def test_when_the_first_reporter_cancels_the_oldest_duplicate_takes_over(client, staff,
+                                                                        session):
+    from sqlalchemy import select
+
+    from dispatch.models import Complaint, ComplaintEvent, Notification
+
+    def file(phone, lon):
+        return client.post("/api/v1/complaints", json=complaint_json(
+            category="street_lamp", phone=phone,
+            location={"type": "Point", "coordinates": [lon, 37.56632]})).get_json()
+
+    parent = file("010-2000-0001", 126.97791)
+    second, third = file("010-2000-0002", 126.97795), file("010-2000-0003", 126.97797)
+    assert {second["status"], third["status"]} == {"duplicate"}
+    cancelled = client.post(f"/api/v1/complaints/{parent['public_id']}/cancel", json={},
+                            headers={"X-Citizen-Token": parent["citizen_token"]})
+    assert cancelled.status_code == 200
+    # The lamp is still out for the others: the second report is in the queue now.
+    lead = client.get(f"/api/v1/staff/complaints/{second['public_id']}",
+                      headers=h(staff, "supervisor")).get_json()
+    assert (lead["status"], lead["parent"]) == ("dispatched", None)
+    assert lead["duplicates"] == [third["public_id"]]
+    follower = client.get(f"/api/v1/staff/complaints/{third['public_id']}",
+                          headers=h(staff, "supervisor")).get_json()
+    assert (follower["status"], follower["parent"]) == ("duplicate", second["public_id"])
+    queue = client.get("/api/v1/queue", headers=h(staff, "supervisor")).get_json()
+    assert second["public_id"] in [item["public_id"] for item in queue["items"]]
+    row = session.scalar(select(Complaint).where(Complaint.public_id == second["public_id"]))
+    taken_over = session.scalars(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == row.id).order_by(ComplaintEvent.id)).all()[-1]
+    assert (taken_over.from_status, taken_over.to_status, taken_over.actor_kind) == (
+        "duplicate", "dispatched", "system")
+    assert taken_over.data["took_over_from"] == parent["public_id"]
+    # Its reporter is told where the report went, like any dispatched complaint.
+    assert session.scalar(select(Notification).where(
+        Notification.complaint_id == row.id, Notification.template == "dispatched"))
+    # Resolving the new lead now closes the remaining duplicate with it.
+    move(client, second["public_id"], "accept", h(staff, "inspector", lead["version"]))
+    move(client, second["public_id"], "unfounded", h(staff, "inspector", lead["version"] + 1),
+         outcome="already_fixed", public_note="Works again.")
+    after = client.get(f"/api/v1/staff/complaints/{third['public_id']}",
+                       headers=h(staff, "supervisor")).get_json()
+    assert after["status"] == "unfounded"
+
+
 def test_staff_link_and_unlink_duplicates_by_hand(client, staff):
     a = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
     b = client.post("/api/v1/complaints", json=complaint_json(
