@@ -55,9 +55,11 @@ class Move:
 # The one place that says which role may make which move.
 MOVES: dict[str, Move] = {move.name: move for move in (
     Move("accept", (S.DISPATCHED, S.TRANSFERRED), S.ASSIGNED, ("inspector",)),
-    Move("assign", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED), S.ASSIGNED,
+    # Also from on site: the inspector there may fall ill or end a shift, and the
+    # supervisor must be able to hand the ticket to a colleague (who goes out again).
+    Move("assign", (S.DISPATCHED, S.TRANSFERRED, S.ASSIGNED, S.ON_SITE), S.ASSIGNED,
          ("supervisor", "dispatcher", "admin")),
-    Move("release", (S.ASSIGNED,), S.DISPATCHED, ("inspector", "supervisor", "admin")),
+    Move("release", (S.ASSIGNED, S.ON_SITE), S.DISPATCHED, ("inspector", "supervisor", "admin")),
     Move("on_site", (S.ASSIGNED,), S.ON_SITE, ("inspector", "supervisor")),
     Move("resolve", (S.ASSIGNED, S.ON_SITE), S.RESOLVED, ("inspector", "supervisor"),
          closes=True),

@@ -355,3 +355,27 @@ def test_the_assigned_inspector_may_transfer_with_a_reason_and_it_leaves_the_que
         "transferred", "11110")
     queue = client.get("/api/v1/queue", headers=h(staff, "inspector")).get_json()
     assert pid not in [item["public_id"] for item in queue["items"]]
+
+
+def test_supervisor_hands_an_on_site_ticket_to_a_colleague(client, staff, filed):
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    on_site = move(client, pid, "on-site", h(staff, "inspector", 2),
+                   location={"type": "Point", "coordinates": [126.9779, 37.5663]})
+    assert on_site.get_json()["status"] == "on_site"
+    detail = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "supervisor"))
+    assert {"assign", "release"} <= set(detail.get_json()["allowed_moves"])
+    colleague = staff["other_inspector"][0]
+    handed = move(client, pid, "assign", h(staff, "supervisor", 3), assignee_id=colleague.id)
+    assert handed.status_code == 200, handed.get_json()
+    assert (handed.get_json()["status"], handed.get_json()["assignee_id"]) == (
+        "assigned", colleague.id)
+    # The first inspector can no longer act on it; the colleague goes on site.
+    assert move(client, pid, "on-site", h(staff, "inspector", 4)).status_code == 403
+    back = move(client, pid, "on-site", h(staff, "other_inspector", 4),
+                location={"type": "Point", "coordinates": [126.9779, 37.5663]})
+    assert back.get_json()["status"] == "on_site"
+    # And an inspector at the end of a shift can give an on-site ticket back to the queue.
+    released = move(client, pid, "release", h(staff, "other_inspector", 5))
+    assert (released.get_json()["status"], released.get_json()["assignee_id"]) == (
+        "dispatched", None)
