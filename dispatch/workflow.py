@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import (
@@ -23,7 +23,7 @@ from dispatch.errors import (
     VersionRequired,
 )
 from dispatch.events import Actor, record_event
-from dispatch.models import OPEN_STATUSES, Complaint, ComplaintStatus, District, Staff
+from dispatch.models import OPEN_STATUSES, Complaint, ComplaintStatus, District, Dong, Staff
 from dispatch.settings import Settings
 
 S = ComplaintStatus
@@ -268,9 +268,26 @@ def _transfer(session: Session, complaint: Complaint, request: MoveRequest) -> d
         raise InvalidOutcome("the complaint is already in that district", field="district_code")
     if not (request.internal_note or request.public_note or "").strip():
         raise InvalidOutcome("say why the complaint is transferred", field="internal_note")
-    data = {"from_district": complaint.district_code, "to_district": target.code}
-    complaint.district_code = target.code
+    data = move_to_district(session, complaint, target.code)
     complaint.assignee_id = complaint.assigned_at = None
+    return data
+
+
+def move_to_district(session: Session, complaint: Complaint, district_code: str) -> dict:
+    """Put ``complaint`` in another district; return the event data saying from where to where.
+
+    The dong follows: the new district's dong nearest the spot, so the new queue's dong
+    filter finds it and texts and views name a dong of the right district. It is read
+    before any change, so the complaint is written (and its version raised) once.
+    """
+    dong = session.scalar(select(Dong.code).where(Dong.district_code == district_code)
+                          .order_by(func.ST_Distance(Dong.boundary, complaint.location))
+                          .limit(1))
+    data = {"from_district": complaint.district_code, "to_district": district_code}
+    complaint.district_code = district_code
+    if dong is not None:
+        data.update(from_dong=complaint.dong_code, to_dong=dong)
+        complaint.dong_code = dong
     return data
 
 
@@ -302,12 +319,13 @@ def hand_over_duplicates(session: Session, parent: Complaint, parent_status: S,
     if not children:
         return None
     lead, followers = children[0], children[1:]
+    data = {"took_over_from": parent.public_id, "reason": "parent_cancelled"}
+    if lead.district_code != parent.district_code:  # a transfer of the parent holds for it too
+        data.update(move_to_district(session, lead, parent.district_code))
     lead.parent_id = None
-    lead.district_code = parent.district_code  # a transfer of the parent holds for it too
     standing = S.TRANSFERRED if parent_status == S.TRANSFERRED else S.DISPATCHED
     _change(session, lead, standing, standing.value, None, now, MoveRequest("take_over"),
-            {"took_over_from": parent.public_id, "reason": "parent_cancelled"},
-            by=Actor.system())
+            data, by=Actor.system())
     for child in followers:
         child.parent_id = lead.id
         _change(session, child, S.DUPLICATE, "relinked_duplicate", None, now,

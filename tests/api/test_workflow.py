@@ -125,10 +125,17 @@ def test_transfer_moves_it_to_the_other_district_queue(client, staff, filed):
     moved = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="11680",
                  internal_note="The road belongs to Gangnam-gu.")
     assert moved.status_code == 200 and moved.get_json()["status"] == "transferred"
+    # The dong follows the district (the nearest Gangnam-gu dong to the spot).
+    assert filed["dong"]["code"].startswith("11140")
+    dong = moved.get_json()["dong"]["code"]
+    assert dong.startswith("11680")
     assert client.get(f"/api/v1/staff/complaints/{pid}",
                       headers=h(staff, "inspector")).status_code == 404
     queue = client.get("/api/v1/queue", headers=h(staff, "gangnam_inspector")).get_json()
     assert pid in [item["public_id"] for item in queue["items"]]
+    by_dong = client.get(f"/api/v1/queue?dong={dong}",
+                         headers=h(staff, "gangnam_inspector")).get_json()
+    assert pid in [item["public_id"] for item in by_dong["items"]]
     assert move(client, pid, "accept", h(staff, "gangnam_inspector", 2)).status_code == 200
     no_reason = move(client, pid, "transfer", h(staff, "gangnam_supervisor", 3),
                      district_code="11140")
