@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dispatch.categories import cached_categories, sla_minutes
 from dispatch.errors import (
     EvidenceRequired,
     Forbidden,
@@ -23,7 +24,15 @@ from dispatch.errors import (
     VersionRequired,
 )
 from dispatch.events import Actor, record_event
-from dispatch.models import OPEN_STATUSES, Complaint, ComplaintStatus, District, Dong, Staff
+from dispatch.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintEscalation,
+    ComplaintStatus,
+    District,
+    Dong,
+    Staff,
+)
 from dispatch.settings import Settings
 
 S = ComplaintStatus
@@ -186,6 +195,7 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
         _check_reopen_window(settings, complaint, now)
         complaint.assignee_id = complaint.assigned_at = None
         complaint.closed_at = complaint.outcome = None
+        data.update(_restart_sla(session, settings, complaint, now))
         target = S.DISPATCHED
     if move.closes:
         _check_closing(move, request, evidence_photos)
@@ -249,6 +259,23 @@ def _check_reopen_window(settings: Settings, complaint: Complaint, now: datetime
         raise InvalidTransition(
             f"a complaint can be reopened within {settings.reopen_days} days of closing; "
             "please file a new one", move="reopen")
+
+
+def _restart_sla(session: Session, settings: Settings, complaint: Complaint,
+                 now: datetime) -> dict:
+    """A reopened complaint is new work: a fresh deadline, and its escalations may fire again.
+
+    Without this it came back already overdue, and the once-per-threshold escalation
+    record kept the district's supervisor from ever hearing of it again.
+    """
+    rules = cached_categories(session, settings.area_refresh_seconds).get(
+        complaint.category_code)
+    if rules is not None:
+        complaint.due_at = now + timedelta(minutes=sla_minutes(
+            session, rules, complaint.district_code, settings.area_refresh_seconds))
+    session.execute(delete(ComplaintEscalation).where(
+        ComplaintEscalation.complaint_id == complaint.id))
+    return {"due_at": complaint.due_at.isoformat()}
 
 
 def _assignee(session: Session, complaint: Complaint, request: MoveRequest) -> Staff:

@@ -171,6 +171,39 @@ def test_reporter_reopens_within_window(client, staff, filed, session, settings)
     assert reopened.status_code == 200 and reopened.get_json()["status"] == "dispatched"
 
 
+def test_a_reopened_complaint_gets_a_fresh_deadline_and_can_escalate_again(
+        client, staff, filed, session, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from dispatch.escalation import escalate_due
+    from dispatch.models import Complaint, ComplaintEscalation, ComplaintEvent
+
+    pid = filed["public_id"]
+    row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
+    row.due_at = datetime.now(UTC) - timedelta(hours=1)  # it ran late
+    session.flush()
+    assert escalate_due(session, settings)["breached"] == 1
+    move(client, pid, "accept", h(staff, "inspector", row.version))
+    move(client, pid, "unfounded", h(staff, "inspector", row.version + 1),
+         outcome="not_found", public_note="Nothing found.")
+    reopened = client.post(f"/api/v1/complaints/{pid}/reopen", json={},
+                           headers={"X-Citizen-Token": filed["citizen_token"]})
+    assert reopened.status_code == 200
+    session.refresh(row)
+    # road_damage's SLA from now, not the old, long-passed deadline.
+    assert row.due_at > datetime.now(UTC) + timedelta(hours=1)
+    assert session.scalar(select(func.count()).select_from(ComplaintEscalation).where(
+        ComplaintEscalation.complaint_id == row.id)) == 0
+    row.due_at = datetime.now(UTC) - timedelta(minutes=1)  # and runs late again
+    session.flush()
+    assert escalate_due(session, settings)["breached"] == 1
+    escalated = session.scalar(select(func.count()).select_from(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == row.id, ComplaintEvent.kind == "escalated"))
+    assert escalated == 2
+
+
 def test_phone_is_shown_to_assignee_and_supervisor_only(client, staff, filed):
     pid = filed["public_id"]
     move(client, pid, "accept", h(staff, "inspector", 1))
