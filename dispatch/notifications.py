@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 import dispatch.queue  # noqa: F401
 from dispatch.areas import describe_areas
 from dispatch.categories import cached_categories
+from dispatch.citizens import citizen_token
 from dispatch.errors import Forbidden, NotFound
 from dispatch.i18n import pick_name
 from dispatch.models import (
@@ -48,6 +49,9 @@ RESULT_KINDS = {"resolved": "outcome_resolved", "unfounded": "outcome_unfounded"
                 "referred": "outcome_referred"}
 RATED_KINDS = {"resolved", "unfounded"}
 FALLBACK_OFFICE_PHONE = "120"
+# Reporters whose receipt carries their status link: by text or through a 120 agent they
+# have no app that keeps it (PWA and Open311 apps do).
+FOLLOW_LINK_CHANNELS = {"sms", "phone"}
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -204,6 +208,10 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
     if template == "duplicate":
         parent = session.get(Complaint, reporter.parent_id)
         values["parent_id"] = parent.public_id if parent else ""
+    if template == "received" and reporter.channel in FOLLOW_LINK_CHANNELS:
+        link = templates.phrase("follow_link", language, url=status_link(settings, reporter))
+        return fit_text(f"{templates.render(template, language, **values)} {link}",
+                        settings.sms_max_parts), data
     if template != "result":
         return fit_text(templates.render(template, language, **values),
                         settings.sms_max_parts), data
@@ -220,6 +228,12 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
         note = note[:-2] + "…"
     body = templates.render("result", language, **values, note=note) + question
     return fit_text(" ".join(body.split()), settings.sms_max_parts), data
+
+
+def status_link(settings: Settings, complaint: Complaint) -> str:
+    """The reporter's status page, with the token that lets them cancel, reopen and rate."""
+    token = citizen_token(settings.secret_key, complaint.public_id)
+    return f"{settings.public_url.rstrip('/')}/status/{complaint.public_id}?t={token}"
 
 
 def _push_to(session: Session, settings: Settings, event_row: ComplaintEvent,

@@ -53,6 +53,9 @@ PHRASES: dict[str, str] = {
     "outcome_resolved": N_("resolved"),
     "outcome_unfounded": N_("closed, no problem was found"),
     "outcome_referred": N_("referred to the responsible agency"),
+    # Appended to the receipt of reports by text or by phone: those reporters have no app
+    # that keeps the status link, and it is how they follow, cancel or reopen.
+    "follow_link": N_("Follow, cancel or reopen it here: %(url)s"),
 }
 
 

@@ -582,3 +582,36 @@ def test_no_lock_or_transaction_is_held_while_the_gateway_works(engine, use_sett
     finally:
         with engine.begin() as connection:
             connection.execute(delete(Complaint).where(Complaint.id == complaint.id))
+
+
+@pytest.mark.parametrize(("channel", "language", "words"), [
+    ("sms", "ko", "진행 확인·취소·재요청"), ("phone", "vi", "Theo dõi, hủy hoặc mở lại"),
+    ("phone", "en", "Follow, cancel or reopen it here")])
+def test_reporters_by_text_or_phone_get_their_status_link_in_the_receipt(
+        create_complaint, session, use_settings, client, channel, language, words):
+    from notify.sms import count_parts
+
+    settings = use_settings(public_url="https://dasan.example.seoul.kr/")
+    complaint = create_complaint(phone="010-1234-5678", channel=channel, language=language)
+    receipt = rows_of(session, complaint, template="received")[0]
+    token = notifications.citizen_token(settings.secret_key, complaint.public_id)
+    link = f"https://dasan.example.seoul.kr/status/{complaint.public_id}?t={token}"
+    assert words in receipt.body and receipt.body.endswith(link)
+    assert count_parts(receipt.body) <= settings.sms_max_parts
+    # The link's token is the reporter's key: it opens the page and lets them act.
+    path = link.removeprefix("https://dasan.example.seoul.kr")
+    assert client.get(path).status_code == 200
+    cancelled = client.post(f"/api/v1/complaints/{complaint.public_id}/cancel", json={},
+                            headers={"X-Citizen-Token": token})
+    assert cancelled.status_code == 200
+
+
+def test_app_reporters_get_no_status_link_in_the_receipt(create_complaint, session,
+                                                          use_settings):
+    use_settings(public_url="https://dasan.example.seoul.kr")
+    for channel in ("pwa", "open311"):
+        complaint = create_complaint(phone="010-1234-5678", channel=channel,
+                                     lonlat=PLACES["coex"][0] if channel == "pwa"
+                                     else PLACES["gimpo_airport"][0])
+        receipt = rows_of(session, complaint, template="received")[0]
+        assert "/status/" not in receipt.body
