@@ -47,9 +47,12 @@ class Kpi:
 
 # One statement per figure group; each is index-backed (created_at, the partial indexes of
 # open and of closed complaints), so a month over a million complaints stays fast.
+# A duplicate is a report merged into another (it keeps parent_id after closing with its
+# parent, when its status is no longer 'duplicate'); it counts as received and merged,
+# never as a ticket closed — its parent's closing is the work done.
 _RECEIVED = text("""
     SELECT district_code, count(*) AS received,
-           count(*) FILTER (WHERE status = 'duplicate') AS duplicates
+           count(*) FILTER (WHERE parent_id IS NOT NULL) AS duplicates
     FROM complaints WHERE created_at >= :since AND created_at < :until
     GROUP BY district_code
 """)
@@ -67,6 +70,7 @@ _CLOSED = text("""
                ORDER BY extract(epoch FROM closed_at - created_at) / 60) AS median_min
     FROM complaints
     WHERE closed_at >= :since AND closed_at < :until AND status = ANY(:closed)
+      AND parent_id IS NULL
     GROUP BY GROUPING SETS ((district_code), ())
 """)
 

@@ -88,11 +88,12 @@ class Complaint(Base):
               postgresql_where=text("status IN ('received', 'dispatched', 'assigned', "
                                     "'on_site', 'transferred')")),
         # INCLUDE makes both KPI scans index-only: a month is ~80k rows at Seoul's rate.
-        Index("ix_complaints_closed_at", "closed_at",
-              postgresql_include=["district_code", "status", "due_at", "created_at"],
+        Index("ix_complaints_closed_kpi", "closed_at",
+              postgresql_include=["district_code", "status", "due_at", "created_at",
+                                  "parent_id"],
               postgresql_where=text("closed_at IS NOT NULL")),
-        Index("ix_complaints_created_kpi", "created_at",
-              postgresql_include=["district_code", "status"]),
+        Index("ix_complaints_received_kpi", "created_at",
+              postgresql_include=["district_code", "status", "parent_id"]),
         # A caller's earlier reports (the 120 agent's lookup) and the SMS reply that rates
         # one: both find complaints by the reporter's number.
         Index("ix_complaints_reporter_phone", "reporter_phone", "created_at",

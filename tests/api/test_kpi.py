@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import update
 
 from dispatch.events import Actor, record_event
-from dispatch.models import Complaint
+from dispatch.models import Complaint, ComplaintStatus
 from tests.factories import PLACES
 
 
@@ -42,6 +42,31 @@ def test_kpi_counts_received_open_overdue_and_time_to_close(client, session, dis
     district = next(d for d in body["districts"] if d["code"] == "11140")
     assert district["overdue_now"] >= 1 and district["open_now"] >= 1
     assert district["median_minutes_to_close"] is not None
+
+
+def test_a_merged_duplicate_counts_as_received_and_merged_never_as_closed(
+        client, session, dispatcher, create_complaint):
+    from dispatch.workflow import MoveRequest, close_children
+
+    until = "?until=" + (datetime.now(UTC) + timedelta(days=1)).isoformat().replace("+", "%2B")
+    base = client.get("/api/v1/kpi" + until, headers=dispatcher).get_json()["city"]
+    parent = create_complaint(lonlat=PLACES["coex"][0], category="garbage")
+    child = create_complaint(lonlat=PLACES["coex"][0], category="garbage")
+    assert child.parent_id == parent.id and child.status == "duplicate"
+    merged = client.get("/api/v1/kpi" + until, headers=dispatcher).get_json()["city"]
+    assert merged["received"] - base["received"] == 2
+    assert merged["duplicates_merged"] - base["duplicates_merged"] == 1
+    # The parent closes, and its duplicate with it (status 'resolved' now, still merged).
+    close(session, parent, 30)
+    parent.outcome = "repaired"
+    close_children(session, parent, ComplaintStatus.RESOLVED, None, datetime.now(UTC),
+                   MoveRequest("resolve", public_note="Collected."))
+    session.flush()
+    session.refresh(child)
+    assert child.status == "resolved"
+    after = client.get("/api/v1/kpi" + until, headers=dispatcher).get_json()["city"]
+    assert after["duplicates_merged"] - base["duplicates_merged"] == 1
+    assert after["closed"] - base["closed"] == 1  # one ticket closed, not two
 
 
 def test_supervisor_sees_only_own_district(client, create_staff, login, create_complaint):
