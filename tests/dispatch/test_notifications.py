@@ -31,6 +31,14 @@ def release(row):
     row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
 
 
+def due_dispatch_text(create_complaint, session):
+    """A new complaint's 'dispatched' text, held by quiet hours, made due now."""
+    complaint = create_complaint(phone="010-1234-5678")
+    row = rows_of(session, complaint, template="dispatched")[0]
+    release(row)
+    return row
+
+
 class FlakyGateway:
     """A gateway double for attempts bookkeeping (the real one is tested against Kannel)."""
 
@@ -173,9 +181,7 @@ def test_unique_key_refuses_a_second_row(create_complaint, session, use_settings
 
 def test_delivering_twice_sends_once(create_complaint, session, use_settings):
     settings = use_settings(quiet_hours="00:00-23:59")
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     gateway = FlakyGateway()
     assert notifications.deliver(session, settings, row.id, gateway=gateway).state == "sent"
     assert notifications.deliver(session, settings, row.id, gateway=gateway) is None
@@ -190,9 +196,7 @@ def test_temporary_failures_retry_with_backoff_then_fail(create_complaint, sessi
                                                          use_settings):
     settings = use_settings(quiet_hours="00:00-23:59", notify_max_attempts=3,
                             notify_retry_seconds=10)
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     down = SendResult(accepted=False, temporary=True, error="gateway unreachable")
     gateway = FlakyGateway(down, down, down)
     now = datetime.now(UTC)
@@ -210,9 +214,7 @@ def test_temporary_failures_retry_with_backoff_then_fail(create_complaint, sessi
 
 def test_permanent_failure_fails_at_once(create_complaint, session, use_settings):
     settings = use_settings(quiet_hours="00:00-23:59")
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     gateway = FlakyGateway(SendResult(accepted=False, error="gateway answered 400: bad"))
     notifications.deliver(session, settings, row.id, gateway=gateway)
     assert (row.state, row.attempts, row.last_error) == ("failed", 1, "gateway answered 400: bad")
@@ -460,9 +462,7 @@ class DiesAfterAccepting(FlakyGateway):
 def test_a_worker_killed_after_the_gateway_accepted_does_not_send_again(
         create_complaint, session, use_settings):
     settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=600)
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     session.commit()
     gateway = DiesAfterAccepting()
     now = datetime.now(UTC)
@@ -489,9 +489,7 @@ def test_a_row_left_sending_without_a_report_is_sent_again_after_the_settle_time
 
     settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=60,
                             notify_retry_seconds=1)
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     claimed_at = datetime.now(UTC) - timedelta(seconds=61)
     row.next_attempt_at = claimed_at
     session.commit()
@@ -512,9 +510,7 @@ def test_releasing_a_row_left_sending_counts_its_attempt(create_complaint, sessi
                                                          use_settings):
     settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=60,
                             notify_max_attempts=1)
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
     session.commit()
     now = datetime.now(UTC)
     with pytest.raises(WorkerKilled):
@@ -528,9 +524,7 @@ def test_releasing_a_row_left_sending_counts_its_attempt(create_complaint, sessi
 def test_a_report_that_arrives_before_the_worker_records_the_send_is_kept(
         create_complaint, session, use_settings):
     settings = use_settings(quiet_hours="00:00-23:59")
-    complaint = create_complaint(phone="010-1234-5678")
-    row = rows_of(session, complaint, template="dispatched")[0]
-    release(row)
+    row = due_dispatch_text(create_complaint, session)
 
     class ReportsAtOnce(FlakyGateway):
         def send(self, **message):
