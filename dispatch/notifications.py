@@ -430,7 +430,7 @@ def deliver_many(session: Session, settings: Settings, notification_id: int | No
         return []
     outgoing = _outgoing(session, rows)
     session.commit()
-    answers = [_send(settings, item, gateway) for item in outgoing]
+    answers = [_send_one(settings, item, gateway) for item in outgoing]
     _record(session, settings, outgoing, answers, now)
     session.commit()
     return rows
@@ -464,6 +464,20 @@ def _send(settings: Settings, item: _Outgoing, gateway: SmsGateway | None):
         for subscription_id, subscription in item.subscriptions]
 
 
+def _send_one(settings: Settings, item: _Outgoing, gateway: SmsGateway | None):
+    """Send one row; None when an unexpected error leaves it unknown whether it went out.
+
+    Such a row stays ``sending`` for its delivery report (or the settle time) to decide:
+    sending it again at once could double it. The rest of the batch goes on.
+    """
+    try:
+        return _send(settings, item, gateway)
+    except Exception:  # noqa: BLE001 - one bad row must not hold back the batch
+        log.exception("notification %s: unexpected error while sending; its delivery "
+                      "report or the sweeper will settle it", item.id)
+        return None
+
+
 def _record(session: Session, settings: Settings, outgoing: list[_Outgoing], answers: list,
             now: datetime) -> None:
     rows = {row.id: row for row in session.scalars(
@@ -471,6 +485,8 @@ def _record(session: Session, settings: Settings, outgoing: list[_Outgoing], ans
         .with_for_update().execution_options(populate_existing=True))}
     for item, answer in zip(outgoing, answers, strict=True):
         row = rows[item.id]
+        if answer is None:
+            continue
         if item.channel == NotificationChannel.SMS.value:
             _record_sms(settings, row, answer, now)
         else:

@@ -609,3 +609,27 @@ def test_app_reporters_get_no_status_link_in_the_receipt(create_complaint, sessi
                                      else PLACES["gimpo_airport"][0])
         receipt = rows_of(session, complaint, template="received")[0]
         assert "/status/" not in receipt.body
+
+
+def test_an_unexpected_error_on_one_text_leaves_it_sending_and_the_batch_goes_on(
+        create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59")
+    first = due_dispatch_text(create_complaint, session)
+    second = rows_of(session, create_complaint(phone="010-9999-8888",
+                                               lonlat=PLACES["coex"][0]),
+                     template="dispatched")[0]
+    release(second)
+    session.commit()
+
+    class BreaksOnTheFirst(FlakyGateway):
+        def send(self, **message):
+            if message["reference"] == str(first.id):
+                raise RuntimeError("the gateway library tripped over its answer")
+            return super().send(**message)
+
+    gateway = BreaksOnTheFirst()
+    rows = notifications.deliver_many(session, settings, limit=10, gateway=gateway)
+    assert {row.id for row in rows} >= {first.id, second.id}
+    assert (first.state, second.state) == ("sending", "sent")
+    assert [message["reference"] for message in gateway.sent] == [
+        str(row.id) for row in rows if row.id != first.id]
