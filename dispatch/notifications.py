@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 RESULT_KINDS = {"resolved": "outcome_resolved", "unfounded": "outcome_unfounded",
                 "referred": "outcome_referred"}
 RATED_KINDS = {"resolved", "unfounded"}
+BACK_TO_QUEUE = {"assigned", "on_site"}  # a release: no second "sent to the office" text
 FALLBACK_OFFICE_PHONE = "120"
 # Reporters whose receipt carries their status link: by text or through a 120 agent they
 # have no app that keeps it (PWA and Open311 apps do).
@@ -81,7 +82,10 @@ def _plan(session: Session, settings: Settings, event_row: ComplaintEvent) -> li
     if kind == "received":
         rows += _sms_to(session, settings, event_row, [complaint], "received", urgent=True)
     elif kind == "dispatched":
-        rows += _sms_to(session, settings, event_row, [complaint], "dispatched")
+        # Back in the queue after an inspector let it go: the reporter was told where it
+        # went already; only the district's inspectors hear of it again.
+        if event_row.from_status not in BACK_TO_QUEUE:
+            rows += _sms_to(session, settings, event_row, [complaint], "dispatched")
         rows += _push_to(session, settings, event_row, _inspectors(session, settings, complaint),
                          "push_new")
     elif kind in RESULT_KINDS and not _follows_parent(event_row, complaint):

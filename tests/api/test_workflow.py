@@ -419,3 +419,23 @@ def test_supervisor_hands_an_on_site_ticket_to_a_colleague(client, staff, filed)
     released = move(client, pid, "release", h(staff, "other_inspector", 5))
     assert (released.get_json()["status"], released.get_json()["assignee_id"]) == (
         "dispatched", None)
+
+
+def test_a_released_ticket_does_not_text_the_reporter_again(client, staff, filed, session):
+    from sqlalchemy import func, select
+
+    from dispatch.models import Complaint, Notification
+
+    pid = filed["public_id"]
+    row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
+
+    def texts(template):
+        return session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.complaint_id == row.id, Notification.channel == "sms",
+            Notification.template == template))
+
+    assert texts("dispatched") == 1
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    released = move(client, pid, "release", h(staff, "inspector", 2))
+    assert released.get_json()["status"] == "dispatched"
+    assert texts("dispatched") == 1
