@@ -379,6 +379,8 @@ function legend() {
 }
 
 async function start() {
+  // Ready again only once the signed-in app is: the login page had said ready before.
+  document.body.dataset.ready = 'false';
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;

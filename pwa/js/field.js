@@ -384,6 +384,8 @@ async function reportPosition() {
 }
 
 async function start() {
+  // Ready again only once the signed-in app is: the login page had said ready before.
+  document.body.dataset.ready = 'false';
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
