@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -129,6 +130,12 @@ def sla_minutes(session: Session, rules: CategoryRules, district_code: str,
     """The SLA of a category in a district: the district's override, else the category's."""
     cached_categories(session, max_age_s)
     return _district_slas.get((district_code, rules.code), rules.sla_minutes)
+
+
+def due_time(session: Session, rules: CategoryRules, district_code: str, start: datetime,
+             max_age_s: float = 30.0) -> datetime:
+    """When work on a complaint starting at ``start`` is due: start plus its SLA there."""
+    return start + timedelta(minutes=sla_minutes(session, rules, district_code, max_age_s))
 
 
 def list_categories(session: Session) -> list[Category]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.abuse import PHONE_BLOCKED_MESSAGE, e164
 from dispatch.areas import route_point
-from dispatch.categories import CategoryRules, category_rules, sla_minutes
+from dispatch.categories import CategoryRules, category_rules, due_time
 from dispatch.errors import (
     DispatchError,
     IdempotencyKeyReused,
@@ -131,8 +131,8 @@ def submit_complaint(
         status=status.value,
         parent_id=found.parent_id,
         priority=category.priority,
-        due_at=now + timedelta(minutes=sla_minutes(session, category, routed.district_code,
-                                                   settings.area_refresh_seconds)),
+        due_at=due_time(session, category, routed.district_code, now,
+                        settings.area_refresh_seconds),
         reporter_phone=phone,
         reporter_language=draft.language,
         channel=draft.channel,

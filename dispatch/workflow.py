@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dispatch.categories import cached_categories, sla_minutes
+from dispatch.categories import cached_categories, due_time
 from dispatch.errors import (
     EvidenceRequired,
     Forbidden,
@@ -271,10 +271,13 @@ def _restart_sla(session: Session, settings: Settings, complaint: Complaint,
     rules = cached_categories(session, settings.area_refresh_seconds).get(
         complaint.category_code)
     if rules is not None:
-        complaint.due_at = now + timedelta(minutes=sla_minutes(
-            session, rules, complaint.district_code, settings.area_refresh_seconds))
-    session.execute(delete(ComplaintEscalation).where(
-        ComplaintEscalation.complaint_id == complaint.id))
+        complaint.due_at = due_time(session, rules, complaint.district_code, now,
+                                    settings.area_refresh_seconds)
+    # No autoflush: flushing the half-made move here would write the complaint (and raise
+    # its version) twice.
+    with session.no_autoflush:
+        session.execute(delete(ComplaintEscalation).where(
+            ComplaintEscalation.complaint_id == complaint.id))
     return {"due_at": complaint.due_at.isoformat()}
 
 

@@ -188,9 +188,12 @@ def test_a_reopened_complaint_gets_a_fresh_deadline_and_can_escalate_again(
     move(client, pid, "accept", h(staff, "inspector", row.version))
     move(client, pid, "unfounded", h(staff, "inspector", row.version + 1),
          outcome="not_found", public_note="Nothing found.")
+    session.refresh(row)
+    closed_version = row.version
     reopened = client.post(f"/api/v1/complaints/{pid}/reopen", json={},
                            headers={"X-Citizen-Token": filed["citizen_token"]})
     assert reopened.status_code == 200
+    assert reopened.get_json()["version"] == closed_version + 1  # one change, one version
     session.refresh(row)
     # road_damage's SLA from now, not the old, long-passed deadline.
     assert row.due_at > datetime.now(UTC) + timedelta(hours=1)
