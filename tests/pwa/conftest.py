@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,15 @@ class LiveServer:
                 return result.all() if result.returns_rows else []
         finally:
             engine.dispose()
+
+    def sql_eventually(self, statement: str, timeout: float = 10.0, **params):
+        """Run a query until it returns rows (the page sends its work asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.sql(statement, **params)
+            if rows or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.1)
 
 
 def _cli(env: dict, *args: str, stdin: str | None = None) -> None:

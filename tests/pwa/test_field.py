@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -251,7 +250,8 @@ def test_an_inspector_on_site_sends_it_to_the_right_district_with_a_reason(new_c
     form.locator("button[type=submit]").click()
     expect(item(page, public_id)).to_have_count(0)  # gone to Jongno-gu's queue
     expect(page.locator("#outbox-section")).to_be_hidden()
-    assert live_server.sql(
+    # The item leaves the list before the page has sent the move: wait for the server.
+    assert live_server.sql_eventually(
         "SELECT c.district_code, c.status, e.internal_note FROM complaints c JOIN "
         "complaint_events e ON e.complaint_id = c.id AND e.kind = 'transferred' "
         "WHERE c.public_id = :p", p=public_id)[0] == (
@@ -263,13 +263,9 @@ def test_the_app_reports_where_the_inspector_is_for_assignment_suggestions(new_c
     live_server.sql("UPDATE staff SET last_location = NULL, on_duty = false "
                     "WHERE username = 'insp1'")
     open_field(new_context())
-    row = None
-    for _ in range(50):
-        row = live_server.sql("SELECT ST_X(last_location), ST_Y(last_location), on_duty "
-                              "FROM staff WHERE username = 'insp1' AND last_location IS NOT NULL")
-        if row:
-            break
-        time.sleep(0.2)
+    row = live_server.sql_eventually(
+        "SELECT ST_X(last_location), ST_Y(last_location), on_duty "
+        "FROM staff WHERE username = 'insp1' AND last_location IS NOT NULL")
     assert row, "the app did not report the inspector's position"
     lon, lat, on_duty = row[0]
     # The browser's (mocked) GPS position: City Hall.
