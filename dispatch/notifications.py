@@ -115,12 +115,6 @@ def _plan(session: Session, settings: Settings, event_row: ComplaintEvent) -> li
 
 def reporters_of(session: Session, complaint: Complaint) -> list[Complaint]:
     """The complaint and its duplicates that have a phone: everyone who gets the result."""
-    try:
-        from dispatch.workflow import reporters_to_notify
-    except ImportError:
-        reporters_to_notify = None
-    if reporters_to_notify is not None:
-        return list(reporters_to_notify(session, complaint))
     children = session.scalars(
         select(Complaint).where(Complaint.parent_id == complaint.id,
                                 Complaint.reporter_phone.is_not(None))
@@ -134,11 +128,8 @@ def _follows_parent(event_row: ComplaintEvent, complaint: Complaint) -> bool:
 
 
 def _assignee_id(event_row: ComplaintEvent) -> int | None:
-    data = event_row.data or {}
-    for key in ("assignee", "inspector_id", "assignee_id", "staff_id", "to_staff_id"):
-        if isinstance(data.get(key), int):
-            return data[key]
-    return None
+    assignee = (event_row.data or {}).get("assignee")  # written by workflow's assign move
+    return assignee if isinstance(assignee, int) else None
 
 
 # session.info key: {district code: [(staff id, language)]} of inspectors with a push
@@ -210,8 +201,13 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
     values = _values(session, settings, reporter, language)
     data: dict = {}
     if template == "duplicate":
-        parent = session.get(Complaint, reporter.parent_id)
-        values["parent_id"] = parent.public_id if parent else ""
+        # Every duplicate-making move names the parent in its event; reading it back would
+        # cost a round trip on the intake path.
+        parent_id = (event_row.data or {}).get("parent")
+        if parent_id is None:
+            parent = session.get(Complaint, reporter.parent_id)
+            parent_id = parent.public_id if parent else ""
+        values["parent_id"] = parent_id
     if template == "received" and reporter.channel in FOLLOW_LINK_CHANNELS:
         link = templates.phrase("follow_link", language, url=status_link(settings, reporter))
         return fit_text(f"{templates.render(template, language, **values)} {link}",

@@ -365,13 +365,6 @@ def hand_over_duplicates(session: Session, parent: Complaint, parent_status: S,
     return lead
 
 
-def reporters_to_notify(session: Session, complaint: Complaint) -> list[Complaint]:
-    """The complaint and its duplicates whose reporters left a phone number."""
-    rows = [complaint] + list(session.scalars(select(Complaint).where(
-        Complaint.parent_id == complaint.id)))
-    return [row for row in rows if row.reporter_phone]
-
-
 def check_version(complaint: Complaint, version: int | None) -> None:
     """Refuse a change made without the version, or on a version that is no longer current.
 

@@ -223,7 +223,7 @@ def test_phone_is_shown_to_assignee_and_supervisor_only(client, staff, filed):
 def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, staff, session):
     from sqlalchemy import select
 
-    from dispatch import workflow
+    from dispatch import notifications
     from dispatch.models import Complaint
 
     parent = client.post("/api/v1/complaints", json=complaint_json(
@@ -247,7 +247,7 @@ def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, s
     session.refresh(closed_child)
     assert closed_child.status == "unfounded" and closed_child.outcome == "already_fixed"
     parent_row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
-    told = {row.reporter_phone for row in workflow.reporters_to_notify(session, parent_row)}
+    told = {row.reporter_phone for row in notifications.reporters_of(session, parent_row)}
     assert told == {"+821010000001", "+821010000002"}
 
 
