@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         open311,
         photos,
         sms,
+        staff_accounts,
         traffic,
         workflow,
     )
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (complaints.blp, agent_desk.blp, photos.blp, areas.blp, categories.blp,
                       auth.blp, abuse.blp, mapview.blp, kpi.blp, workflow.blp, traffic.blp,
-                      incidents.blp, notifications.blp, sms.blp):
+                      incidents.blp, notifications.blp, sms.blp, staff_accounts.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)

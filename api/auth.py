@@ -179,6 +179,40 @@ class Logout(MethodView):
         session.commit()
 
 
+class PasswordChangeSchema(Schema):
+    """The current password (proof) and the new one."""
+
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=200))
+    new_password = fields.String(
+        required=True, load_only=True,
+        validate=validate.Length(min=staff_accounts.MIN_PASSWORD_CHARS,
+                                 max=staff_accounts.MAX_PASSWORD_CHARS))
+
+
+def staff_key() -> str:
+    """Rate-limit key of the logged-in member of staff (guessing a current password)."""
+    return f"staff:{current_staff().id}"
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @limiter.limit(login_limit, key_func=staff_key)
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="wrong_password")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="invalid_staff")
+    @blp.alt_response(429, schema=ApiErrorSchema, description="rate_limited (Retry-After)")
+    @staff_required()
+    def post(self, data):
+        """Change one's own password; every other session of the account is logged out"""
+        session = get_session()
+        staff_accounts.change_own_password(session, current_staff(), bearer_token(),
+                                           data["current_password"], data["new_password"])
+        session.commit()
+
+
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, StaffSchema)

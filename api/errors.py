@@ -23,6 +23,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.Forbidden, 403),
     (domain.PhoneBlocked, 403),
     (domain.InvalidStaff, 422),
+    (domain.LastAdmin, 409),
     (domain.InvalidTransition, 409),
     (domain.StaleVersion, 412),
     (domain.VersionRequired, 428),

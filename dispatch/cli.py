@@ -211,14 +211,41 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_disable_staff(args: argparse.Namespace) -> int:
-    """Disable a staff account and revoke its tokens."""
+    """Disable a staff account, revoke its tokens and put its open tickets back in the queue."""
     from dispatch.db import configure_database, session_scope
-    from dispatch.staff import disable_staff
+    from dispatch.staff_admin import disable_staff
 
     configure_database(_settings(), for_worker=True)
     with session_scope() as session:
-        disable_staff(session, args.username)
-    print(f"disabled {args.username}; its tokens are revoked")
+        done = disable_staff(session, args.username)
+        handed_back = [complaint.public_id for complaint in done.handed_back]
+    print(f"disabled {args.username}; its tokens are revoked"
+          + (f"; back in the queue: {', '.join(handed_back)}" if handed_back else ""))
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """Set a staff member's password (read from standard input or a prompt); logs them out."""
+    import getpass
+
+    from sqlalchemy import select
+
+    from dispatch.db import configure_database, session_scope
+    from dispatch.errors import InvalidStaff
+    from dispatch.models import Staff
+    from dispatch.staff import set_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"new password for {args.username}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == args.username))
+        if staff is None:
+            raise InvalidStaff(f"no staff {args.username!r}", field="username")
+        set_password(session, staff, password)
+    print(f"new password set for {args.username}; its tokens are revoked")
     return 0
 
 
@@ -404,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     disable = sub.add_parser("disable-staff", help=cmd_disable_staff.__doc__)
     disable.add_argument("username")
     disable.set_defaults(func=cmd_disable_staff)
+
+    password = sub.add_parser("set-password", help=cmd_set_password.__doc__)
+    password.add_argument("username")
+    password.set_defaults(func=cmd_set_password)
 
     vapid = sub.add_parser("vapid-keys", help=cmd_vapid_keys.__doc__)
     vapid.set_defaults(func=cmd_vapid_keys)

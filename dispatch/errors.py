@@ -100,6 +100,18 @@ class InvalidStaff(DispatchError):
     code = "invalid_staff"
 
 
+class WrongPassword(Forbidden):
+    """A logged-in member of staff gave a wrong current password."""
+
+    code = "wrong_password"
+
+
+class LastAdmin(DispatchError):
+    """The change would leave the service without an active admin."""
+
+    code = "last_admin"
+
+
 class PhoneBlocked(DispatchError):
     """The reporter's number was blocked by staff for abuse."""
 

@@ -1,4 +1,8 @@
-"""Staff accounts: creating, disabling, password login and bearer tokens."""
+"""Staff accounts: creating, passwords, login and bearer tokens.
+
+Changing an account (role, district, disabling) is ``dispatch.staff_admin``: it hands the
+person's open work back, which is the workflow's business, not the login's.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dispatch.errors import InvalidStaff, Unauthorized
+from dispatch.errors import InvalidStaff, Unauthorized, WrongPassword
+from dispatch.i18n import is_language
 from dispatch.models import DISTRICT_ROLES, District, Role, Staff, StaffToken
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 200  # the login form takes no more, so a longer one could never log in
 # Verifying against this keeps a login for an unknown user as slow as for a known one.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -31,40 +37,91 @@ def create_staff(session: Session, *, username: str, password: str, role: str,
     """Add a member of staff with an argon2-hashed password.
 
     :raises InvalidStaff: unknown role, district missing for a district role, unknown
-        district, a taken username or a password shorter than 10 characters.
+        district or language, a taken username or a password outside 10–200 characters.
     """
-    if role not in {r.value for r in Role}:
-        raise InvalidStaff(f"role must be one of {', '.join(r.value for r in Role)}")
-    if role in DISTRICT_ROLES and not district_code:
-        raise InvalidStaff(f"a {role} belongs to a district; give its code")
-    if district_code and session.get(District, district_code) is None:
-        raise InvalidStaff(f"unknown district {district_code!r}")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise InvalidStaff(f"passwords need at least {MIN_PASSWORD_CHARS} characters")
+    check_role_and_district(session, role, district_code)
+    check_language(language)
+    check_password_rules(password)
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidStaff("usernames have 1 to 64 characters", field="username")
     if session.scalar(select(Staff).where(Staff.username == username)) is not None:
-        raise InvalidStaff(f"username {username!r} is taken")
-    staff = Staff(username=username, display_name=display_name or username, role=role,
-                  district_code=district_code if role in DISTRICT_ROLES else district_code,
+        raise InvalidStaff(f"username {username!r} is taken", field="username")
+    staff = Staff(username=username, display_name=(display_name or "").strip() or username,
+                  role=role, district_code=district_code,
                   password_hash=_hasher.hash(password), language=language, active=True)
     session.add(staff)
     session.flush()
     return staff
 
 
-def disable_staff(session: Session, username: str) -> Staff:
-    """Disable an account and revoke all its tokens.
+def check_role_and_district(session: Session, role: str, district_code: str | None) -> None:
+    """Refuse an unknown role, a district role without a district, or an unknown district.
 
-    :raises InvalidStaff: when there is no such user.
+    :raises InvalidStaff: naming the field at fault.
     """
-    staff = session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None:
-        raise InvalidStaff(f"no staff {username!r}")
-    staff.active = False
-    session.execute(update(StaffToken).where(StaffToken.staff_id == staff.id,
-                                             StaffToken.revoked_at.is_(None))
-                    .values(revoked_at=datetime.now(UTC)))
-    session.flush()
-    return staff
+    if role not in {r.value for r in Role}:
+        raise InvalidStaff(f"role must be one of {', '.join(r.value for r in Role)}",
+                           field="role")
+    if role in DISTRICT_ROLES and not district_code:
+        raise InvalidStaff(f"a {role} belongs to a district; give its code",
+                           field="district_code")
+    if district_code and session.get(District, district_code) is None:
+        raise InvalidStaff(f"unknown district {district_code!r}", field="district_code")
+
+
+def check_language(language: str) -> None:
+    """Refuse a language the service does not speak.
+
+    :raises InvalidStaff: for any code but the six.
+    """
+    if not is_language(language):
+        raise InvalidStaff(f"unknown language {language!r}", field="language")
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse a password shorter than 10 or longer than 200 characters.
+
+    :raises InvalidStaff: with the rule broken.
+    """
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise InvalidStaff(f"passwords need {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} "
+                           "characters", field="password")
+
+
+def set_password(session: Session, staff: Staff, password: str, *,
+                 keep_token: str | None = None) -> None:
+    """Give ``staff`` a new password and revoke their tokens (all but ``keep_token``).
+
+    :raises InvalidStaff: when the password breaks the rules.
+    """
+    check_password_rules(password)
+    staff.password_hash = _hasher.hash(password)
+    revoke_tokens(session, staff, keep_token=keep_token)
+
+
+def change_own_password(session: Session, staff: Staff, token: str, current: str,
+                        new: str) -> None:
+    """Change one's own password, proving the current one; other sessions are logged out.
+
+    :raises WrongPassword: the current password does not match (a stolen token alone
+        cannot take over the account).
+    :raises InvalidStaff: the new password breaks the rules.
+    """
+    try:
+        _hasher.verify(staff.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise WrongPassword("the current password is wrong") from None
+    set_password(session, staff, new, keep_token=token)
+
+
+def revoke_tokens(session: Session, staff: Staff, *, keep_token: str | None = None) -> None:
+    """Revoke every live token of ``staff`` except ``keep_token``."""
+    query = update(StaffToken).where(StaffToken.staff_id == staff.id,
+                                     StaffToken.revoked_at.is_(None))
+    if keep_token is not None:
+        query = query.where(StaffToken.token_hash != hash_token(keep_token))
+    session.execute(query.values(revoked_at=datetime.now(UTC)))
 
 
 def login(

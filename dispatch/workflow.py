@@ -365,6 +365,28 @@ def hand_over_duplicates(session: Session, parent: Complaint, parent_status: S,
     return lead
 
 
+def hand_back_assignments(session: Session, staff: Staff, reason: str,
+                          now: datetime | None = None) -> list[Complaint]:
+    """Put the open tickets assigned to ``staff`` back in their district's queue; return them.
+
+    For an inspector who leaves, moves to another district or changes role: their tickets
+    would otherwise wait, assigned to nobody who will come, until the SLA sweep escalates
+    them. Each goes back ``dispatched`` (the district's inspectors are pushed, the reporter
+    is not texted again) with a system event naming the reason.
+    """
+    now = now or datetime.now(UTC)
+    tickets = list(session.scalars(select(Complaint).where(
+        Complaint.assignee_id == staff.id,
+        Complaint.status.in_((S.ASSIGNED.value, S.ON_SITE.value)))
+        .order_by(Complaint.id).with_for_update()))
+    for complaint in tickets:
+        complaint.assignee_id = complaint.assigned_at = None
+        _change(session, complaint, S.DISPATCHED, S.DISPATCHED.value, None, now,
+                MoveRequest("release"), {"released_from": staff.id, "reason": reason},
+                by=Actor.system())
+    return tickets
+
+
 def check_version(complaint: Complaint, version: int | None) -> None:
     """Refuse a change made without the version, or on a version that is no longer current.
 

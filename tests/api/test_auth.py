@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from dispatch.models import StaffToken
-from dispatch.staff import disable_staff
+from dispatch.staff_admin import disable_staff
 
 
 def test_login_returns_token_that_identifies_staff(client, create_staff, login):
