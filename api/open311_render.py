@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML here, never parse it
 
 from flask import Response
@@ -23,10 +24,16 @@ ITEM_NAMES = {
 }
 
 
+# Characters XML 1.0 cannot carry at all, not even as references: a description holding
+# one (a pasted vertical tab, an escape code) made the whole list unparseable for every
+# client. JSON keeps them; XML drops them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _append(parent: ET.Element, name: str, value) -> None:

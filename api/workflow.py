@@ -42,7 +42,8 @@ def if_match_version() -> int | None:
         return None
     text = raw.strip().removeprefix("W/").strip('"')
     # An unparseable tag can never match the current version.
-    return int(text) if text.isdigit() and len(text) < 10 else -1
+    # isascii: str.isdigit admits '²' and other digits int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 def etag(version: int) -> dict:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from dispatch.errors import NotFound
+from dispatch.tokens import same_secret
 
 
 def citizen_token(secret_key: str, public_id: str) -> str:
@@ -23,5 +24,5 @@ def check_citizen_token(secret_key: str, public_id: str, token: str | None) -> N
     :raises NotFound: for a missing or wrong token (so a guess reveals nothing).
     """
     expected = citizen_token(secret_key, public_id)
-    if not token or not hmac.compare_digest(expected, token):
+    if not same_secret(expected, token):
         raise NotFound(f"no complaint {public_id!r} for this token")

@@ -38,6 +38,7 @@ from dispatch.models import (
 from dispatch.quiet_hours import hold_until
 from dispatch.runtime import current_settings
 from dispatch.settings import Settings
+from dispatch.tokens import same_secret
 from notify import templates
 from notify.push import PushResult, send_push
 from notify.push import payload as push_payload
@@ -570,7 +571,7 @@ def apply_delivery_report(session: Session, settings: Settings, notification_id:
     :raises Forbidden: when the token does not belong to the id (a forged report).
     :raises NotFound: when no such notification exists.
     """
-    if not hmac.compare_digest(report_token(settings, notification_id), token or ""):
+    if not same_secret(report_token(settings, notification_id), token):
         raise Forbidden("wrong delivery-report token")
     row = session.scalars(select(Notification).where(Notification.id == notification_id)
                           .with_for_update()).first()

@@ -49,6 +49,7 @@ from dispatch.models import (
 )
 from dispatch.settings import Settings
 from dispatch.storage import PhotoStore
+from dispatch.tokens import same_secret
 from geo.points import haversine_m
 
 # Re-exported: intake and the PWA read a photo's position and time from here.
@@ -292,7 +293,7 @@ def signature_is_valid(secret_key: str, photo_id: int, variant: str, expires: in
     now = now or datetime.now(UTC)
     if expires < now.timestamp():
         return False
-    return hmac.compare_digest(_signature(secret_key, photo_id, variant, expires), signature)
+    return same_secret(_signature(secret_key, photo_id, variant, expires), signature)
 
 
 # --- housekeeping ---------------------------------------------------------------------------

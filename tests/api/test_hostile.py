@@ -92,3 +92,38 @@ def test_text_the_database_refuses_is_422_not_500(app, engine):
         response = handle_statement_error(caught.value)
     assert response.status_code == 422
     assert response.get_json()["error"] == "invalid_text"
+
+
+@pytest.mark.parametrize("token", ["é" * 32, "\u00ff", "0" * 31 + "é"])
+def test_a_non_ascii_citizen_token_is_refused_not_a_500(client, token):
+    public_id = client.post("/api/v1/complaints", json=complaint_json()).get_json()["public_id"]
+    headers = {"X-Citizen-Token": token}
+    for method, path in (("get", "timeline"), ("post", "cancel"), ("post", "reopen"),
+                         ("get", "photos")):
+        response = getattr(client, method)(f"/api/v1/complaints/{public_id}/{path}",
+                                           headers=headers, json={} if method == "post" else None)
+        assert response.status_code == 404, (path, response.status_code)
+
+
+@pytest.mark.parametrize("tag", ['"²"', '"١"', '"1²"', "W/\"٣\""])
+def test_an_if_match_of_non_ascii_digits_is_a_stale_version(client, settings, tag):
+    from dispatch.citizens import citizen_token
+
+    public_id = client.post("/api/v1/complaints", json=complaint_json()).get_json()["public_id"]
+    response = client.post(f"/api/v1/complaints/{public_id}/cancel", json={}, headers={
+        "X-Citizen-Token": citizen_token(settings.secret_key, public_id), "If-Match": tag})
+    assert response.status_code == 412 and body_of(response)["error"] == "stale_version"
+
+
+def test_control_characters_stay_in_json_and_leave_open311_xml_well_formed(client):
+    import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own response
+
+    text = "lamp\x0bout\x1b[31m here\x7f"
+    response = client.post("/api/v1/complaints", json=complaint_json(description=text))
+    assert response.status_code == 201
+    public_id = response.get_json()["public_id"]
+    assert client.get(f"/api/v1/complaints/{public_id}").get_json()["description"] == text
+    for path in (f"/open311/v2/requests/{public_id}.xml", "/open311/v2/requests.xml"):
+        document = ET.fromstring(client.get(path).data)  # noqa: S314 - our own output
+        descriptions = [node.text for node in document.iter("description")]
+        assert "lampout[31m here\x7f" in descriptions, path

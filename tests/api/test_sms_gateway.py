@@ -188,6 +188,8 @@ def test_delivery_report_for_unknown_or_forged_ids(client, session, use_settings
         Notification.complaint_id == complaint.id)).first()
     forged = f"/api/v1/sms/reports/{row.id}/{'0' * 24}?type=2"
     assert client.get(forged, environ_base=GATEWAY).status_code == 403
+    non_ascii = f"/api/v1/sms/reports/{row.id}/{'%C3%A9' * 24}?type=2"
+    assert client.get(non_ascii, environ_base=GATEWAY).status_code == 403
     good = f"/api/v1/sms/reports/{row.id}/{report_token(settings, row.id)}"
     assert client.get(good + "?type=abc", environ_base=GATEWAY).status_code == 422
     assert client.get(good + "?type=2", environ_base={"REMOTE_ADDR": "10.0.0.1"}
