@@ -22,6 +22,7 @@ from dispatch.errors import Forbidden, NotFound
 from dispatch.models import Complaint, PushSubscription
 from dispatch.notifications import notifications_of
 from notify.phones import mask_phone
+from notify.sms import without_link_tokens
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
                 description="What was sent to whom; staff push subscriptions.")
@@ -29,8 +30,10 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
 
 def _present(row) -> dict:
     recipient = row.recipient if row.channel == "push" else mask_phone(row.recipient)
+    # The receipt of a report by text carries the reporter's status link and token; any
+    # member of the district reads this list, and the token would let them act as the reporter.
     return {**{field: getattr(row, field) for field in NotificationSchema().fields},
-            "recipient": recipient}
+            "recipient": recipient, "body": without_link_tokens(row.body)}
 
 
 @blp.route("/complaints/<string:public_id>/notifications")

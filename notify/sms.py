@@ -7,10 +7,13 @@ Leaf library: plain values in, a ``SendResult`` out; no database, no settings, n
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
 import requests
+
+from notify.phones import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,16 @@ def fit_text(text: str, max_parts: int) -> str:
     return shortened.rstrip() + "…"
 
 
+# The reporter's status link carries their token (``…/status/<id>?t=<hex>``): whoever reads
+# it can cancel, reopen or rate as the reporter.
+_LINK_TOKEN = re.compile(r"([?&]t=)[0-9A-Za-z_-]+")
+
+
+def without_link_tokens(text: str) -> str:
+    """Return ``text`` with status-link tokens replaced by ``…`` (for staff eyes and logs)."""
+    return _LINK_TOKEN.sub(r"\1…", text)
+
+
 class LogGateway:
     """Accept every text and only log it: the default when no gateway is configured."""
 
@@ -69,7 +82,11 @@ class LogGateway:
     def send(self, *, to: str, text: str, sender: str, reference: str,
              report_url: str | None) -> SendResult:
         """Log the text and report it accepted."""
-        log.info("sms (log backend) %s -> %s [%s]: %s", sender, to, reference, text)
+        # Phone numbers and texts are personal data: INFO names the masked number only;
+        # the text (tokens hidden) is for DEBUG, when someone is looking at a problem.
+        log.info("sms (log backend) %s -> %s [%s], %d part(s)", sender, mask_phone(to),
+                 reference, count_parts(text))
+        log.debug("sms (log backend) [%s]: %s", reference, without_link_tokens(text))
         return SendResult(accepted=True, provider_id=f"log-{reference}",
                           parts=count_parts(text))
 

@@ -54,3 +54,35 @@ def test_vapid_public_key(client, use_settings, vapid_keys):
     use_settings(vapid_public_key=vapid_keys[1])
     response = client.get("/api/v1/push-subscriptions/vapid-public-key")
     assert response.get_json() == {"public_key": vapid_keys[1]}
+
+
+def test_staff_never_see_the_reporters_token_in_a_receipt(client, create_staff, login,
+                                                          use_settings, settings):
+    from dispatch.citizens import citizen_token
+
+    use_settings(public_url="https://dasan.example.seoul.kr")
+    agent = login(create_staff("dispatcher"))
+    filed = client.post("/api/v1/staff/complaints", headers=agent, json=complaint_json(
+        phone="010-2222-3333", language="en"))
+    assert filed.status_code == 201, filed.get_json()
+    public_id = filed.get_json()["public_id"]
+    token = citizen_token(settings.secret_key, public_id)
+    rows = client.get(f"/api/v1/complaints/{public_id}/notifications",
+                      headers=login(create_staff("inspector", "11140"))).get_json()
+    receipt = next(row["body"] for row in rows if row["template"] == "received")
+    assert f"/status/{public_id}?t=…" in receipt and token not in receipt
+
+
+def test_the_log_gateway_logs_no_number_or_token_at_info(caplog):
+    import logging
+
+    from notify.sms import LogGateway
+
+    text = "Received. Follow it here: https://x.example/status/261129-0000001?t=0123abcd4567ef"
+    with caplog.at_level(logging.INFO, logger="notify.sms"):
+        result = LogGateway().send(to="+821012345678", text=text, sender="1899-0120",
+                                   reference="42", report_url=None)
+    assert result.accepted
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "+8210****5678" in logged
+    assert "12345678" not in logged and "0123abcd" not in logged and "Follow" not in logged
