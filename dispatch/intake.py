@@ -203,7 +203,9 @@ class _Found:
 
 # One round trip for all intake must know before it inserts: the next id, an earlier request
 # with this key, whether the phone is blocked, the open complaint this one duplicates
-# (same category, not itself a duplicate, within radius and window, nearest first), and,
+# (same category and district — a parent's inspector closes its duplicates, and may not
+# act in another district —, not itself a duplicate, within radius and window, nearest
+# first), and,
 # when push is on, the district's inspectors to tell (``notifications._inspectors``). Plain SQL
 # compiled once: building this statement with the ORM cost more CPU than PostgreSQL running it.
 _LOOK_UP = text("""
@@ -225,7 +227,7 @@ _LOOK_UP = text("""
     ) AS replay ON true
     LEFT JOIN LATERAL (
         SELECT c.id, c.public_id FROM complaints c
-        WHERE :radius_m > 0 AND c.category_code = :category
+        WHERE :radius_m > 0 AND c.category_code = :category AND c.district_code = :district
           AND c.status = ANY(:open_statuses) AND c.parent_id IS NULL
           AND c.created_at >= :since
           AND c.location && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :box_degrees)

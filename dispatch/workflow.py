@@ -190,7 +190,7 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
     elif move.name == "release":
         complaint.assignee_id = complaint.assigned_at = None
     elif move.name == "transfer":
-        data.update(_transfer(session, complaint, request))
+        data.update(_transfer(session, complaint, request, now))
     elif move.name == "reopen":
         _check_reopen_window(settings, complaint, now)
         complaint.assignee_id = complaint.assigned_at = None
@@ -290,7 +290,8 @@ def _assignee(session: Session, complaint: Complaint, request: MoveRequest) -> S
     return assignee
 
 
-def _transfer(session: Session, complaint: Complaint, request: MoveRequest) -> dict:
+def _transfer(session: Session, complaint: Complaint, request: MoveRequest,
+              now: datetime) -> dict:
     target = session.get(District, request.district_code or "")
     if target is None:
         raise InvalidOutcome("unknown district to transfer to", field="district_code")
@@ -300,7 +301,28 @@ def _transfer(session: Session, complaint: Complaint, request: MoveRequest) -> d
         raise InvalidOutcome("say why the complaint is transferred", field="internal_note")
     data = move_to_district(session, complaint, target.code)
     complaint.assignee_id = complaint.assigned_at = None
+    _move_duplicates_along(session, complaint, now)
     return data
+
+
+def _move_duplicates_along(session: Session, parent: Complaint, now: datetime) -> None:
+    """A transferred complaint's open duplicates go to its new district with it.
+
+    Left behind, they would be closed by the new district's inspector while counted in
+    the old district's figures. Their reporters hear nothing now: they get the result.
+    """
+    # No autoflush: flushing the half-made transfer here (the queries below would) would
+    # write the parent, and raise its version, twice.
+    with session.no_autoflush:
+        children = list(session.scalars(select(Complaint).where(
+            Complaint.parent_id == parent.id, Complaint.status == S.DUPLICATE.value)
+            .with_for_update()))
+        for child in children:
+            data = move_to_district(session, child, parent.district_code)
+            child.updated_at = now
+            record_event(session, child, kind="followed_parent", actor=Actor.system(), at=now,
+                         from_status=child.status, to_status=child.status,
+                         data={**data, "parent": parent.public_id})
 
 
 def move_to_district(session: Session, complaint: Complaint, district_code: str) -> dict:
@@ -418,6 +440,10 @@ def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor:
         raise InvalidTransition("both complaints must be open to link them")
     if child.category_code != parent.category_code:
         raise InvalidTransition("only complaints of the same category can be linked")
+    if child.district_code != parent.district_code:
+        # The parent's inspector closes its duplicates: they must be theirs to close.
+        raise InvalidTransition("only complaints of the same district can be linked; "
+                                "transfer one of them first")
     child.parent_id = parent.id
     child.assignee_id = child.assigned_at = None
     _change(session, child, S.DUPLICATE, "linked_duplicate", actor, now,

@@ -313,6 +313,45 @@ def test_staff_link_and_unlink_duplicates_by_hand(client, staff):
     assert itself.status_code == 409
 
 
+def test_duplicates_are_linked_in_one_district_and_follow_a_transfer(client, staff, session):
+    from sqlalchemy import select
+
+    from dispatch.models import Complaint, ComplaintEvent, Notification
+
+    a = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
+    b = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", phone="010-7777-0001", location={
+            "type": "Point", "coordinates": [126.9850, 37.5640]})).get_json()
+    gangnam = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location={"type": "Point",
+                                      "coordinates": list(PLACES["coex"][0])})).get_json()
+    across = client.post(f"/api/v1/complaints/{gangnam['public_id']}/link-duplicate",
+                         json={"parent": a["public_id"]}, headers=h(staff, "dispatcher", 1))
+    assert across.status_code == 409 and across.get_json()["error"] == "invalid_transition"
+    linked = client.post(f"/api/v1/complaints/{b['public_id']}/link-duplicate",
+                         json={"parent": a["public_id"]}, headers=h(staff, "supervisor", 1))
+    assert linked.status_code == 200
+    texts = select(Notification.template).where(Notification.channel == "sms")
+    child_texts = session.scalars(texts.join(Complaint).where(
+        Complaint.public_id == b["public_id"])).all()
+    assert child_texts[-1] == "duplicate"
+    moved = move(client, a["public_id"], "transfer", h(staff, "supervisor", 1),
+                 district_code="11680", internal_note="Gangnam-gu's street.")
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.headers["ETag"] == '"2"'  # the parent is written once
+    child = session.scalar(select(Complaint).where(Complaint.public_id == b["public_id"]))
+    session.refresh(child)
+    assert (child.district_code, child.status) == ("11680", "duplicate")
+    assert child.dong_code.startswith("11680")
+    event = session.scalars(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == child.id).order_by(ComplaintEvent.id.desc())).first()
+    assert (event.kind, event.actor_kind, event.data["parent"]) == (
+        "followed_parent", "system", a["public_id"])
+    # The duplicate's reporter is told nothing now: they get the parent's result.
+    assert session.scalars(texts.where(Notification.complaint_id == child.id)).all() == (
+        child_texts)
+
+
 def test_queue_filters_and_sorts_by_distance(client, staff):
     near = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
     far = client.post("/api/v1/complaints", json=complaint_json(

@@ -132,6 +132,17 @@ def test_beyond_the_radius_another_category_or_other_is_a_new_complaint(session,
     assert first.status == "dispatched"
 
 
+def test_a_report_across_a_district_border_is_not_a_duplicate(session, settings):
+    # A neighbour a few metres away that belongs to the next district (made here by moving
+    # the first report's district): the parent's inspector could not close it there.
+    first = _file(session, settings)
+    first.district_code = "11110"
+    session.flush()
+    second = _file(session, settings, NEAR)
+    assert (second.parent_id, second.status, second.district_code) == (
+        None, "dispatched", "11140")
+
+
 def test_outside_the_window_or_after_closure_is_a_new_complaint(session, settings):
     from datetime import UTC, datetime, timedelta
 
