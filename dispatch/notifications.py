@@ -28,6 +28,7 @@ from dispatch.i18n import pick_name
 from dispatch.models import (
     Complaint,
     ComplaintEvent,
+    ComplaintStatus,
     Notification,
     NotificationChannel,
     NotificationState,
@@ -115,9 +116,14 @@ def _plan(session: Session, settings: Settings, event_row: ComplaintEvent) -> li
 
 
 def reporters_of(session: Session, complaint: Complaint) -> list[Complaint]:
-    """The complaint and its duplicates that have a phone: everyone who gets the result."""
+    """The complaint and its open duplicates that have a phone: everyone who gets the result.
+
+    Called for the parent's closing event, before its duplicates are closed with it; a
+    duplicate closed by an earlier result was told then.
+    """
     children = session.scalars(
         select(Complaint).where(Complaint.parent_id == complaint.id,
+                                Complaint.status == ComplaintStatus.DUPLICATE.value,
                                 Complaint.reporter_phone.is_not(None))
         .order_by(Complaint.id)).all()
     return [complaint, *children]

@@ -195,6 +195,11 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
         _check_reopen_window(settings, complaint, now)
         complaint.assignee_id = complaint.assigned_at = None
         complaint.closed_at = complaint.outcome = None
+        if complaint.parent_id is not None:
+            # A duplicate closed with its parent comes back as work of its own: still
+            # linked, it was told the parent's later results and hidden from new reports.
+            data["former_parent_id"] = complaint.parent_id
+            complaint.parent_id = None
         data.update(_restart_sla(session, settings, complaint, now))
         target = S.DISPATCHED
     if move.closes:

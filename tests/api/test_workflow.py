@@ -224,7 +224,7 @@ def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, s
     from sqlalchemy import select
 
     from dispatch import notifications
-    from dispatch.models import Complaint
+    from dispatch.models import Complaint, Notification
 
     parent = client.post("/api/v1/complaints", json=complaint_json(
         category="street_lamp", phone="010-1000-0001")).get_json()
@@ -246,9 +246,25 @@ def test_second_report_nearby_becomes_duplicate_and_closes_with_parent(client, s
         Complaint.public_id == child["public_id"]))
     session.refresh(closed_child)
     assert closed_child.status == "unfounded" and closed_child.outcome == "already_fixed"
+    results = select(Notification.recipient).where(Notification.template == "result")
+    assert set(session.scalars(results)) == {"+821010000001", "+821010000002"}
+    # The child's reporter reopens it: work of its own now, no longer the parent's.
+    reopened = client.post(f"/api/v1/complaints/{child['public_id']}/reopen", json={},
+                           headers={"X-Citizen-Token": child["citizen_token"]})
+    assert reopened.status_code == 200, reopened.get_json()
+    session.refresh(closed_child)
+    assert (closed_child.status, closed_child.parent_id) == ("dispatched", None)
     parent_row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
-    told = {row.reporter_phone for row in notifications.reporters_of(session, parent_row)}
-    assert told == {"+821010000001", "+821010000002"}
+    assert notifications.reporters_of(session, parent_row) == [parent_row]
+    # The parent is reopened and closed again: only its own reporter hears the result.
+    assert client.post(f"/api/v1/complaints/{pid}/reopen", json={},
+                       headers={"X-Citizen-Token": parent["citizen_token"]}).status_code == 200
+    before = len(session.scalars(results).all())
+    move(client, pid, "accept", h(staff, "inspector", 4))
+    closed = move(client, pid, "unfounded", h(staff, "inspector", 5), outcome="not_found",
+                  public_note="Checked again: the lamp works.")
+    assert closed.status_code == 200, closed.get_json()
+    assert session.scalars(results).all()[before:] == ["+821010000001"]
 
 
 def test_when_the_first_reporter_cancels_the_oldest_duplicate_takes_over(client, staff,
