@@ -189,6 +189,8 @@ class ComplaintPhotos(MethodView):
         session = get_session()
         config = settings()
         kind = PhotoKind.EVIDENCE if viewer.staff else PhotoKind.REPORT
+        if viewer.staff:
+            photos.check_may_add_evidence(viewer.staff, complaint)
         rows = photos.attach_photos(session, config, photo_store(config.photo_dir), complaint,
                                     uploads, kind=kind, actor=viewer.actor)
         session.commit()

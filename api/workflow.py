@@ -193,7 +193,7 @@ def _lonlat(data: dict) -> tuple[float, float] | None:
 def _move(public_id: str, move: str, data: dict):
     session, staff = get_session(), current_staff()
     complaint = workflow.load_for_staff(session, staff, public_id, lock=True)
-    evidence = count_evidence_photos(session, complaint.id) if move == "resolve" else None
+    evidence = count_evidence_photos(session, complaint) if move == "resolve" else None
     workflow.apply_move(session, settings(), complaint, workflow.MoveRequest(
         move=move, version=if_match_version(), outcome=data.get("outcome"),
         public_note=data.get("public_note"), internal_note=data.get("internal_note"),

@@ -54,7 +54,8 @@ from geo.points import haversine_m
 
 # Re-exported: intake and the PWA read a photo's position and time from here.
 __all__ = ["HEIC_SUPPORTED", "PhotoFacts", "PhotoLimits", "ProcessedPhoto", "Upload",
-           "attach_photos", "count_evidence_photos", "process_photo", "read_photo_facts"]
+           "attach_photos", "check_may_add_evidence", "count_evidence_photos", "process_photo",
+           "read_photo_facts"]
 
 # Statuses in which a complaint takes no more photos (the workflow owns the full list).
 # A duplicate stays open to photos: its reporter may still show what they saw.
@@ -209,12 +210,29 @@ def attach_photos(
 # --- reading ----------------------------------------------------------------------------------
 
 
-def count_evidence_photos(session: Session, complaint_id: int) -> int:
-    """Return how many evidence photos a complaint has (``resolved`` needs at least one)."""
-    return session.scalar(
-        select(func.count()).select_from(ComplaintPhoto)
-        .where(ComplaintPhoto.complaint_id == complaint_id,
-               ComplaintPhoto.kind == PhotoKind.EVIDENCE.value)) or 0
+def count_evidence_photos(session: Session, complaint: Complaint) -> int:
+    """Return the evidence photos of the current assignment (``resolved`` needs one).
+
+    Only photos added since the complaint was last assigned count: after a reopen (or a
+    hand-over) the photo of the earlier visit proves nothing about this one.
+    """
+    query = (select(func.count()).select_from(ComplaintPhoto)
+             .where(ComplaintPhoto.complaint_id == complaint.id,
+                    ComplaintPhoto.kind == PhotoKind.EVIDENCE.value))
+    if complaint.assigned_at is not None:
+        query = query.where(ComplaintPhoto.created_at >= complaint.assigned_at)
+    return session.scalar(query) or 0
+
+
+def check_may_add_evidence(staff: Staff, complaint: Complaint) -> None:
+    """Let an inspector add evidence to their own assignment only; managers to any they see.
+
+    :raises Forbidden: an inspector who is not the complaint's assignee (their photo would
+        stand as proof of a visit they were not sent on).
+    """
+    check_staff_may_see(staff, complaint)
+    if staff.role == "inspector" and complaint.assignee_id != staff.id:
+        raise Forbidden("only the inspector assigned to this complaint may add evidence")
 
 
 def list_photos(session: Session, complaint_id: int,

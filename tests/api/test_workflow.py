@@ -414,9 +414,9 @@ def test_queue_items_say_how_many_photos_the_reporter_sent(client, staff, settin
     reporter = {"X-Citizen-Token": citizen_token(settings.secret_key, with_photos["public_id"])}
     stub = type("C", (), {"public_id": with_photos["public_id"]})
     assert upload(client, stub, reporter, make_image(), make_image((480, 640))).status_code == 201
-    # An inspector's evidence photo is not the reporter's.
+    # A staff evidence photo is not the reporter's.
     assert upload(client, type("C", (), {"public_id": without["public_id"]}),
-                  h(staff, "inspector"), make_image()).status_code == 201
+                  h(staff, "supervisor"), make_image()).status_code == 201
     items = client.get("/api/v1/queue?category=garbage", headers=h(staff, "inspector")).get_json()
     counts = {item["public_id"]: item["report_photos"] for item in items["items"]}
     assert counts[with_photos["public_id"]] == 2
@@ -497,3 +497,29 @@ def test_a_released_ticket_does_not_text_the_reporter_again(client, staff, filed
     released = move(client, pid, "release", h(staff, "inspector", 2))
     assert released.get_json()["status"] == "dispatched"
     assert texts("dispatched") == 1
+
+
+def test_evidence_comes_from_the_assignee_and_from_this_visit(client, staff, filed, settings):
+    pid = filed["public_id"]
+    stub = type("C", (), {"public_id": pid})
+    assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+    # A colleague's photo would stand as proof of a visit they were not sent on.
+    other = upload(client, stub, h(staff, "other_inspector"), make_image())
+    assert other.status_code == 403 and other.get_json()["error"] == "forbidden"
+    assert upload(client, stub, h(staff, "inspector"), make_image()).status_code == 201
+    resolved = move(client, pid, "resolve", h(staff, "inspector", 2), outcome="repaired",
+                    public_note="Pothole filled.")
+    assert resolved.status_code == 200, resolved.get_json()
+    token = {"X-Citizen-Token": citizen_token(settings.secret_key, pid)}
+    assert client.post(f"/api/v1/complaints/{pid}/reopen", json={},
+                       headers=token).status_code == 200
+    assert move(client, pid, "accept", h(staff, "inspector", 4)).status_code == 200
+    # The first visit's photo proves nothing about the second.
+    again = move(client, pid, "resolve", h(staff, "inspector", 5), outcome="repaired",
+                 public_note="Filled again.")
+    assert again.status_code == 422 and again.get_json()["error"] == "evidence_required"
+    # A supervisor of the district may add evidence too (e.g. from the office's camera).
+    by_supervisor = upload(client, stub, h(staff, "supervisor"), make_image(size=(600, 400)))
+    assert by_supervisor.status_code == 201
+    assert move(client, pid, "resolve", h(staff, "inspector", 5), outcome="repaired",
+                public_note="Filled again.").status_code == 200

@@ -122,14 +122,14 @@ def test_report_photos_are_never_flagged(session, settings, store, create_compla
 def test_count_evidence_photos_counts_evidence_only(session, settings, store,
                                                     create_complaint):
     complaint = create_complaint()
-    assert photos.count_evidence_photos(session, complaint.id) == 0
+    assert photos.count_evidence_photos(session, complaint) == 0
     photos.attach_photos(session, settings, store, complaint, [Upload(make_image())],
                          kind=PhotoKind.REPORT, actor=Actor.citizen())
-    assert photos.count_evidence_photos(session, complaint.id) == 0
+    assert photos.count_evidence_photos(session, complaint) == 0
     photos.attach_photos(session, settings, store, complaint,
                          [Upload(make_image()), Upload(make_image())],
                          kind=PhotoKind.EVIDENCE, actor=Actor("staff", None))
-    assert photos.count_evidence_photos(session, complaint.id) == 2
+    assert photos.count_evidence_photos(session, complaint) == 2
 
 
 def test_attach_photos_limit_counts_photos_already_attached(session, settings, store,
@@ -264,7 +264,8 @@ def test_concurrent_uploads_never_exceed_the_limit(engine, settings):
     try:
         assert sorted(outcomes) == ["stored", "stored", "too_many", "too_many"]
         with Session(engine) as session:
-            assert photos.count_evidence_photos(session, complaint_id) == 0
+            complaint = session.get(Complaint, complaint_id)
+            assert photos.count_evidence_photos(session, complaint) == 0
             assert len(photos.list_photos(session, complaint_id)) == 4
     finally:
         with Session(engine) as session:
