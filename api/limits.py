@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from api.context import settings
+from notify.phones import InvalidPhoneNumber, normalise_phone
 
 # Counters live in Redis, so every gunicorn worker and host shares them. If Redis is
 # down, swallow_errors lets requests through: filing a complaint matters more than
@@ -56,11 +57,17 @@ def _json_field(name: str) -> str:
 
 
 def phone_key() -> str:
-    """Rate-limit key of the reporter's phone: its digits, so spacing cannot dodge it."""
-    digits = "".join(ch for ch in _json_field("phone") if ch.isdigit())
-    if digits.startswith("82"):
-        digits = "0" + digits[2:]
-    return f"phone:{digits}"
+    """Rate-limit key of the reporter's phone: the number as stored (E.164).
+
+    The number is normalised as intake will store it, so neither spacing nor digits of
+    another script (full-width ０１０, Arabic-Indic ٠١٠: intake accepts them) make a new
+    key; a number intake would refuse keys on its digits as given.
+    """
+    raw = _json_field("phone")
+    try:
+        return f"phone:{normalise_phone(raw)}"
+    except InvalidPhoneNumber:
+        return "phone:" + "".join(ch for ch in raw if ch.isdigit())[:32]
 
 
 def has_no_phone() -> bool:

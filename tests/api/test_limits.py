@@ -25,6 +25,14 @@ def test_intake_per_phone_limit_ignores_formatting(client, low_limits):
     assert post(client, phone="010-5555-9999").status_code == 201
 
 
+def test_intake_per_phone_limit_holds_for_digits_of_other_scripts(client, low_limits):
+    low_limits(rate_limit_intake_phone="2/hour")
+    assert post(client, phone="010-5555-4321").status_code == 201
+    assert post(client, phone="０１０-５５５５-４３２１").status_code == 201  # full-width
+    for variant in ("٠١٠-٥٥٥٥-٤٣٢١", "０10-5555-4321", "0１0 5555 4321"):
+        assert post(client, phone=variant).status_code == 429, variant
+
+
 def test_login_limit_per_username(client, low_limits, create_staff):
     low_limits(rate_limit_login="2/minute")
     staff = create_staff()
