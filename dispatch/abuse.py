@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from dispatch.errors import InvalidPhone, NotFound, PhoneBlocked
+from dispatch.errors import Forbidden, InvalidPhone, NotFound, PhoneBlocked
 from dispatch.models import BlockedPhone, Staff
 from notify.phones import InvalidPhoneNumber, normalise_phone
 
@@ -21,33 +21,56 @@ def e164(raw: str) -> str:
         raise InvalidPhone(str(exc), field="phone") from exc
 
 
+def visible_blocks(viewer: Staff):
+    """The SQL condition for the blocks ``viewer`` manages: a supervisor, their district's.
+
+    A block holds city-wide, but who blocked a number and why is the business of that
+    district's office (and of the city's dispatchers and admins).
+    """
+    if viewer.is_city_wide:
+        return true()
+    return BlockedPhone.blocked_by.in_(
+        select(Staff.id).where(Staff.district_code == viewer.district_code))
+
+
+def _block_of(session: Session, phone: str, viewer: Staff) -> BlockedPhone | None:
+    return session.scalar(select(BlockedPhone).where(BlockedPhone.phone == phone,
+                                                     visible_blocks(viewer)))
+
+
 def block_phone(session: Session, raw_phone: str, reason: str, by: Staff) -> BlockedPhone:
-    """Block a number (idempotent: blocking again updates the reason)."""
+    """Block a number (idempotent: blocking again updates the reason).
+
+    :raises Forbidden: the number is blocked already by another district's office.
+    """
     phone = e164(raw_phone)
     row = session.get(BlockedPhone, phone)
     if row is None:
         row = BlockedPhone(phone=phone)
         session.add(row)
+    elif _block_of(session, phone, by) is None:
+        raise Forbidden("this number is blocked already by another district's office")
     row.reason, row.blocked_by = reason, by.id
     session.flush()
     return row
 
 
-def unblock_phone(session: Session, raw_phone: str) -> None:
-    """Remove a block.
+def unblock_phone(session: Session, raw_phone: str, by: Staff) -> None:
+    """Remove a block ``by`` manages.
 
-    :raises NotFound: when the number is not blocked.
+    :raises NotFound: when the number is not blocked (or by another district's office).
     """
-    row = session.get(BlockedPhone, e164(raw_phone))
+    row = _block_of(session, e164(raw_phone), by)
     if row is None:
         raise NotFound("this number is not blocked")
     session.delete(row)
     session.flush()
 
 
-def list_blocked(session: Session) -> list[BlockedPhone]:
-    """Return every block, newest first."""
-    return list(session.scalars(select(BlockedPhone).order_by(BlockedPhone.created_at.desc())))
+def list_blocked(session: Session, viewer: Staff) -> list[BlockedPhone]:
+    """Return the blocks ``viewer`` manages, newest first."""
+    return list(session.scalars(select(BlockedPhone).where(visible_blocks(viewer))
+                                .order_by(BlockedPhone.created_at.desc())))
 
 
 PHONE_BLOCKED_MESSAGE = "this phone number may not file complaints; call 120 for help"

@@ -48,3 +48,26 @@ def test_blocking_a_bad_number_is_422(client, supervisor_headers):
     response = client.post("/api/v1/blocked-phones", headers=supervisor_headers,
                            json={"phone": "12", "reason": "x"})
     assert response.status_code == 422 and response.get_json()["error"] == "invalid_phone"
+
+
+def test_a_supervisor_manages_only_their_district_offices_blocks(client, create_staff, login,
+                                                                 supervisor_headers):
+    gangnam = login(create_staff("supervisor", "11680"))
+    dispatcher = login(create_staff("dispatcher"))
+    assert client.post("/api/v1/blocked-phones", headers=gangnam, json={
+        "phone": "010-9999-0001", "reason": "abusive caller"}).status_code == 201
+    # Jung-gu's supervisor neither sees Gangnam-gu's block nor can lift or take it over.
+    assert client.get("/api/v1/blocked-phones", headers=supervisor_headers).get_json() == []
+    lift = client.delete("/api/v1/blocked-phones/+821099990001", headers=supervisor_headers)
+    assert lift.status_code == 404
+    take = client.post("/api/v1/blocked-phones", headers=supervisor_headers, json={
+        "phone": "010-9999-0001", "reason": "mine now"})
+    assert take.status_code == 403
+    # The block still holds for the whole city; the city's dispatchers see and lift it.
+    assert client.post("/api/v1/complaints", json=complaint_json(
+        phone="010-9999-0001")).status_code == 403
+    listed = client.get("/api/v1/blocked-phones", headers=dispatcher).get_json()
+    assert [(row["phone"], row["reason"]) for row in listed] == [
+        ("+821099990001", "abusive caller")]
+    assert client.delete("/api/v1/blocked-phones/+821099990001",
+                         headers=dispatcher).status_code == 204
