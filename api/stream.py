@@ -83,6 +83,20 @@ def _message(event: live.LiveEvent, timezone: str) -> str:
     return f"id: {event.id}\nevent: complaint\ndata: {json.dumps(body)}\n\n"
 
 
+def _still_admitted(token: str, district: str | None) -> bool:
+    """Whether the stream's token is still good and its owner still sees the same area.
+
+    Checked at every heartbeat: a stream runs for minutes, and a member of staff logged
+    out, disabled or moved to another district must stop seeing its events.
+    """
+    with session_scope() as session:
+        try:
+            staff = staff_accounts.staff_for_token(session, token)
+        except Unauthorized:
+            return False
+        return (None if staff.is_city_wide else staff.district_code) == district
+
+
 @blp.get("/api/v1/stream")
 def stream():
     """Stream complaint changes (EventSource; the token comes as ``?access_token=``)."""
@@ -111,6 +125,8 @@ def stream():
                 yield _message(event, config.timezone)
             if time.monotonic() - beat >= HEARTBEAT_SECONDS:
                 beat = time.monotonic()
+                if not _still_admitted(token, district):
+                    return  # the browser reconnects and hears 401, or its new district
                 yield ": heartbeat\n\n"
             if not events:
                 time.sleep(poll)

@@ -69,3 +69,20 @@ def test_the_default_cap_is_half_the_threads(app, settings):
             assert stream_limit() == 40
     finally:
         app.extensions["dispatch.settings"] = settings
+
+
+def test_a_stream_ends_once_its_token_is_revoked(client, create_staff, login, monkeypatch):
+    from api import stream
+
+    monkeypatch.setattr(stream, "HEARTBEAT_SECONDS", 0.0)
+    token = login(create_staff(role="dispatcher"))["Authorization"].split()[1]
+    response = client.get(f"/api/v1/stream?access_token={token}")
+    try:
+        chunks = iter(response.response)
+        assert next(chunks).startswith(b"retry: 1000")
+        assert next(chunks) == b": heartbeat\n\n"  # still admitted
+        assert client.post("/api/v1/auth/logout", headers={
+            "Authorization": f"Bearer {token}"}).status_code == 204
+        assert next(chunks, None) is None  # the stream ended at the next check
+    finally:
+        response.close()
