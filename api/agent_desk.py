@@ -84,4 +84,5 @@ class CallerSearch(MethodView):
         reader, timezone = language(), settings().timezone
         reports = reports_from(get_session(), current_staff(), data["phone"])
         return {"items": [{**complaint_public(complaint, reader, timezone),
+                           "attributes": complaint.attributes or {},
                            "language": complaint.reporter_language} for complaint in reports]}

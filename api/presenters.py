@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from dispatch.areas import describe_areas
-from dispatch.categories import cached_categories
+from dispatch.categories import cached_categories, public_attributes
 from dispatch.i18n import pick_name
 from dispatch.models import Category, Complaint
 from dispatch.stats import OPEN_STATUSES
@@ -54,7 +54,7 @@ def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict
         "routing_distance_m": complaint.routing_distance_m,
         "priority": complaint.priority,
         "channel": complaint.channel,
-        "attributes": complaint.attributes or {},
+        "attributes": public_attributes(category, complaint.attributes),
         "due_at": local_time(complaint.due_at, timezone),
         "created_at": local_time(complaint.created_at, timezone),
         "updated_at": local_time(complaint.updated_at, timezone),
@@ -120,12 +120,11 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
         closed_at=local_time(complaint.closed_at, timezone),
         parent=parent.public_id if parent else None, duplicates=list(children),
         reporter_phone=phone, language=complaint.reporter_language,
+        attributes=complaint.attributes or {},  # private ones too: staff act on them
         photos=photo_summary(session, complaint.id),
         overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
         history=[event_view(event, timezone, internal=True) for event in complaint.events],
-        allowed_moves=[name for name, move in workflow.MOVES.items()
-                       if staff.role in move.roles and complaint.status in
-                       {s.value for s in move.sources}],
+        allowed_moves=workflow.allowed_moves(staff, complaint),
     )
     return view
 

@@ -202,6 +202,8 @@ class CategoryAttributeSchema(Schema):
     datatype = fields.String()
     required = fields.Boolean()
     order = fields.Integer()
+    private = fields.Boolean(metadata={
+        "description": "staff only: never in public or Open311 views (e.g. a vehicle plate)"})
 
 
 class CategorySchema(Schema):

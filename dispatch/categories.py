@@ -78,6 +78,17 @@ class CategoryRules:
     attributes: list
 
 
+def public_attributes(rules: CategoryRules | None, values: dict | None) -> dict:
+    """The attribute values anyone may read: those whose spec is not marked ``private``.
+
+    A vehicle plate identifies a person's car: staff need it, the public view and Open311
+    do not (public ids are sequential, so every complaint can be read by anyone).
+    """
+    private = {spec["code"] for spec in (rules.attributes if rules else []) or []
+               if spec.get("private")}
+    return {code: value for code, value in (values or {}).items() if code not in private}
+
+
 _rules: dict[str, CategoryRules] = {}
 _district_slas: dict[tuple[str, str], int] = {}
 _rules_loaded_at = float("-inf")

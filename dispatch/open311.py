@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch.areas import describe_areas
-from dispatch.categories import cached_categories, list_categories
+from dispatch.categories import cached_categories, list_categories, public_attributes
 from dispatch.errors import (
     InvalidApiKey,
     InvalidComplaint,
@@ -520,7 +520,7 @@ def request_views(session: Session, settings: Settings, complaints: list[Complai
                 "dong_name": dong_name,
                 "channel": complaint.channel,
                 "duplicate_of": parents.get(complaint.parent_id),
-                "attributes": complaint.attributes or {},
+                "attributes": public_attributes(rules, complaint.attributes),
                 "media_urls": urls,
             }
             view["notes"] = [{

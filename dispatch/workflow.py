@@ -103,6 +103,15 @@ class MoveRequest:
     district_code: str | None = None
 
 
+def allowed_moves(staff: Staff, complaint: Complaint) -> list[str]:
+    """The moves ``staff`` may make on ``complaint`` now (what the apps offer as buttons)."""
+    status = S(complaint.status)
+    return [name for name, move in MOVES.items()
+            if staff.role in move.roles and status in move.sources
+            and not (staff.role == "inspector" and name in _ASSIGNEE_MOVES
+                     and complaint.assignee_id != staff.id)]
+
+
 def load_for_staff(session: Session, staff: Staff, public_id: str, *,
                    lock: bool = False) -> Complaint:
     """Return a complaint this member of staff may see.

@@ -143,3 +143,25 @@ def test_post_complaint_just_outside_edge_is_routed_with_distance(client):
         location={"type": "Point", "coordinates": [126.76333, 37.55540]})).get_json()
     assert body["district"]["code"] == "11500"
     assert 50 < body["routing_distance_m"] < 120
+
+
+def test_a_vehicle_plate_is_for_staff_only(client, create_staff, login):
+    filed = client.post("/api/v1/complaints", json=complaint_json(
+        category="illegal_parking", attributes={"vehicle_plate": "12가3456"}))
+    assert filed.status_code == 201, filed.get_json()
+    public_id = filed.get_json()["public_id"]
+    assert "vehicle_plate" not in client.get(f"/api/v1/complaints/{public_id}"
+                                             ).get_json()["attributes"]
+    open311 = client.get(f"/open311/v2/requests/{public_id}.json?extensions=true").get_json()
+    assert "12가3456" not in str(open311)
+    staff = client.get(f"/api/v1/staff/complaints/{public_id}",
+                       headers=login(create_staff("inspector", "11140"))).get_json()
+    assert staff["attributes"] == {"vehicle_plate": "12가3456"}
+    # A lamp-post number is no one's personal data: it stays public.
+    lamp = client.post("/api/v1/complaints", json=complaint_json(
+        attributes={"lamp_post_number": "J-1024"})).get_json()
+    assert client.get(f"/api/v1/complaints/{lamp['public_id']}").get_json()[
+        "attributes"] == {"lamp_post_number": "J-1024"}
+    specs = {spec["code"]: spec for category in client.get("/api/v1/categories").get_json()
+             for spec in category["attributes"]}
+    assert specs["vehicle_plate"]["private"] is True
