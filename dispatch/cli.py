@@ -84,16 +84,42 @@ def cmd_load_categories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_check(check, *args) -> bool:
+    """Run one of dispatch.samples' emptiness checks in a session of its own."""
+    from dispatch.db import configure_database, session_scope
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        return check(session, *args)
+
+
 def cmd_load_seoul(args: argparse.Namespace) -> int:
-    """Load Seoul's 25 districts, 425 dongs and the categories from fixtures/."""
+    """Load Seoul's 25 districts, 425 dongs and the categories into empty tables (first run).
+
+    A table that already holds data (the sample, or the city's own) is left alone, so
+    setup.sh can run this on every start; ``--force`` loads the sample over it.
+    """
     from dispatch.areas import LayerSpec
+    from dispatch.samples import has_areas, has_categories
 
     names = FIXTURES / "area_names.json"
-    _import(LayerSpec("district", FIXTURES / "seoul_gu.geojson", "SIG_CD", "SIG_KOR_NM",
-                      names_path=names, source_label="fixtures/seoul_gu.geojson"), args.force)
-    _import(LayerSpec("dong", FIXTURES / "seoul_dong.geojson", "adm_cd2", "adm_nm",
-                      parent_prop="sgg", name_last_word=True, names_path=names,
-                      source_label="fixtures/seoul_dong.geojson"), args.force)
+    layers = (
+        LayerSpec("district", FIXTURES / "seoul_gu.geojson", "SIG_CD", "SIG_KOR_NM",
+                  names_path=names, source_label="fixtures/seoul_gu.geojson"),
+        LayerSpec("dong", FIXTURES / "seoul_dong.geojson", "adm_cd2", "adm_nm",
+                  parent_prop="sgg", name_last_word=True, names_path=names,
+                  source_label="fixtures/seoul_dong.geojson"),
+    )
+    for spec in layers:
+        if not args.force and _sample_check(has_areas, spec.level):
+            print(f"{spec.level}: areas already loaded; the Seoul sample is not loaded "
+                  "over them (use --force to do so)")
+            continue
+        _import(spec, args.force)
+    if not args.force and _sample_check(has_categories):
+        print("categories: already loaded; the sample categories are not loaded over them "
+              "(use --force, or load-categories FILE to update from a file)")
+        return 0
     args.file = str(FIXTURES / "categories.json")
     return cmd_load_categories(args)
 
@@ -117,6 +143,8 @@ def _links(spec) -> int:
         report = import_links(session, spec, progress=print)
     print(f"links: {report.features} features; {report.added} added, {report.updated} "
           f"updated, {len(report.skipped)} skipped")
+    if report.removed_samples:
+        print(f"  removed the {report.removed_samples} synthetic sample links")
     for line in report.skipped[:20]:
         print(f"  skipped {line}")
     return 0
@@ -172,14 +200,29 @@ def cmd_import_facilities(args: argparse.Namespace) -> int:
         lon_prop=args.lon_prop, lat_prop=args.lat_prop, derive_offices=args.derive_offices))
 
 
-def cmd_load_traffic_fixtures(_args: argparse.Namespace) -> int:
-    """Load the synthetic Seoul road links and the public-toilet facilities from fixtures/."""
+def cmd_load_traffic_fixtures(args: argparse.Namespace) -> int:
+    """Load the synthetic Seoul road links and the public toilets into empty tables (first run).
+
+    ``--force`` loads them over existing data, but the synthetic links never go into a
+    database that has real links (fixtures/SOURCES.md: tests and demos only).
+    """
     from dispatch.facilities import FacilitySpec
+    from dispatch.samples import SAMPLE_LINKS_SOURCE, has_facilities, has_links, has_real_links
     from dispatch.traffic import LinkSpec
 
-    _links(LinkSpec(FIXTURES / "seoul_links_synthetic.geojson", "LINK_ID",
-                    (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN")), "ROAD_CLASS",
-                    "DIRECTION", source_label="fixtures/seoul_links_synthetic.geojson"))
+    if _sample_check(has_real_links):
+        print("links: the database has real road links; the synthetic ones are never "
+              "loaded beside them")
+    elif not args.force and _sample_check(has_links):
+        print("links: already loaded (use --force to reload the synthetic sample)")
+    else:
+        _links(LinkSpec(FIXTURES / "seoul_links_synthetic.geojson", "LINK_ID",
+                        (("ko", "ROAD_NAME"), ("en", "ROAD_NAME_EN")), "ROAD_CLASS",
+                        "DIRECTION", source_label=SAMPLE_LINKS_SOURCE))
+    if not args.force and _sample_check(has_facilities):
+        print("facilities: already loaded; the sample toilets are not loaded over them "
+              "(use --force to do so)")
+        return 0
     _facilities(FacilitySpec(FIXTURES / "seoul_toilets_smg2011.geojson", "seoul-toilets-2011",
                              name_prop="대명칭", id_prop="POI ID", kind="toilet",
                              derive_offices=True))
@@ -385,7 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
     categories.set_defaults(func=cmd_load_categories)
 
     seoul = sub.add_parser("load-seoul", help=cmd_load_seoul.__doc__)
-    seoul.add_argument("--force", action="store_true")
+    seoul.add_argument("--force", action="store_true",
+                       help="load the sample over areas and categories already loaded")
     seoul.set_defaults(func=cmd_load_seoul)
 
     links = sub.add_parser("import-links", help=cmd_import_links.__doc__)
@@ -417,6 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     facilities.set_defaults(func=cmd_import_facilities)
 
     traffic = sub.add_parser("load-traffic-fixtures", help=cmd_load_traffic_fixtures.__doc__)
+    traffic.add_argument("--force", action="store_true",
+                         help="load the sample over links and facilities already loaded")
     traffic.set_defaults(func=cmd_load_traffic_fixtures)
 
     create = sub.add_parser("create-staff", help=cmd_create_staff.__doc__)

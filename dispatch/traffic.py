@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import ImportFailed
 from dispatch.models import CongestionLevel, RoadLink, TrafficReading
+from dispatch.samples import SAMPLE_LINKS_SOURCE
 from feeds.base import LinkReading, LinkShape
 from geo.errors import InvalidGeometry
 from geo.geojson import read_features
@@ -82,6 +83,7 @@ class LinkImportReport:
     added: int = 0
     updated: int = 0
     skipped: list[str] = field(default_factory=list)
+    removed_samples: int = 0
 
 
 def _as_line(geometry) -> LineString:
@@ -115,7 +117,9 @@ def import_links(session: Session, spec: LinkSpec,
     """Load road links from a GeoJSON FeatureCollection of LineStrings (insert or update).
 
     Features without an id or with a geometry that is not one line are skipped and
-    listed; links missing from the file are kept (their readings are history). Flushes.
+    listed; links missing from the file are kept (their readings are history), except
+    the synthetic sample links: a real layer removes them, so the traffic jobs never poll
+    invented link ids beside real ones. Flushes.
 
     :raises ImportFailed: for an unreadable file or one that is not WGS84 GeoJSON.
     """
@@ -153,8 +157,16 @@ def import_links(session: Session, spec: LinkSpec,
             progress(f"  links: {number}/{len(features)}")
     report.features = len(features)
     report.added, report.updated = _upsert_links(session, list(rows.values()))
+    if rows and spec.source_label != SAMPLE_LINKS_SOURCE:
+        report.removed_samples = _remove_sample_links(session)
     session.flush()
     return report
+
+
+def _remove_sample_links(session: Session) -> int:
+    """Delete the synthetic sample links (and their demo readings); return how many."""
+    result = session.execute(delete(RoadLink).where(RoadLink.source == SAMPLE_LINKS_SOURCE))
+    return result.rowcount or 0
 
 
 def upsert_shapes(session: Session, shapes: Sequence[LinkShape], source: str) -> int:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, start PostgreSQL/PostGIS and Redis, make the virtualenv,
-# migrate and load the Seoul data. Idempotent; quick the second time.
+# migrate and load the Seoul sample data into empty tables (never over the city's own data:
+# load-seoul and load-traffic-fixtures skip any table that holds rows). Idempotent; quick
+# the second time.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
