@@ -48,6 +48,7 @@ load_env() {
   local envfile="$VAR/dasan.env"
   if [ ! -f "$envfile" ]; then
     say "writing default settings to var/dasan.env"
+    local saved_umask; saved_umask="$(umask)"
     umask 077
     cat >"$envfile" <<ENV
 # Made by scripts/setup.sh on first run; edit or override with exported DASAN_* variables.
@@ -55,7 +56,7 @@ DASAN_DATABASE_URL=postgresql://dasan:dasan@127.0.0.1:5432/dasan
 DASAN_REDIS_URL=redis://127.0.0.1:6379/0
 DASAN_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ENV
-    umask 022
+    umask "$saved_umask"
   fi
   local line key
   while IFS= read -r line; do
@@ -142,9 +143,10 @@ ensure_vapid_keys() {
   grep -q '^DASAN_VAPID_PRIVATE_KEY=' "$VAR/dasan.env" 2>/dev/null && return 0
   [ -n "${DASAN_VAPID_PRIVATE_KEY:-}" ] && return 0
   say "making a VAPID key pair for web push (var/dasan.env)"
+  local saved_umask; saved_umask="$(umask)"
   umask 077
   "$VENV/bin/python" -m dispatch.cli vapid-keys >>"$VAR/dasan.env"
-  umask 022
+  umask "$saved_umask"
   local line
   while IFS= read -r line; do
     case "$line" in DASAN_VAPID_*) export "$line" ;; esac
@@ -167,4 +169,69 @@ start_kannel() {
   [ -p "$dir/mo" ] || mkfifo "$dir/mo"
   (exec 3<>"$dir/mo"; exec /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r 13010 \
      <&3 >>"$dir/fakesmsc.log" 2>&1) & pids+=($!)
+}
+
+# Settings whose values the stored data depends on: DASAN_SECRET_KEY signs the status links
+# already sent by SMS and the photo URLs, the VAPID pair is what browsers subscribed with,
+# and the others are credentials of outside services. A backup keeps them (secrets.env) so a
+# restore on a new host does not run with fresh ones.
+SECRET_SETTINGS=(DASAN_SECRET_KEY DASAN_VAPID_PRIVATE_KEY DASAN_VAPID_PUBLIC_KEY
+                 DASAN_KANNEL_PASSWORD DASAN_SMS_MO_SECRET DASAN_TOPIS_API_KEY
+                 DASAN_CITYDATA_API_KEY)
+
+# The secret settings exported by the caller (they win over the settings file), noted
+# before load_env adds the file's: a restore warns when they differ from the backup's.
+declare -A EXPORTED_SECRETS=()
+remember_exported_secrets() {
+  local key
+  for key in "${SECRET_SETTINGS[@]}"; do
+    [ -n "${!key:-}" ] && EXPORTED_SECRETS[$key]="${!key}"
+  done
+  return 0
+}
+
+# Print KEY=value for each secret setting in effect (exported, or from var/dasan.env).
+write_secrets() {
+  local key
+  for key in "${SECRET_SETTINGS[@]}"; do
+    [ -n "${!key:-}" ] && printf '%s=%s\n' "$key" "${!key}"
+  done
+  return 0
+}
+
+# Keep the newest $2 timestamped backups (YYYYMMDDTHHMMSSZ) in folder $1; 0 keeps all.
+prune_backups() {
+  local folder="$1" keep="$2" old
+  [ "$keep" -gt 0 ] || return 0
+  find "$folder" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended \
+      -regex '.*/[0-9]{8}T[0-9]{6}Z' -printf '%f\n' | sort -r | tail -n +"$((keep + 1))" |
+    while IFS= read -r old; do
+      rm -rf -- "${folder:?}/$old"
+      say "removed old backup $folder/$old (keeping the newest $keep)"
+    done
+}
+
+# Write the KEY=value lines of $1 (a backup's secrets.env) into settings file $2, replacing
+# the same keys and keeping every other line; the old file is kept as $2.before-restore.
+restore_secrets() {
+  local secrets="$1" envfile="$2" saved_umask line key
+  saved_umask="$(umask)"
+  umask 077
+  local merged; merged="$(mktemp "$envfile.XXXXXX")"
+  if [ -f "$envfile" ]; then
+    cp -p "$envfile" "$envfile.before-restore"
+    grep -v -E "^($(IFS='|'; echo "${SECRET_SETTINGS[*]}"))=" "$envfile" >"$merged" || true
+  fi
+  cat "$secrets" >>"$merged"
+  chmod 600 "$merged"
+  mv "$merged" "$envfile"
+  umask "$saved_umask"
+  say "secrets from the backup written to $envfile; restart the processes to use them"
+  while IFS= read -r line; do
+    key="${line%%=*}"
+    if [ -n "${EXPORTED_SECRETS[$key]:-}" ] && [ "${EXPORTED_SECRETS[$key]}" != "${line#*=}" ]; then
+      say "warning: $key is set in the environment to another value than the backup's;" \
+          "set it to the backup's value (see $envfile) or sent links will not work"
+    fi
+  done <"$secrets"
 }
