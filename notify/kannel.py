@@ -17,6 +17,7 @@ from pathlib import Path
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+SMSC_FILE = "smsc.conf"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def render_config(config: KannelConfig) -> str:
     folder = config.folder
     ports = config.ports
     mo_url = config.mo_url.replace('"', "%22")
-    return f"""# Written by notify/kannel.py; every port is on 127.0.0.1.
+    return f"""# Written by notify/kannel.py at every start from the settings: edits here are lost.
+# Put SMSC connections in smsc.conf (included below). Every port is on 127.0.0.1.
 group = core
 admin-port = {ports.admin}
 admin-password = {config.admin_password}
@@ -75,14 +77,10 @@ dlr-spool = "{folder}/dlr-spool"
 sms-resend-retry = -1
 sms-resend-freq = 5
 
-group = smsc
-smsc = fake
-smsc-id = fake
-port = {ports.fake_smsc}
-our-host = 127.0.0.1
-connect-allow-ip = 127.0.0.1
-{"denied-smsc-id = carrier" if config.carrier_send_url else ""}
-{_carrier_group(config)}
+# The SMSC groups (the carrier's SMPP account) are the operator's: written once, never
+# overwritten, so a restart cannot fall back to the fake SMSC.
+include = "{folder / SMSC_FILE}"
+
 group = smsbox
 bearerbox-host = 127.0.0.1
 bearerbox-port = {ports.smsbox}
@@ -115,6 +113,34 @@ accept-x-kannel-headers = false
 """
 
 
+def render_smsc(config: KannelConfig) -> str:
+    """Return the first text of ``smsc.conf``: the fake SMSC (and the test carrier, if any)."""
+    return f"""# The SMSC connections of this Kannel, included by kannel.conf. Written once by
+# notify/kannel.py and never again: this file is yours. Out of the box it holds the fake
+# SMSC of development (texts go to kannel-extras' fakesmsc, not to phones). For real texts
+# replace the group below with your carrier's, e.g.
+#
+# group = smsc
+# smsc = smpp
+# smsc-id = carrier
+# host = smpp.carrier.example
+# port = 2775
+# smsc-username = ...
+# smsc-password = ...
+# system-type = ""
+# transceiver-mode = true
+#
+# then restart bearerbox and smsbox (docs/NOTIFICATIONS.md, "Running Kannel").
+group = smsc
+smsc = fake
+smsc-id = fake
+port = {config.ports.fake_smsc}
+our-host = 127.0.0.1
+connect-allow-ip = 127.0.0.1
+{"denied-smsc-id = carrier" if config.carrier_send_url else ""}
+{_carrier_group(config)}"""
+
+
 def _carrier_group(config: KannelConfig) -> str:
     if not config.carrier_send_url:
         return ""
@@ -133,9 +159,16 @@ connect-allow-ip = 127.0.0.1
 
 
 def write_config(config: KannelConfig) -> Path:
-    """Write ``kannel.conf`` and the folders it names into ``config.folder``; return the file."""
+    """Write ``kannel.conf`` (always) and ``smsc.conf`` (only when missing); return kannel.conf.
+
+    kannel.conf follows the settings (ports, credentials, callback URL) at every start;
+    smsc.conf belongs to the operator once written.
+    """
     config.folder.mkdir(parents=True, exist_ok=True)
     (config.folder / "dlr-spool").mkdir(exist_ok=True)
+    smsc = config.folder / SMSC_FILE
+    if not smsc.exists():
+        smsc.write_text(render_smsc(config), encoding="utf-8")
     path = config.folder / "kannel.conf"
     path.write_text(render_config(config), encoding="utf-8")
     return path

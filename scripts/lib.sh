@@ -22,6 +22,7 @@ SYSTEM_PACKAGES=(
   "npm:npm"
   "wrk:wrk"
   "curl:curl"
+  "/usr/sbin/logrotate:logrotate"
 )
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac; }
@@ -154,16 +155,23 @@ ensure_vapid_keys() {
 }
 
 # With DASAN_SMS_BACKEND=kannel: write var/kannel/kannel.conf and start bearerbox, smsbox
-# and the fakesmsc test SMSC (kannel-extras) as children of the calling script.
+# and, while var/kannel/smsc.conf still holds the fake SMSC, the fakesmsc test SMSC
+# (kannel-extras) as children of the calling script. smsc.conf is written once and then left
+# to the operator (the carrier's SMPP account goes there).
 start_kannel() {
   [ "${DASAN_SMS_BACKEND:-log}" = "kannel" ] || return 0
   local dir="$VAR/kannel" conf
   conf="$(dasan kannel-config --dir "$dir")" || die "could not write the Kannel config"
   rm -f "$dir"/*.pid
-  say "starting Kannel (bearerbox, smsbox, fakesmsc); logs in var/kannel/"
+  say "starting Kannel (bearerbox, smsbox); logs in var/kannel/"
   bearerbox "$conf" >>"$dir/boxes.out" 2>&1 & pids+=($!)
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/13001) 2>/dev/null && break; sleep 0.1; done
   smsbox "$conf" >>"$dir/boxes.out" 2>&1 & pids+=($!)
+  if ! grep -q '^smsc = fake' "$dir/smsc.conf"; then
+    say "var/kannel/smsc.conf names a real SMSC: texts go to phones (no fakesmsc)"
+    return 0
+  fi
+  say "texts go to the fake SMSC (var/kannel/fakesmsc.log); put a carrier in var/kannel/smsc.conf for real ones"
   # fakesmsc reads incoming texts from stdin (one line each: "from to text ..."); a FIFO
   # in var/kannel/mo lets you inject them: echo '+821012345678 120 text 5' > var/kannel/mo
   [ -p "$dir/mo" ] || mkfifo "$dir/mo"

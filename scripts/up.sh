@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up (scripts/setup.sh), then run the web server, the RQ worker and
-# the scheduler together in the foreground; Ctrl-C stops all three.
+# the scheduler together in the foreground; Ctrl-C stops all three. For trying out and
+# development: when one process exits, all stop (so it is noticed). In production run the
+# systemd units in deploy/systemd/, which restart each process on its own
+# (docs/OPERATIONS.md, "Running under systemd").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
@@ -21,4 +24,4 @@ for _ in $(seq 100); do curl -fsS "http://$bind/health/live" >/dev/null 2>&1 && 
 say "Dasan Field Dispatch is running at http://$bind/  (API docs: http://$bind/api/docs)"
 say "web, worker and scheduler logs follow; Ctrl-C stops them"
 wait -n "${pids[@]}"
-die "a process exited; stopping the others"
+die "a process exited; stopping the others (under systemd, deploy/systemd/, each restarts on its own)"

@@ -42,3 +42,19 @@ def test_kannel_config_command(tmp_path, monkeypatch, capsys):
     assert "sendsms-port = 13013" in conf and "max-messages = 0" in conf
     assert (tmp_path / "dlr-spool").is_dir()
 
+
+
+def test_kannel_config_keeps_the_operators_smsc_file(tmp_path, monkeypatch):
+    for key, value in BASE.items():
+        monkeypatch.setenv(key, value)
+    assert cli_main(["kannel-config", "--dir", str(tmp_path)]) == 0
+    smsc = tmp_path / "smsc.conf"
+    assert "smsc = fake" in smsc.read_text()
+    carrier = "group = smsc\nsmsc = smpp\nsmsc-id = carrier\nhost = smpp.carrier.example\n"
+    smsc.write_text(carrier)
+    monkeypatch.setenv("DASAN_KANNEL_PASSWORD", "a-changed-password")
+    assert cli_main(["kannel-config", "--dir", str(tmp_path)]) == 0
+    assert smsc.read_text() == carrier
+    conf = (tmp_path / "kannel.conf").read_text()
+    assert f'include = "{smsc}"' in conf and "smsc = fake" not in conf
+    assert "password = a-changed-password" in conf
