@@ -1,8 +1,30 @@
-"""gunicorn settings, read from the DASAN_* environment (the production config)."""
+"""gunicorn settings, read from the DASAN_* environment through Settings (the production config).
+
+Reading them through ``Settings.from_env`` gives gunicorn the same parsing and checks as the
+app: ``DASAN_ACCESS_LOG=1`` means true here too, and a bad value stops the start with a
+message naming the key instead of a traceback.
+"""
 
 import os
 import shutil
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dispatch.settings import Settings, SettingsError  # noqa: E402 - after the path fix
+
+
+def _settings() -> Settings:
+    """The validated settings, or exit 2 with every bad key named."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"settings are incomplete:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+_SETTINGS = _settings()
 
 # Prometheus multiprocess mode: every worker writes its counters into this folder and
 # /metrics adds them up. It must be set before the workers import the app.
@@ -11,16 +33,16 @@ _METRICS_DIR = Path(os.environ.get(
     Path(__file__).resolve().parent.parent / "var" / f"prometheus-{os.getpid()}"))
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_METRICS_DIR)
 
-bind = os.environ.get("DASAN_WEB_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("DASAN_WEB_WORKERS", "2"))
-threads = int(os.environ.get("DASAN_WEB_THREADS", "4"))
+bind = _SETTINGS.web_bind
+workers = _SETTINGS.web_workers
+threads = _SETTINGS.web_threads
 worker_class = "gthread"
 # A slow client must not hold a worker for ever (issue: slow clients).
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 backlog = 2048
-accesslog = "-" if os.environ.get("DASAN_ACCESS_LOG", "false").lower() == "true" else None
+accesslog = "-" if _SETTINGS.access_log else None
 errorlog = "-"
 # Each worker builds its own engine in create_app(); nothing is shared across the fork.
 preload_app = False

@@ -44,5 +44,5 @@ def configure_logging(level: str, process: str) -> None:
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(level.strip().upper())  # Settings accepts "info" as well as "INFO"
     logging.getLogger("dasan").info("logging configured for %s", process)

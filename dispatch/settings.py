@@ -83,7 +83,8 @@ class Settings:
     )
     db_pool_size: int = _setting(5, doc="SQLAlchemy pool size per web process")
     db_statement_timeout_ms: int = _setting(
-        10000, doc="PostgreSQL statement_timeout for web requests (ms)"
+        10000, doc="PostgreSQL statement_timeout of every connection: web requests, worker "
+        "jobs, the scheduler and CLI commands (ms; 0 disables it)"
     )
     web_bind: str = _setting("127.0.0.1:8000", doc="Address gunicorn listens on")
     web_workers: int = _setting(2, doc="gunicorn worker processes")
@@ -162,7 +163,8 @@ class Settings:
     vapid_subject: str = _setting(
         "mailto:ops@dasan.invalid", doc="VAPID contact (mailto: or https: URL)")
     push_timeout_seconds: float = _setting(10.0, doc="Timeout of one web push request")
-    log_level: str = _setting("INFO", doc="Python log level")
+    log_level: str = _setting(
+        "INFO", doc="Python log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)")
     traffic_feeds: tuple = _setting(
         (), doc="traffic feeds the scheduler polls every 5 minutes, comma-separated: "
         "topis, citydata (empty: none)")
@@ -266,6 +268,7 @@ class Settings:
             )
         if self.routing_tolerance_m < 0:
             problems.append("DASAN_ROUTING_TOLERANCE_M must not be negative")
+        problems.extend(_process_problems(self))
         problems.extend(_traffic_problems(self))
         for name in ("photo_max_bytes", "photo_max_pixels", "photo_max_side",
                      "photo_thumb_side", "photo_max_per_complaint", "photo_url_ttl_seconds"):
@@ -319,6 +322,26 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _process_problems(settings: Settings) -> list[str]:
+    """Rules of the settings the web server, worker and scheduler run with."""
+    problems = []
+    if not settings.web_bind.strip():
+        problems.append("DASAN_WEB_BIND must name an address (host:port or unix:path)")
+    if settings.web_workers < 1 or settings.web_threads < 1:
+        problems.append("DASAN_WEB_WORKERS and DASAN_WEB_THREADS must be at least 1")
+    if settings.db_statement_timeout_ms < 0:
+        problems.append("DASAN_DB_STATEMENT_TIMEOUT_MS must not be negative (0 disables it)")
+    if settings.sla_warning_minutes < 1:
+        problems.append("DASAN_SLA_WARNING_MINUTES must be at least 1")
+    if settings.log_level.strip().upper() not in LOG_LEVELS:
+        problems.append(f"DASAN_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                        f"not {settings.log_level!r}")
+    return problems
+
+
 def _traffic_problems(settings: Settings) -> list[str]:
     problems = []
     unknown = set(settings.traffic_feeds) - {"topis", "citydata"}
@@ -336,6 +359,9 @@ def _traffic_problems(settings: Settings) -> list[str]:
                             "with free >= jammed >= 0")
     if settings.traffic_fetch_concurrency < 1 or settings.traffic_fetch_timeout_s <= 0:
         problems.append("DASAN_TRAFFIC_FETCH_CONCURRENCY and _TIMEOUT_S must be positive")
+    if settings.traffic_fetch_rate <= 0:
+        # 0 or less would silently lift the cap that keeps TOPIS from refusing the key.
+        problems.append("DASAN_TRAFFIC_FETCH_RATE must be more than 0 (requests per second)")
     if settings.traffic_stale_minutes < 1 or settings.traffic_history_days <= 0:
         problems.append("DASAN_TRAFFIC_STALE_MINUTES and _HISTORY_DAYS must be positive")
     return problems
