@@ -57,11 +57,17 @@ def _domain_families() -> list[GaugeMetricFamily]:
                                    labels=["channel", "state"])
     for (channel, state), count in sorted(stats.notifications_by_state(session).items()):
         deliveries.add_metric([channel, state], count)
+    waiting = GaugeMetricFamily(
+        "dasan_notifications_oldest_waiting_seconds",
+        "How long the longest-waiting pending row of each channel has been due",
+        labels=["channel"])
+    for channel, seconds in sorted(stats.oldest_waiting_notification(session).items()):
+        waiting.add_metric([channel], seconds)
     breaches = GaugeMetricFamily("dasan_sla_escalations", "SLA escalations recorded, by threshold",
                                  labels=["threshold"])
     for threshold, count in sorted(stats.escalations_by_threshold(session).items()):
         breaches.add_metric([threshold], count)
-    return [by_status, overdue, depth, deliveries, breaches]
+    return [by_status, overdue, depth, deliveries, waiting, breaches]
 
 
 class _Snapshot:

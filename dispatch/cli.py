@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from dispatch.errors import DispatchError
@@ -337,6 +338,33 @@ def cmd_district_sla(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moment(value: str) -> datetime:
+    """An ISO date or date-time; without a zone it is read in DASAN_TIMEZONE."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO date or date-time (e.g. 2026-11-29T10:00)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(_settings().timezone))
+    return moment
+
+
+def cmd_resend_failed(args: argparse.Namespace) -> int:
+    """Send again the failed notifications no gateway accepted (e.g. after an SMS outage)."""
+    from dispatch.db import configure_database, session_scope
+    from dispatch.notifications import resend_failed
+
+    configure_database(_settings(), for_worker=True)
+    with session_scope() as session:
+        count = resend_failed(session, args.since, args.until)
+    print(f"{count} failed notifications are pending again; the outbox sweeper sends them "
+          "within 15 s")
+    return 0
+
+
 def cmd_settings(_args: argparse.Namespace) -> int:
     """Print every setting with its default and meaning, then check the environment."""
     for key, default, doc in documented_settings():
@@ -508,6 +536,13 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_argument("--minutes", type=int)
     sla.add_argument("--clear", action="store_true")
     sla.set_defaults(func=cmd_district_sla)
+
+    resend = sub.add_parser("resend-failed", help=cmd_resend_failed.__doc__)
+    resend.add_argument("--since", type=_moment, required=True,
+                        help="failed at or after this time (ISO, local time unless a zone "
+                        "is given)")
+    resend.add_argument("--until", type=_moment, help="failed before this time")
+    resend.set_defaults(func=cmd_resend_failed)
 
     settings = sub.add_parser("settings", help=cmd_settings.__doc__)
     settings.set_defaults(func=cmd_settings)

@@ -56,6 +56,9 @@ FALLBACK_OFFICE_PHONE = "120"
 # have no app that keeps it (PWA and Open311 apps do).
 FOLLOW_LINK_CHANNELS = {"sms", "phone"}
 MAX_BACKOFF = timedelta(hours=1)
+# While the SMS gateway cannot be reached, a text is tried at least this often, so it goes
+# out within minutes of the gateway coming back.
+GATEWAY_RETRY_CAP = timedelta(minutes=5)
 
 
 # --- planning -------------------------------------------------------------------------
@@ -511,6 +514,8 @@ def _record_sms(settings: Settings, row: Notification, result: SendResult,
     if result.accepted:
         row.state, row.sent_at = NotificationState.SENT.value, now
         row.provider_id, row.parts, row.last_error = result.provider_id, result.parts, None
+    elif result.gateway_fault:
+        _wait_for_gateway(settings, row, result.error or "gateway unreachable", now)
     else:
         _failed_attempt(settings, row, result.error or "unknown", result.temporary, now)
 
@@ -543,6 +548,67 @@ def _failed_attempt(settings: Settings, row: Notification, error: str, temporary
     if temporary:
         row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
     log.warning("notification %s failed: %s", row.id, row.last_error)
+
+
+def _wait_for_gateway(settings: Settings, row: Notification, error: str,
+                      now: datetime) -> None:
+    """Keep a text pending while the gateway is down; give up only after the setting's hours.
+
+    A gateway that is down says nothing about the message, so the attempt the claim
+    counted is given back: an outage longer than the attempts' back-off must not fail
+    every text written during it.
+    """
+    row.attempts = max(row.attempts - 1, 0)
+    row.last_error = error[:500]
+    waited = now - waiting_since(row)
+    if waited >= timedelta(hours=settings.notify_gateway_give_up_hours):
+        row.state, row.finished_at = NotificationState.FAILED.value, now
+        row.last_error = (f"gave up after {settings.notify_gateway_give_up_hours:g} h without "
+                          f"a reachable gateway: {row.last_error}")[:500]
+        log.warning("notification %s failed: %s", row.id, row.last_error)
+        return
+    row.state = NotificationState.PENDING.value
+    row.next_attempt_at = now + gateway_retry_delay(settings, waited)
+
+
+def waiting_since(row: Notification) -> datetime:
+    """When the row first became due: created, out of quiet hours, or sent again by hand."""
+    resent = (row.data or {}).get("resent_at")
+    moments = [row.created_at, row.hold_until,
+               datetime.fromisoformat(resent) if resent else None]
+    return max(moment for moment in moments if moment is not None)
+
+
+def gateway_retry_delay(settings: Settings, waited: timedelta) -> timedelta:
+    """Half the time waited so far (at least the first retry delay), at most 5 minutes."""
+    return min(max(timedelta(seconds=settings.notify_retry_seconds), waited / 2),
+               GATEWAY_RETRY_CAP)
+
+
+def resend_failed(session: Session, since: datetime, until: datetime | None = None,
+                  now: datetime | None = None) -> int:
+    """Make failed rows that no gateway ever accepted pending again; return how many.
+
+    Only rows never accepted (``sent_at`` empty): a text the gateway took may have
+    reached the phone, and sending it again could double it. Rows whose recipient was
+    erased by the personal-data purge cannot be sent and are left alone.
+    """
+    now = now or datetime.now(UTC)
+    query = select(Notification).where(
+        Notification.state == NotificationState.FAILED.value,
+        Notification.sent_at.is_(None), Notification.recipient.is_not(None),
+        Notification.finished_at >= since).with_for_update(skip_locked=True)
+    if until is not None:
+        query = query.where(Notification.finished_at < until)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.state, row.finished_at, row.attempts = NotificationState.PENDING.value, None, 0
+        row.next_attempt_at = now
+        # The gateway's give-up clock starts again from now (see waiting_since).
+        row.data = {**(row.data or {}), "resent_at": now.isoformat()}
+        row.last_error = f"sent again by hand after: {row.last_error or 'failure'}"[:500]
+    session.flush()
+    return len(rows)
 
 
 def release_unsettled(session: Session, settings: Settings,

@@ -150,6 +150,10 @@ class Settings:
         6, doc="Delivery attempts of one notification before it is marked failed")
     notify_retry_seconds: int = _setting(
         30, doc="First retry delay; it doubles per attempt (capped at one hour)")
+    notify_gateway_give_up_hours: float = _setting(
+        24.0, doc="How long a text waits for an SMS gateway that cannot be reached "
+        "(refused, timed out, 5xx) before it is marked failed; retried at most every "
+        "5 minutes meanwhile, and these waits do not count as attempts")
     notify_threads: int = _setting(
         16, doc="Most parallel sends of one outbox drain (a thread per 10 due texts)")
     notify_settle_seconds: int = _setting(
@@ -296,6 +300,8 @@ class Settings:
         if min(self.sms_max_parts, self.notify_max_attempts, self.notify_settle_seconds) < 1:
             problems.append("DASAN_SMS_MAX_PARTS, DASAN_NOTIFY_MAX_ATTEMPTS and "
                             "DASAN_NOTIFY_SETTLE_SECONDS must be >= 1")
+        if self.notify_gateway_give_up_hours <= 0:
+            problems.append("DASAN_NOTIFY_GATEWAY_GIVE_UP_HOURS must be positive")
         if problems:
             raise SettingsError("\n".join(problems))
 

@@ -43,3 +43,22 @@ def escalations_by_threshold(session: Session) -> dict[str, int]:
     rows = session.execute(select(ComplaintEscalation.threshold, func.count())
                            .group_by(ComplaintEscalation.threshold))
     return {threshold: count for threshold, count in rows}
+
+
+def oldest_waiting_notification(session: Session,
+                                now: datetime | None = None) -> dict[str, float]:
+    """Seconds the longest-waiting pending row of each channel has been due (0: none waits).
+
+    Counted from when it became due (created, or its quiet-hours hold ended), so texts
+    waiting out an SMS gateway outage show up here while their retries move on.
+    """
+    now = now or datetime.now(UTC)
+    due_since = func.greatest(Notification.created_at,
+                              func.coalesce(Notification.hold_until, Notification.created_at))
+    rows = session.execute(
+        select(Notification.channel, func.min(due_since))
+        .where(Notification.state == "pending", due_since <= now)
+        .group_by(Notification.channel))
+    waits = {"sms": 0.0, "push": 0.0}
+    waits.update({channel: max((now - since).total_seconds(), 0.0) for channel, since in rows})
+    return waits

@@ -25,10 +25,16 @@ UCS2_PART = 67
 
 @dataclass(frozen=True)
 class SendResult:
-    """What the gateway said: accepted, or a failure that is ``temporary`` (retry) or not."""
+    """What the gateway said: accepted, or a failure that is ``temporary`` (retry) or not.
+
+    ``gateway_fault``: the gateway itself failed (unreachable, 5xx, credentials, throttling),
+    so the failure says nothing about this message; the outbox waits for the gateway
+    instead of counting it as one of the message's attempts.
+    """
 
     accepted: bool
     temporary: bool = False
+    gateway_fault: bool = False
     error: str | None = None
     provider_id: str | None = None
     parts: int = 1
@@ -125,14 +131,14 @@ class KannelGateway:
             response = self.http.get(self.url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             # No answer: the outcome is unknown; Kannel down is the usual cause. Retry.
-            return SendResult(accepted=False, temporary=True,
+            return SendResult(accepted=False, temporary=True, gateway_fault=True,
                               error=f"gateway unreachable: {exc.__class__.__name__}")
         body = response.text.strip()[:200]
         if response.status_code == 202:
             return SendResult(accepted=True, provider_id=f"kannel-{reference}",
                               parts=count_parts(text))
-        # 503 (bearerbox gone), 5xx and 403 (credentials being rotated) may heal by
-        # themselves; a 4xx about the message itself will not.
-        temporary = response.status_code >= 500 or response.status_code in (401, 403, 429)
-        return SendResult(accepted=False, temporary=temporary,
+        # 503 (bearerbox gone), 5xx, 403 (credentials being rotated) and 429 are the
+        # gateway's trouble and may heal by themselves; a 4xx about the message will not.
+        gateway_fault = response.status_code >= 500 or response.status_code in (401, 403, 429)
+        return SendResult(accepted=False, temporary=gateway_fault, gateway_fault=gateway_fault,
                           error=f"gateway answered {response.status_code}: {body}")

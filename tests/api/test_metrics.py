@@ -47,3 +47,21 @@ def test_metrics_count_sla_escalations(client, session, settings, create_complai
     escalate_due(session, settings)
     assert 'dasan_sla_escalations{threshold="breached"}' in client.get("/metrics").get_data(
         as_text=True)
+
+
+def test_metrics_show_how_long_texts_have_waited(client, session, create_complaint):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from dispatch.models import Notification
+
+    complaint = create_complaint(phone="010-2468-1357")
+    # A receipt still pending after 20 minutes: what an SMS gateway outage looks like.
+    session.execute(update(Notification).where(Notification.complaint_id == complaint.id)
+                    .values(state="pending", hold_until=None,
+                            created_at=datetime.now(UTC) - timedelta(minutes=20)))
+    text = client.get("/metrics").get_data(as_text=True)
+    waited = re.search(r'dasan_notifications_oldest_waiting_seconds\{channel="sms"\} (\S+)', text)
+    assert waited and float(waited.group(1)) >= 1200

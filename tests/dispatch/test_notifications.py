@@ -633,3 +633,89 @@ def test_an_unexpected_error_on_one_text_leaves_it_sending_and_the_batch_goes_on
     assert (first.state, second.state) == ("sending", "sent")
     assert [message["reference"] for message in gateway.sent] == [
         str(row.id) for row in rows if row.id != first.id]
+
+
+def test_an_unreachable_gateway_uses_no_attempts_and_waits_at_most_5_minutes(
+        create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_max_attempts=2,
+                            notify_retry_seconds=30, notify_gateway_give_up_hours=24)
+    row = due_dispatch_text(create_complaint, session)
+    down = SendResult(accepted=False, temporary=True, gateway_fault=True,
+                      error="gateway unreachable: ConnectionError")
+    gateway = FlakyGateway(*[down] * 40)
+    now = notifications.waiting_since(row)
+    # Three hours of outage: far more than 2 attempts' back-off, yet the text waits.
+    for _ in range(40):
+        notifications.deliver(session, settings, row.id, gateway=gateway, now=now)
+        assert (row.state, row.attempts) == ("pending", 0)
+        assert row.next_attempt_at - now <= timedelta(minutes=5)
+        now = row.next_attempt_at
+    assert now - notifications.waiting_since(row) > timedelta(hours=2)
+    assert notifications.deliver(session, settings, row.id, gateway=gateway, now=now).state \
+        == "sent"
+
+
+def test_an_unreachable_gateway_fails_the_text_only_after_the_give_up_time(
+        create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_gateway_give_up_hours=1)
+    row = due_dispatch_text(create_complaint, session)
+    down = SendResult(accepted=False, temporary=True, gateway_fault=True, error="HTTP 503")
+    start = notifications.waiting_since(row)
+    notifications.deliver(session, settings, row.id, gateway=FlakyGateway(down),
+                          now=start + timedelta(minutes=59))
+    assert row.state == "pending"
+    notifications.deliver(session, settings, row.id, gateway=FlakyGateway(down),
+                          now=start + timedelta(minutes=65))
+    assert row.state == "failed" and row.last_error.startswith("gave up after 1 h without")
+
+
+def test_a_message_the_gateway_refuses_still_fails(create_complaint, session, use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_max_attempts=2)
+    row = due_dispatch_text(create_complaint, session)
+    refused = SendResult(accepted=False, error="gateway answered 400: invalid number")
+    notifications.deliver(session, settings, row.id, gateway=FlakyGateway(refused))
+    assert (row.state, row.attempts) == ("failed", 1)
+
+
+def test_resend_failed_makes_unsent_failures_pending_again(create_complaint, session,
+                                                           use_settings):
+    settings = use_settings(quiet_hours="00:00-23:59", notify_gateway_give_up_hours=1)
+    row = due_dispatch_text(create_complaint, session)
+    down = SendResult(accepted=False, temporary=True, gateway_fault=True, error="HTTP 503")
+    failed_at = notifications.waiting_since(row) + timedelta(hours=2)
+    notifications.deliver(session, settings, row.id, gateway=FlakyGateway(down), now=failed_at)
+    assert row.state == "failed"
+    complaint = session.get(Complaint, row.complaint_id)
+    accepted = rows_of(session, complaint, template="received")[0]
+    accepted.state, accepted.finished_at = "failed", failed_at  # a DLR said undelivered
+    session.flush()
+    assert notifications.resend_failed(session, failed_at + timedelta(seconds=1)) == 0
+    now = failed_at + timedelta(hours=3)
+    assert notifications.resend_failed(session, failed_at - timedelta(minutes=1), now=now) == 1
+    assert (row.state, row.attempts, row.finished_at) == ("pending", 0, None)
+    assert accepted.state == "failed"  # the gateway took it once: no second copy
+    # The give-up clock starts again: one more failure an hour later does not fail it.
+    notifications.deliver(session, settings, row.id, gateway=FlakyGateway(down),
+                          now=now + timedelta(minutes=30))
+    assert row.state == "pending"
+    gateway = FlakyGateway()
+    notifications.deliver(session, settings, row.id, gateway=gateway, now=row.next_attempt_at)
+    assert row.state == "sent" and len(gateway.sent) == 1
+
+
+def test_resend_failed_command(create_complaint, session, use_settings, settings, monkeypatch):
+    from dispatch.cli import main as cli_main
+
+    use_settings(quiet_hours="00:00-23:59")
+    row = due_dispatch_text(create_complaint, session)
+    row.state, row.finished_at = "failed", datetime.now(UTC)
+    session.commit()
+    monkeypatch.setenv("DASAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DASAN_SECRET_KEY", settings.secret_key)
+    # Keep SessionLocal on the test's connection (the command would bind a new engine).
+    monkeypatch.setattr("dispatch.db.configure_database", lambda *_a, **_k: None)
+    assert cli_main(["resend-failed", "--since", "2000-01-01"]) == 0
+    session.refresh(row)
+    assert row.state == "pending"
+    with pytest.raises(SystemExit):
+        cli_main(["resend-failed", "--since", "yesterday"])

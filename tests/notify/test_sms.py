@@ -67,3 +67,10 @@ def test_gateway_down_is_temporary():
     result = KannelGateway(url, "u", "p", timeout=2).send(
         to="+821012345678", text="x", sender="120", reference="1", report_url=None)
     assert not result.accepted and result.temporary and "unreachable" in result.error
+
+
+def test_an_unreachable_gateway_is_the_gateways_fault_not_the_messages():
+    url = f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms"
+    result = KannelGateway(url, "u", "p", timeout=2).send(
+        to="+821012345678", text="x", sender="120", reference="1", report_url=None)
+    assert result.gateway_fault
