@@ -16,10 +16,15 @@ from dispatch.runtime import current_settings
 
 log = logging.getLogger(__name__)
 
-# Two queues are enough: latency-sensitive deliveries, and everything else.
+# Latency-sensitive deliveries; short periodic work (heartbeat, escalations, sweeps); and
+# the traffic feeds, whose poll takes minutes and gets a worker of its own so texts,
+# escalations and the heartbeat never wait behind it.
 NOTIFY = "notify"
 MAINTENANCE = "maintenance"
-QUEUES = (NOTIFY, MAINTENANCE)
+FEEDS = "feeds"
+QUEUES = (NOTIFY, MAINTENANCE, FEEDS)
+# What ``python -m dispatch.worker`` works without ``--queues``.
+DEFAULT_WORKER_QUEUES = (NOTIFY, MAINTENANCE)
 
 _connections: dict[str, Redis] = {}
 

@@ -21,7 +21,7 @@ from dispatch.db import configure_database, get_engine
 from dispatch.leader import LeaderLock
 from dispatch.logs import configure_logging
 from dispatch.outbox_relay import OutboxRelay
-from dispatch.queue import MAINTENANCE, enqueue
+from dispatch.queue import FEEDS, MAINTENANCE, enqueue
 from dispatch.runtime import configure
 from dispatch.settings import Settings
 
@@ -41,9 +41,10 @@ def _when_leader(leader: LeaderLock, func: Callable, queue: str, job_id: str) ->
 SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     ("heartbeat", jobs.record_heartbeat, MAINTENANCE, 30),
     ("escalate-overdue", jobs.escalate_overdue, MAINTENANCE, "escalation_interval_seconds"),
-    # Seoul's feeds refresh about every 5 minutes.
-    ("poll-traffic", jobs_traffic.poll_traffic_feeds, MAINTENANCE, 300),
-    ("prune-traffic", jobs_traffic.prune_traffic_readings, MAINTENANCE, 3600),
+    # Seoul's feeds refresh about every 5 minutes. A poll takes up to ~2.5 minutes: on its
+    # own queue (its own worker) so it never holds up texts or the heartbeat.
+    ("poll-traffic", jobs_traffic.poll_traffic_feeds, FEEDS, 300),
+    ("prune-traffic", jobs_traffic.prune_traffic_readings, FEEDS, 3600),
     # Blobs of photo uploads whose request rolled back; harmless, but they take space.
     ("sweep-photos", jobs_photos.sweep_photo_store, MAINTENANCE, 3600),
     ("notification-sweep", jobs_notify.sweep_notifications, MAINTENANCE, 15),

@@ -1,7 +1,12 @@
-"""The RQ worker process: ``python -m dispatch.worker`` (both queues, with RQ's scheduler)."""
+"""The RQ worker process: ``python -m dispatch.worker [--queues notify,maintenance] [--burst]``.
+
+Without ``--queues`` it works ``notify`` and ``maintenance``; the traffic feeds' queue
+(``feeds``) needs a worker of its own: ``python -m dispatch.worker --queues feeds``.
+"""
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import logging
 import signal
@@ -13,7 +18,7 @@ from rq import Worker
 
 from dispatch.db import configure_database
 from dispatch.logs import configure_logging, request_id_var
-from dispatch.queue import QUEUES, redis_connection
+from dispatch.queue import DEFAULT_WORKER_QUEUES, QUEUES, redis_connection
 from dispatch.runtime import configure
 from dispatch.settings import Settings
 
@@ -54,9 +59,30 @@ def preload_job_modules() -> None:
         importlib.import_module(name)
 
 
+def queue_names(value: str) -> list[str]:
+    """Parse ``--queues``: comma-separated names of known queues, in priority order."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in QUEUES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"queues must be among {', '.join(QUEUES)}; got {value!r}")
+    return names
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Read the worker's command line."""
+    parser = argparse.ArgumentParser(prog="python -m dispatch.worker")
+    parser.add_argument("--queues", type=queue_names, default=list(DEFAULT_WORKER_QUEUES),
+                        help="comma-separated queues to work, first first "
+                        f"(default {','.join(DEFAULT_WORKER_QUEUES)}; the traffic poll is on "
+                        "'feeds', which needs a worker of its own)")
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Work the queues until SIGTERM; ``--burst`` stops when they are empty."""
-    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     settings = Settings.from_env()
     configure_logging(settings.log_level, "worker")
     configure(settings)
@@ -66,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     # would otherwise import them (Babel, pywebpush, requests …) again for every job.
     preload_job_modules()
     connection = redis_connection(settings.redis_url)
-    burst = "--burst" in argv
+    burst = args.burst
+    log.info("worker started on queues: %s", ", ".join(args.queues))
     while wait_for_redis(connection):
-        worker = ContextWorker(list(QUEUES), connection=connection)
+        worker = ContextWorker(args.queues, connection=connection)
         try:
             # with_scheduler: RQ's own scheduler runs retries with intervals and enqueue_in jobs.
             worker.work(with_scheduler=True, burst=burst)

@@ -1,4 +1,4 @@
-"""The worker process outlives Redis going away in the middle of a job, and stops on SIGTERM."""
+"""The worker process: outlives Redis going away mid-job, stops on SIGTERM, works its queues."""
 
 import contextlib
 import os
@@ -7,11 +7,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
 
 from dispatch import jobs
-from dispatch.queue import MAINTENANCE, redis_connection
+from dispatch.queue import FEEDS, MAINTENANCE, NOTIFY, redis_connection
+from dispatch.schedule import SCHEDULE
+from dispatch.worker import parse_args
 from tests.services import ROOT, RedisServer
 
 
@@ -59,3 +62,35 @@ def test_the_worker_outlives_redis_going_away_mid_job_and_stops_on_sigterm(setti
             worker.wait()
         log.close()
         redis.stop()
+
+
+def test_the_traffic_poll_has_a_queue_the_default_worker_leaves_alone():
+    queues = {job_id: queue for job_id, _, queue, _ in SCHEDULE}
+    assert queues["poll-traffic"] == queues["prune-traffic"] == FEEDS
+    assert queues["heartbeat"] == MAINTENANCE
+    assert parse_args([]).queues == [NOTIFY, MAINTENANCE]
+    assert parse_args(["--queues", "feeds"]).queues == [FEEDS]
+    with pytest.raises(SystemExit):
+        parse_args(["--queues", "feeds,nonsense"])
+
+
+def test_a_feeds_worker_runs_the_poll_while_the_default_worker_runs_the_heartbeat(settings):
+    connection = redis_connection(settings.redis_url)
+    connection.delete(jobs.HEARTBEAT_KEY)
+    feeds, maintenance = (Queue(name, connection=connection) for name in (FEEDS, MAINTENANCE))
+    feeds.empty()
+    poll = feeds.enqueue(time.sleep, 0)  # stands in for a two-minute traffic poll
+    maintenance.enqueue(jobs.record_heartbeat)
+    env = {**os.environ, "DASAN_DATABASE_URL": settings.database_url,
+           "DASAN_REDIS_URL": settings.redis_url, "DASAN_SECRET_KEY": settings.secret_key}
+
+    def burst(*queues):
+        done = subprocess.run([sys.executable, "-m", "dispatch.worker", "--burst", *queues],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    burst()
+    assert connection.get(jobs.HEARTBEAT_KEY) is not None
+    assert poll.get_status(refresh=True) == JobStatus.QUEUED  # not the default worker's
+    burst("--queues", "feeds")
+    assert poll.get_status(refresh=True) == JobStatus.FINISHED
