@@ -13,7 +13,7 @@ from api.context import settings
 from api.db import get_session
 from dispatch.jobs import HEARTBEAT_KEY
 from dispatch.queue import redis_connection
-from dispatch.traffic import feed_freshness
+from dispatch.traffic import feed_freshness, link_coverage
 
 blp = Blueprint("health", __name__, url_prefix="/health")
 
@@ -59,8 +59,17 @@ def _check_traffic_feed(checks: dict) -> None:
         checks["traffic_feed"] = "not configured"
         return
     try:
-        freshness = feed_freshness(get_session(), config.traffic_stale_minutes)
-        checks["traffic_feed"] = "stale" if freshness.stale else "ok"
+        session = get_session()
+        freshness = feed_freshness(session, config.traffic_stale_minutes)
+        coverage = link_coverage(session, config.traffic_stale_minutes)
+        if freshness.stale:
+            checks["traffic_feed"] = "stale"
+        elif coverage.share < config.traffic_min_coverage:
+            # Some links are fresh, too many are not (a slow feed cut off mid-poll).
+            checks["traffic_feed"] = (f"low coverage ({coverage.fresh} of {coverage.total} "
+                                      "links fresh)")
+        else:
+            checks["traffic_feed"] = "ok"
     except Exception as exc:  # noqa: BLE001 - reported, never fatal
         checks["traffic_feed"] = f"unknown: {exc.__class__.__name__}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import (
@@ -16,9 +17,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from api.context import settings
 from api.db import get_session
 from dispatch import stats
 from dispatch.queue import QUEUES, redis_connection
+from dispatch.traffic import feed_freshness, link_coverage
 
 REQUESTS = Counter("dasan_http_requests_total", "HTTP requests",
                    ["method", "endpoint", "status"])
@@ -67,7 +70,23 @@ def _domain_families() -> list[GaugeMetricFamily]:
                                  labels=["threshold"])
     for threshold, count in sorted(stats.escalations_by_threshold(session).items()):
         breaches.add_metric([threshold], count)
-    return [by_status, overdue, depth, deliveries, waiting, breaches]
+    return [by_status, overdue, depth, deliveries, waiting, breaches, *_traffic_families(session)]
+
+
+def _traffic_families(session) -> list[GaugeMetricFamily]:
+    stale_minutes = settings().traffic_stale_minutes
+    coverage = link_coverage(session, stale_minutes)
+    share = GaugeMetricFamily("dasan_traffic_link_coverage",
+                              "Share of road links with a reading younger than the stale limit")
+    share.add_metric([], coverage.share)
+    families = [share]
+    newest = feed_freshness(session, stale_minutes).updated_at
+    if newest is not None:  # no reading yet: no age (an alert on absence catches it)
+        age = GaugeMetricFamily("dasan_traffic_newest_reading_age_seconds",
+                                "Seconds since the newest traffic reading was observed")
+        age.add_metric([], max((datetime.now(UTC) - newest).total_seconds(), 0.0))
+        families.append(age)
+    return families
 
 
 class _Snapshot:

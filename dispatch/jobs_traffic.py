@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from dispatch.db import session_scope
-from dispatch.models import RoadLink
 from dispatch.runtime import current_settings
 from dispatch.settings import Settings
 from dispatch.traffic import (
     Thresholds,
     feed_freshness,
+    link_coverage,
+    links_oldest_reading_first,
     prune_readings,
     store_readings,
     upsert_shapes,
@@ -55,7 +54,7 @@ def poll_traffic_feeds() -> dict:
     thresholds = Thresholds.parse(settings.traffic_thresholds)
     adapters = build_adapters(settings)
     with session_scope() as session:
-        link_ids = list(session.scalars(select(RoadLink.link_id).order_by(RoadLink.link_id)))
+        link_ids = links_oldest_reading_first(session)
     summary: dict = {}
     for adapter in adapters:
         batch = adapter.poll(link_ids)
@@ -71,9 +70,14 @@ def poll_traffic_feeds() -> dict:
             log.warning("traffic feed %s: %s failed: %s", adapter.source, what, why)
     with session_scope() as session:
         freshness = feed_freshness(session, settings.traffic_stale_minutes)
+        coverage = link_coverage(session, settings.traffic_stale_minutes)
     if adapters and freshness.stale:
         log.warning("traffic data is stale: newest reading %s", freshness.updated_at)
+    if adapters and coverage.share < settings.traffic_min_coverage:
+        log.warning("traffic coverage is low: %d of %d links have a fresh reading",
+                    coverage.fresh, coverage.total)
     summary["stale"] = freshness.stale
+    summary["coverage"] = {"fresh": coverage.fresh, "links": coverage.total}
     return summary
 
 

@@ -193,6 +193,9 @@ class Settings:
         10.0, doc="connect and read timeout of one feed request (seconds)")
     traffic_stale_minutes: int = _setting(
         15, doc="no new reading for this long and the API marks traffic as stale")
+    traffic_min_coverage: float = _setting(
+        0.8, doc="share of road links (0-1) that should have a reading younger than "
+        "DASAN_TRAFFIC_STALE_MINUTES; below it readiness reports traffic_feed as low coverage")
     traffic_history_days: float = _setting(
         7.0, doc="how long speed readings are kept; older ones are pruned hourly")
     traffic_thresholds: tuple = _setting(
@@ -368,6 +371,8 @@ def _traffic_problems(settings: Settings) -> list[str]:
     if settings.traffic_fetch_rate <= 0:
         # 0 or less would silently lift the cap that keeps TOPIS from refusing the key.
         problems.append("DASAN_TRAFFIC_FETCH_RATE must be more than 0 (requests per second)")
+    if not 0 <= settings.traffic_min_coverage <= 1:
+        problems.append("DASAN_TRAFFIC_MIN_COVERAGE must be between 0 and 1")
     if settings.traffic_stale_minutes < 1 or settings.traffic_history_days <= 0:
         problems.append("DASAN_TRAFFIC_STALE_MINUTES and _HISTORY_DAYS must be positive")
     return problems

@@ -308,6 +308,44 @@ def feed_freshness(session: Session, stale_minutes: int,
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How many road links have a fresh reading, out of all of them."""
+
+    fresh: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        """Fresh links / all links (1.0 when there are no links: nothing is missing)."""
+        return self.fresh / self.total if self.total else 1.0
+
+
+def link_coverage(session: Session, stale_minutes: int,
+                  now: datetime | None = None) -> Coverage:
+    """Count the links whose newest reading is younger than the stale limit."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(minutes=stale_minutes)
+    row = session.execute(text(
+        "SELECT count(*) AS total, count(*) FILTER (WHERE EXISTS ("
+        "  SELECT 1 FROM traffic_readings t WHERE t.link_id = l.link_id"
+        "  AND t.observed_at >= :cutoff)) AS fresh FROM road_links l"), {"cutoff": cutoff}).one()
+    return Coverage(row.fresh, row.total)
+
+
+def links_oldest_reading_first(session: Session) -> list[str]:
+    """Every link id, those with no reading or the oldest newest reading first.
+
+    A poll that runs out of time (a slow TOPIS) skips the links at the end of the list;
+    this order makes the next poll start with them, so coverage rotates instead of the
+    same first links being read every time.
+    """
+    return list(session.scalars(text(
+        "SELECT l.link_id FROM road_links l LEFT JOIN LATERAL ("
+        "  SELECT t.observed_at FROM traffic_readings t WHERE t.link_id = l.link_id"
+        "  ORDER BY t.observed_at DESC LIMIT 1) r ON true"
+        " ORDER BY r.observed_at ASC NULLS FIRST, l.link_id")))
+
+
+@dataclass(frozen=True)
 class LinkState:
     """A link with its newest reading, judged against the stale limit."""
 

@@ -45,3 +45,21 @@ def test_ready_reports_stale_traffic_feed_and_unreachable_gateway(app, client, s
     assert response.status_code == 200 and body["status"] == "degraded"
     assert body["checks"]["traffic_feed"] == "stale"
     assert body["checks"]["sms_gateway"].startswith("unreachable")
+
+
+def test_ready_reports_low_traffic_coverage(app, client, settings, session, seoul_links,
+                                           add_readings):
+    from datetime import UTC, datetime
+
+    redis_connection().set(HEARTBEAT_KEY, f"{time.time():.0f}")
+    add_readings({"1220003800": 30}, datetime.now(UTC).replace(microsecond=0))
+    app.extensions["dispatch.settings"] = settings.replace(traffic_feeds=("topis",))
+    try:
+        checks = client.get("/health/ready").get_json()["checks"]
+        app.extensions["dispatch.settings"] = settings.replace(traffic_feeds=("topis",),
+                                                               traffic_min_coverage=0.0)
+        relaxed = client.get("/health/ready").get_json()["checks"]
+    finally:
+        app.extensions["dispatch.settings"] = settings
+    assert checks["traffic_feed"] == "low coverage (1 of 24 links fresh)"
+    assert relaxed["traffic_feed"] == "ok"

@@ -65,3 +65,16 @@ def test_metrics_show_how_long_texts_have_waited(client, session, create_complai
     text = client.get("/metrics").get_data(as_text=True)
     waited = re.search(r'dasan_notifications_oldest_waiting_seconds\{channel="sms"\} (\S+)', text)
     assert waited and float(waited.group(1)) >= 1200
+
+
+def test_metrics_show_traffic_coverage_and_age(client, seoul_links, add_readings):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    add_readings({"1220003800": 30}, datetime.now(UTC).replace(microsecond=0)
+                 - timedelta(minutes=3))
+    text = client.get("/metrics").get_data(as_text=True)
+    coverage = re.search(r"^dasan_traffic_link_coverage (\S+)$", text, re.M)
+    age = re.search(r"^dasan_traffic_newest_reading_age_seconds (\S+)$", text, re.M)
+    assert coverage and float(coverage.group(1)) == 1 / 24
+    assert age and 170 <= float(age.group(1)) < 600

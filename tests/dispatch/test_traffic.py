@@ -13,8 +13,10 @@ from dispatch.traffic import (
     Thresholds,
     feed_freshness,
     import_links,
+    link_coverage,
     links_in_bbox,
     links_near,
+    links_oldest_reading_first,
     prune_readings,
     store_readings,
     upsert_shapes,
@@ -217,3 +219,54 @@ def test_summary_templates_cover_every_service_language():
     for language, template in _TEMPLATES.items():
         assert set(template) == keys, language
         assert set(template["kinds"]) == {"accident", "works", "event", "closure"}
+
+
+class SlowTopis:
+    """A feed that reads only the first ``per_poll`` links it is given (its budget ends)."""
+
+    source = "topis"
+
+    def __init__(self, per_poll, start):
+        self.per_poll, self.clock, self.asked = per_poll, start, []
+
+    def poll(self, link_ids):
+        from feeds.base import FeedBatch, LinkReading
+
+        self.asked.append(list(link_ids))
+        self.clock += timedelta(minutes=5)
+        batch = FeedBatch("topis", requests=len(link_ids))
+        batch.readings = [LinkReading(link, 40.0, None, self.clock)
+                          for link in link_ids[:self.per_poll]]
+        return batch
+
+
+def test_a_slow_feed_reads_different_links_each_poll(session, seoul_links, settings,
+                                                     monkeypatch):
+    feed = SlowTopis(per_poll=8, start=datetime.now(UTC) - timedelta(minutes=20))
+    monkeypatch.setattr("dispatch.jobs_traffic.build_adapters", lambda _settings: [feed])
+    read = set()
+    for _ in range(3):
+        poll_traffic_feeds()
+        read |= set(feed.asked[-1][:8])
+    assert len(read) == 24  # all 24 links in three polls, not the same 8 three times
+    summary = poll_traffic_feeds()
+    assert summary["coverage"]["links"] == 24
+
+
+def test_links_are_polled_oldest_reading_first(session, seoul_links, add_readings):
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_readings({SEJONG_SOUTH: 30}, now - timedelta(minutes=1))
+    add_readings({OLYMPIC_EAST: 30}, now - timedelta(minutes=9))
+    order = links_oldest_reading_first(session)
+    assert len(order) == 24
+    assert order[-2:] == [OLYMPIC_EAST, SEJONG_SOUTH]  # never-read links come first
+
+
+def test_link_coverage_counts_links_with_a_fresh_reading(session, seoul_links, add_readings):
+    now = datetime.now(UTC)
+    assert (link_coverage(session, 15, now).fresh, link_coverage(session, 15, now).total) \
+        == (0, 24)
+    add_readings({SEJONG_SOUTH: 30, OLYMPIC_EAST: 50}, now - timedelta(minutes=2))
+    add_readings({"1190001500": 30}, now - timedelta(minutes=20))
+    coverage = link_coverage(session, 15, now)
+    assert (coverage.fresh, coverage.total) == (2, 24) and coverage.share == 2 / 24
