@@ -64,7 +64,8 @@ def poll_traffic_feeds() -> dict:
         summary[adapter.source] = {
             "requests": batch.requests, "empty": batch.empty, "failed": len(batch.failures),
             "readings": stored.received, "stored": stored.stored,
-            "unknown_links": stored.unknown_links, "shapes": shapes}
+            "unknown_links": stored.unknown_links, "rejected_future": stored.rejected,
+            "shapes": shapes}
         log.info("traffic feed %s: %s", adapter.source, summary[adapter.source])
         for what, why in batch.failures[:10]:
             log.warning("traffic feed %s: %s failed: %s", adapter.source, what, why)

@@ -12,7 +12,7 @@ from pathlib import Path
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,9 @@ from geo.points import degrees_covering
 
 DEFAULT_CLASS = "arterial"
 MAX_LINKS_IN_VIEW = 5000
+# Clocks differ a little; a reading dated later than this is a feed error. Stored, it would
+# count as the newest reading (fresh) until the feed's clock caught up, hiding real ones.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 # ---------------------------------------------------------------- congestion levels
@@ -206,6 +209,7 @@ class StoreReport:
     stored: int = 0
     unknown_links: int = 0
     duplicates: int = 0
+    rejected: int = 0  # dated in the future (beyond FUTURE_TOLERANCE)
 
 
 # Readings are COPYed into a temporary table, then moved with one INSERT … SELECT, so
@@ -239,7 +243,8 @@ def store_readings(session: Session, readings: Sequence[LinkReading], source: st
                    thresholds: Thresholds, observed_at: datetime | None = None) -> StoreReport:
     """Bulk-store readings of known links with their congestion level.
 
-    Readings of links not in ``road_links`` are counted and dropped; a reading already
+    Readings of links not in ``road_links`` are counted and dropped, and so are readings
+    dated more than ``FUTURE_TOLERANCE`` ahead of now (``rejected``); a reading already
     stored (same link and time) is skipped, so storing a batch twice is harmless.
     Runs inside the session's transaction (COPY on its own DBAPI connection); the
     caller commits.
@@ -247,7 +252,9 @@ def store_readings(session: Session, readings: Sequence[LinkReading], source: st
     report = StoreReport(received=len(readings))
     if not readings:
         return report
-    default_time = (observed_at or datetime.now(UTC)).replace(microsecond=0)
+    now = datetime.now(UTC)
+    default_time = (observed_at or now).replace(microsecond=0)
+    latest_allowed = now + FUTURE_TOLERANCE
     classes = dict(session.execute(
         text("SELECT link_id, road_class FROM road_links WHERE link_id = ANY(:ids)"),
         {"ids": list({r.link_id for r in readings})}).all())
@@ -258,6 +265,9 @@ def store_readings(session: Session, readings: Sequence[LinkReading], source: st
             report.unknown_links += 1
             continue
         when = reading.observed_at or default_time
+        if when > latest_allowed:
+            report.rejected += 1
+            continue
         rows[(reading.link_id, when)] = (
             reading.link_id, when, reading.speed_kmh, reading.travel_time_s,
             thresholds.level(reading.speed_kmh, road_class, reading.feed_level), source)
@@ -276,14 +286,20 @@ def store_readings(session: Session, readings: Sequence[LinkReading], source: st
             report.stored = cursor.rowcount
         finally:
             cursor.close()
-    report.duplicates = report.received - report.unknown_links - report.stored
+    report.duplicates = (report.received - report.unknown_links - report.rejected
+                         - report.stored)
     return report
 
 
 def prune_readings(session: Session, keep_days: float, now: datetime | None = None) -> int:
-    """Delete readings older than ``keep_days``; return how many went."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
-    result = session.execute(delete(TrafficReading).where(TrafficReading.observed_at < cutoff))
+    """Delete readings older than ``keep_days``, and any dated in the future; return how many.
+
+    Readings from the future are feed errors stored before they were refused at storage.
+    """
+    now = now or datetime.now(UTC)
+    result = session.execute(delete(TrafficReading).where(or_(
+        TrafficReading.observed_at < now - timedelta(days=keep_days),
+        TrafficReading.observed_at > now + FUTURE_TOLERANCE)))
     return result.rowcount or 0
 
 

@@ -270,3 +270,26 @@ def test_link_coverage_counts_links_with_a_fresh_reading(session, seoul_links, a
     add_readings({"1190001500": 30}, now - timedelta(minutes=20))
     coverage = link_coverage(session, 15, now)
     assert (coverage.fresh, coverage.total) == (2, 24) and coverage.share == 2 / 24
+
+
+def test_readings_dated_in_the_future_are_rejected(session, seoul_links, add_readings):
+    now = datetime.now(UTC).replace(microsecond=0)
+    wrong_clock = add_readings({SEJONG_SOUTH: 5}, now.replace(year=now.year + 1))
+    assert (wrong_clock.received, wrong_clock.stored, wrong_clock.rejected) == (1, 0, 1)
+    assert wrong_clock.duplicates == 0
+    slightly_ahead = add_readings({SEJONG_SOUTH: 60}, now + timedelta(minutes=2))
+    assert (slightly_ahead.stored, slightly_ahead.rejected) == (1, 0)
+    [link] = [state for state in links_in_bbox(session, SEOUL, 15)[0]
+              if state.link_id == SEJONG_SOUTH]
+    assert link.speed_kmh == 60
+
+
+def test_prune_removes_readings_dated_in_the_future(session, seoul_links, add_readings):
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_readings({SEJONG_SOUTH: 60}, now)
+    # Stored before future readings were refused: a feed whose clock was a year ahead.
+    session.add(TrafficReading(link_id=SEJONG_SOUTH, observed_at=now.replace(year=now.year + 1),
+                               speed_kmh=5, level="jammed", source="citydata"))
+    session.flush()
+    assert prune_readings(session, 7, now) == 1
+    assert session.scalar(select(func.max(TrafficReading.observed_at))) == now
