@@ -30,3 +30,16 @@ def escalate_overdue() -> str:
         counts = escalate_due(session, current_settings())
     log.info("escalation run: %s", counts)
     return f"due_soon={counts['due_soon']} breached={counts['breached']}"
+
+
+def purge_personal_data() -> str:
+    """Erase personal data past DASAN_PERSONAL_DATA_DAYS (batched; safe to run again)."""
+    from dispatch.db import session_scope
+    from dispatch.retention import purge_personal_data as purge
+    from dispatch.runtime import current_settings
+
+    with session_scope() as session:
+        report = purge(session, current_settings())
+    log.info("personal data purge: %s", report)
+    return (f"complaints={report.complaints} notifications={report.notifications} "
+            f"inbound={report.inbound} finished={report.finished}")

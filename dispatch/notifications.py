@@ -596,7 +596,7 @@ def resend_failed(session: Session, since: datetime, until: datetime | None = No
     now = now or datetime.now(UTC)
     query = select(Notification).where(
         Notification.state == NotificationState.FAILED.value,
-        Notification.sent_at.is_(None), Notification.recipient.is_not(None),
+        Notification.sent_at.is_(None), Notification.recipient != "",
         Notification.finished_at >= since).with_for_update(skip_locked=True)
     if until is not None:
         query = query.where(Notification.finished_at < until)

@@ -48,6 +48,8 @@ SCHEDULE: list[tuple[str, Callable, str, int | str]] = [
     # Blobs of photo uploads whose request rolled back; harmless, but they take space.
     ("sweep-photos", jobs_photos.sweep_photo_store, MAINTENANCE, 3600),
     ("notification-sweep", jobs_notify.sweep_notifications, MAINTENANCE, 15),
+    # Personal data past DASAN_PERSONAL_DATA_DAYS; daily (and at start) is precise enough.
+    ("purge-personal-data", jobs.purge_personal_data, MAINTENANCE, 86400),
 ]
 
 

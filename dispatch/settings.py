@@ -105,6 +105,10 @@ class Settings:
     proxy_count: int = _setting(
         0, doc="how many trusted reverse proxies set X-Forwarded-For (0: none)")
     reopen_days: int = _setting(7, doc="days after closure during which a reporter may reopen")
+    personal_data_days: int = _setting(
+        365, doc="days after a complaint closes after which its reporter's phone number and "
+        "the number and words of its texts are erased, and incoming texts older than this "
+        "are deleted (open work keeps them); 0 keeps them forever")
     sla_warning_minutes: int = _setting(
         60, doc="escalate as due_soon when an open complaint is this close to its due time")
     escalation_interval_seconds: int = _setting(
@@ -303,6 +307,9 @@ class Settings:
         if min(self.sms_max_parts, self.notify_max_attempts, self.notify_settle_seconds) < 1:
             problems.append("DASAN_SMS_MAX_PARTS, DASAN_NOTIFY_MAX_ATTEMPTS and "
                             "DASAN_NOTIFY_SETTLE_SECONDS must be >= 1")
+        if self.personal_data_days < 0 or 0 < self.personal_data_days <= self.reopen_days:
+            problems.append("DASAN_PERSONAL_DATA_DAYS must be 0 (keep) or more than "
+                            "DASAN_REOPEN_DAYS (a reopened complaint texts its reporter)")
         if self.notify_gateway_give_up_hours <= 0:
             problems.append("DASAN_NOTIFY_GATEWAY_GIVE_UP_HOURS must be positive")
         if problems:
