@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up (scripts/setup.sh), then run the web server, the RQ worker and
-# the scheduler together in the foreground; Ctrl-C stops all three. For trying out and
+# Set everything up (scripts/setup.sh), then run the web server, the RQ workers (texts and
+# jobs; the traffic feeds) and the scheduler together in the foreground; Ctrl-C stops all three. For trying out and
 # development: when one process exits, all stop (so it is noticed). In production run the
 # systemd units in deploy/systemd/, which restart each process on its own
 # (docs/OPERATIONS.md, "Running under systemd").
@@ -17,11 +17,13 @@ cd "$ROOT"
 start_kannel
 "$VENV/bin/gunicorn" -c "$ROOT/api/gunicorn_conf.py" "api.wsgi:app" & pids+=($!)
 "$VENV/bin/python" -m dispatch.worker & pids+=($!)
+# The traffic poll has a worker of its own, so texts never wait behind it.
+"$VENV/bin/python" -m dispatch.worker --queues feeds & pids+=($!)
 "$VENV/bin/python" -m dispatch.schedule & pids+=($!)
 
 bind="${DASAN_WEB_BIND:-127.0.0.1:8000}"
 for _ in $(seq 100); do curl -fsS "http://$bind/health/live" >/dev/null 2>&1 && break; sleep 0.2; done
 say "Dasan Field Dispatch is running at http://$bind/  (API docs: http://$bind/api/docs)"
-say "web, worker and scheduler logs follow; Ctrl-C stops them"
+say "web, workers and scheduler logs follow; Ctrl-C stops them"
 wait -n "${pids[@]}"
 die "a process exited; stopping the others (under systemd, deploy/systemd/, each restarts on its own)"

@@ -9,8 +9,8 @@ import pytest
 from tests.services import ROOT
 
 UNITS = ROOT / "deploy" / "systemd"
-LONG_RUNNING = ("dasan-web", "dasan-worker", "dasan-scheduler", "dasan-bearerbox",
-                "dasan-smsbox")
+LONG_RUNNING = ("dasan-web", "dasan-worker", "dasan-feeds-worker", "dasan-scheduler",
+                "dasan-bearerbox", "dasan-smsbox")
 
 
 def _unit(name: str) -> configparser.ConfigParser:
@@ -35,6 +35,7 @@ def test_the_units_start_what_the_project_has():
     starts = {name: _unit(f"{name}.service")["Service"]["ExecStart"] for name in LONG_RUNNING}
     assert starts["dasan-web"].endswith("gunicorn -c api/gunicorn_conf.py api.wsgi:app")
     assert starts["dasan-worker"].endswith("python -m dispatch.worker")
+    assert starts["dasan-feeds-worker"].endswith("python -m dispatch.worker --queues feeds")
     assert starts["dasan-scheduler"].endswith("python -m dispatch.schedule")
     for path in ("api/gunicorn_conf.py", "api/wsgi.py", "dispatch/worker.py",
                  "dispatch/schedule.py"):
