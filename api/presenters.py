@@ -121,6 +121,7 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
         parent=parent.public_id if parent else None, duplicates=list(children),
         reporter_phone=phone, language=complaint.reporter_language,
         attributes=complaint.attributes or {},  # private ones too: staff act on them
+        location_precision=complaint.location_precision,
         photos=photo_summary(session, complaint.id),
         overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
         history=[event_view(event, timezone, internal=True) for event in complaint.events],
@@ -148,6 +149,7 @@ def queue_item(row, language: str, timezone: str, viewer=None) -> dict:
         "district_code": district.code,
         "address": complaint.address or pick_name(dong.names, language, dong.name),
         "location": {"type": "Point", "coordinates": [point.x, point.y]},
+        "location_precision": complaint.location_precision,
         "due_at": local_time(complaint.due_at, timezone), "overdue": bool(row.overdue),
         "priority": complaint.priority, "assignee_id": complaint.assignee_id,
         "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None,

@@ -76,6 +76,9 @@ class StaffComplaintSchema(ComplaintSchema):
     duplicates = fields.List(fields.String())
     reporter_phone = fields.String(allow_none=True)
     language = fields.String(metadata={"description": "the reporter's language"})
+    location_precision = fields.String(metadata={
+        "description": "point, or dong: a report by text names only its dong, and the "
+                       "location is a stand-in point inside it"})
     photos = fields.Dict()
     overdue = fields.Boolean()
     history = fields.List(fields.Dict())
@@ -109,6 +112,8 @@ class QueueItemSchema(Schema):
     district_code = fields.String()
     address = fields.String()
     location = fields.Dict()
+    location_precision = fields.String(metadata={
+        "description": "dong: only the dong is known (a report by text)"})
     due_at = fields.DateTime()
     overdue = fields.Boolean()
     priority = fields.Integer()

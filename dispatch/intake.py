@@ -26,7 +26,7 @@ from dispatch.errors import (
 )
 from dispatch.events import Actor, record_event
 from dispatch.i18n import is_language
-from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus
+from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus, LocationPrecision
 from dispatch.notifications import remember_push_inspectors
 from dispatch.settings import LANGUAGES, Settings
 from geo.errors import InvalidGeometry
@@ -74,11 +74,14 @@ def submit_complaint(
     client_ref: uuid.UUID | None = None,
     actor: Actor | None = None,
     now: datetime | None = None,
+    dong_only: bool = False,
 ) -> IntakeResult:
     """Validate, route and store a complaint with its ``received`` and ``dispatched`` events.
 
     With a ``client_ref`` (the Idempotency-Key) the call is safe to repeat: the same
     key and content return the complaint stored first, even when the repeats race.
+    ``dong_only``: the location stands for the whole dong (a report by text), so no nearby
+    complaint is taken for the same problem; staff can still link it by hand.
     Flushes; the caller commits.
 
     :raises IdempotencyKeyReused: the key was used before with different content.
@@ -100,7 +103,7 @@ def submit_complaint(
     now = now or datetime.now(UTC)
     actor = actor or Actor.citizen()
     found = _look_up(session, settings, client_ref, phone, category, routed.district_code,
-                     lon, lat, now)
+                     lon, lat, now, find_duplicate=not dong_only)
     if found.replay_id is not None:
         existing = _replayed(session, found, fingerprint)
         return IntakeResult(existing, created=False)
@@ -123,6 +126,7 @@ def submit_complaint(
         description=draft.description.strip(),
         location=from_shape(Point(lon, lat), srid=4326),
         address=(draft.address or "").strip() or None,
+        location_precision=(LocationPrecision.DONG if dong_only else LocationPrecision.POINT).value,
         district_code=routed.district_code,
         dong_code=routed.dong_code,
         routing_distance_m=round(routed.distance_m, 1),
@@ -204,8 +208,8 @@ class _Found:
 # One round trip for all intake must know before it inserts: the next id, an earlier request
 # with this key, whether the phone is blocked, the open complaint this one duplicates
 # (same category and district — a parent's inspector closes its duplicates, and may not
-# act in another district —, not itself a duplicate, within radius and window, nearest
-# first), and,
+# act in another district —, not itself a duplicate, located to a point rather than just
+# its dong, within radius and window, nearest first), and,
 # when push is on, the district's inspectors to tell (``notifications._inspectors``). Plain SQL
 # compiled once: building this statement with the ORM cost more CPU than PostgreSQL running it.
 _LOOK_UP = text("""
@@ -229,6 +233,7 @@ _LOOK_UP = text("""
         SELECT c.id, c.public_id FROM complaints c
         WHERE :radius_m > 0 AND c.category_code = :category AND c.district_code = :district
           AND c.status = ANY(:open_statuses) AND c.parent_id IS NULL
+          AND c.location_precision = 'point'
           AND c.created_at >= :since
           AND c.location && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :box_degrees)
           AND ST_DWithin(c.location::geography,
@@ -243,9 +248,11 @@ _OPEN_STATUSES = sorted(status.value for status in OPEN_STATUSES)
 
 def _look_up(session: Session, settings: Settings, client_ref: uuid.UUID | None,
              phone: str | None, category: CategoryRules, district_code: str,
-             lon: float, lat: float, now: datetime) -> _Found:
+             lon: float, lat: float, now: datetime, *, find_duplicate: bool = True) -> _Found:
     """Run ``_LOOK_UP`` for this draft (four queries were four round trips)."""
-    radius = category.duplicate_radius_m if category.duplicate_window_hours > 0 else 0
+    # radius 0 turns the duplicate search off
+    radius = (category.duplicate_radius_m
+              if find_duplicate and category.duplicate_window_hours > 0 else 0)
     row = session.execute(_LOOK_UP, {
         "client_ref": str(client_ref) if client_ref is not None else None, "phone": phone,
         "radius_m": radius, "category": category.code, "open_statuses": _OPEN_STATUSES,

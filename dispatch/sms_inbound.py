@@ -160,9 +160,11 @@ def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, p
                            channel=Channel.SMS.value)
     try:
         # The gateway id makes the intake idempotent too, should the same text come twice.
+        # The text names only the dong: its point-on-surface says nothing about where in
+        # the dong the problem is, so the intake must not merge it with a nearby report.
         result = submit_complaint(session, settings, draft,
                                   client_ref=uuid.uuid5(_MO_NAMESPACE, inbound.gateway_id),
-                                  actor=Actor("gateway"))
+                                  actor=Actor("gateway"), dong_only=True)
     except DispatchError as exc:
         log.info("text %s could not become a complaint: %s", inbound.id, exc)
         return False

@@ -12,6 +12,7 @@ from dispatch.models.complaints import (
     ComplaintEvent,
     ComplaintStatus,
     DistrictSla,
+    LocationPrecision,
 )
 from dispatch.models.notifications import (
     Notification,
@@ -55,6 +56,7 @@ __all__ = [
     "FacilityKind",
     "Incident",
     "IncidentKind",
+    "LocationPrecision",
     "Notification",
     "NotificationChannel",
     "NotificationState",

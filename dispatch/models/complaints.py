@@ -51,6 +51,13 @@ OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.DISPATCHED,
                  ComplaintStatus.TRANSFERRED, ComplaintStatus.ASSIGNED, ComplaintStatus.ON_SITE)
 
 
+class LocationPrecision(StrEnum):
+    """How exactly ``location`` marks the problem."""
+
+    POINT = "point"  # a map tap, GPS or an agent's pin
+    DONG = "dong"  # a report by text names only its dong: the point stands for the whole dong
+
+
 class Channel(StrEnum):
     """How the complaint reached us."""
 
@@ -72,6 +79,8 @@ class Complaint(Base):
     __table_args__ = (
         CheckConstraint(_check_in("status", ComplaintStatus), name="status"),
         CheckConstraint(_check_in("channel", Channel), name="channel"),
+        CheckConstraint(_check_in("location_precision", LocationPrecision),
+                        name="location_precision"),
         Index("ix_complaints_district_status_due", "district_code", "status", "due_at"),
         Index("ix_complaints_created_at", "created_at"),
         # The live map shows open complaints: a spatial index of just those stays small
@@ -108,6 +117,8 @@ class Complaint(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     location = mapped_column(Geometry("POINT", srid=WGS84, spatial_index=True), nullable=False)
     address: Mapped[str | None] = mapped_column(Text)
+    location_precision: Mapped[str] = mapped_column(
+        String(8), default=LocationPrecision.POINT.value, server_default="point")
     district_code: Mapped[str] = mapped_column(
         ForeignKey("districts.code", onupdate="CASCADE")
     )

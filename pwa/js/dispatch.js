@@ -158,6 +158,7 @@ function facts(c) {
     list.append(term, detail);
   };
   add('address', c.address);
+  if (c.location_precision === 'dong') add('location', t('location_dong_only')); // the map point stands for the whole dong
   add('channel', t(`channel_${c.channel}`));
   add('reporter_language', LANG_NAMES[c.language] || c.language);
   if (c.reporter_phone && !c.reporter_phone.includes('*')) {

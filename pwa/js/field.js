@@ -133,6 +133,12 @@ function renderItem(item) {
   const desc = document.createElement('p');
   desc.textContent = [item.address, item.description].filter(Boolean).join(' — ');
   li.append(title, state, desc);
+  if (item.location_precision === 'dong') { // a report by text: the map point is only the dong's
+    const where = document.createElement('p');
+    where.className = 'message';
+    where.textContent = t('location_dong_only');
+    li.append(where);
+  }
   const c = coordinates(item);
   if (c) {
     const nav = document.createElement('a');

@@ -1,0 +1,58 @@
+"""Incoming texts without Kannel: places by dong, ambiguous names, ratings, opt-out."""
+
+from sqlalchemy import select
+
+from dispatch.models import Complaint, Notification, SmsInbound
+from tests.api.test_sms_gateway import incoming
+from tests.factories import complaint_json
+
+YEOKSAM_1 = "1168064000"
+
+
+def text_in(client, session, settings, gateway_id: str, phone: str, text: str) -> SmsInbound:
+    """Post one incoming text as Kannel would and return its stored row."""
+    assert incoming(client, settings, id=gateway_id, text=text,
+                    **{"from": phone}).status_code == 204
+    return session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == gateway_id))
+
+
+def replies_to(session, phone: str) -> list[Notification]:
+    """Every text planned for ``phone``, oldest first."""
+    return session.scalars(select(Notification).where(Notification.recipient == phone)
+                           .order_by(Notification.id)).all()
+
+
+def test_reports_by_text_are_located_to_the_dong_and_never_merged(
+        client, session, use_settings, create_staff, login):
+    settings = use_settings()
+    texts = ["역삼동 가로등 고장", "역삼1동 가로등이 꺼졌어요", "Street lamp out in Yeoksam 1-dong",
+             "Đèn đường ở Yeoksam 1-dong bị hỏng"]
+    complaints = []
+    for n, text in enumerate(texts):
+        inbound = text_in(client, session, settings, f"lamp-{n}", f"+82105555000{n}", text)
+        assert inbound.outcome == "complaint"
+        complaints.append(session.get(Complaint, inbound.complaint_id))
+    # All four stand on the same point (the dong's), yet each may be a different lamp.
+    assert [(c.dong_code, c.status, c.parent_id, c.location_precision) for c in complaints] \
+        == [(YEOKSAM_1, "dispatched", None, "dong")] * 4
+    assert not session.scalars(select(Notification).where(
+        Notification.template == "duplicate")).all()
+    headers = login(create_staff("dispatcher"))
+    view = client.get(f"/api/v1/staff/complaints/{complaints[1].public_id}", headers=headers)
+    assert view.get_json()["location_precision"] == "dong"
+
+
+def test_a_report_on_the_map_is_not_merged_into_a_text_placed_at_the_dong(
+        client, session, use_settings):
+    from dispatch.sms_inbound import dong_point
+
+    settings = use_settings()
+    text_in(client, session, settings, "lamp-t", "+821055551111", "역삼1동 가로등 고장")
+    lon, lat = dong_point(session, YEOKSAM_1)
+    filed = client.post("/api/v1/complaints", json=complaint_json(
+        phone="010-5555-2222", location={"type": "Point", "coordinates": [lon, lat]}))
+    assert filed.status_code == 201
+    assert filed.get_json()["status"] == "dispatched"
+    mapped = session.scalar(select(Complaint).where(
+        Complaint.public_id == filed.get_json()["public_id"]))
+    assert (mapped.parent_id, mapped.location_precision) == (None, "point")
