@@ -14,13 +14,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from dispatch.abuse import check_not_blocked
+from dispatch.areas import describe_area
 from dispatch.categories import cached_categories
 from dispatch.errors import AlreadyRated, DispatchError, InvalidInboundSms, PhoneBlocked
 from dispatch.events import Actor
+from dispatch.i18n import pick_name
 from dispatch.intake import ComplaintDraft, submit_complaint
 from dispatch.models import (
     Channel,
     Complaint,
+    District,
     Dong,
     Notification,
     SatisfactionRating,
@@ -32,6 +35,7 @@ from dispatch.settings import Settings
 from notify.phones import InvalidPhoneNumber, normalise_phone
 from notify.textparse import (
     MAX_TEXT_CHARS,
+    AmbiguousPlace,
     Gazetteer,
     guess_language,
     looks_binary,
@@ -154,6 +158,9 @@ def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, p
     place = gazetteer(session, settings.area_refresh_seconds).find(body)
     if category is None or place is None:
         return False
+    if isinstance(place, AmbiguousPlace):
+        _ask_which_district(session, settings, inbound, phone, language, place)
+        return True
     lon, lat = dong_point(session, place.dong_code)
     draft = ComplaintDraft(category=category, lon=lon, lat=lat, description=body,
                            address=body[:500], phone=phone, language=language,
@@ -172,6 +179,18 @@ def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, p
     return True
 
 
+def _ask_which_district(session: Session, settings: Settings, inbound: SmsInbound, phone: str,
+                        language: str, place: AmbiguousPlace) -> None:
+    """Reply that the dong name is shared, naming the districts; a guess could misroute."""
+    names = [pick_name(info.names, language, info.name) for info in (
+        describe_area(session, "district", code, settings.area_refresh_seconds)
+        for code in place.district_codes)]
+    inbound.outcome = "ambiguous_place"
+    reply_to_sender(session, settings, inbound.id, phone, language, "sms_which_district",
+                    dong=place.matched, districts=", ".join(names),
+                    example=f"{names[0]} {place.matched}")
+
+
 _gazetteer: tuple[float, Gazetteer] | None = None
 _points: dict[str, tuple[float, float]] = {}
 _lock = threading.Lock()
@@ -185,8 +204,11 @@ def gazetteer(session: Session, max_age_s: float = 30.0) -> Gazetteer:
         return cached[1]
     with _lock:
         rows = session.execute(select(Dong.code, Dong.district_code, Dong.name, Dong.names))
+        districts = session.execute(select(District.code, District.name, District.names))
         built = Gazetteer([(code, district, [name, *(names or {}).values()])
-                           for code, district, name, names in rows])
+                           for code, district, name, names in rows],
+                          {code: [name, *(names or {}).values()]
+                           for code, name, names in districts})
         _gazetteer = (time.monotonic(), built)
         _points.clear()
         return built

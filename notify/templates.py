@@ -36,6 +36,9 @@ TEMPLATES: dict[str, str] = {
                    "inspected again."),
     "sms_help": N_("[Seoul 120] We could not understand your text. Please report the "
                    "problem here: %(url)s"),
+    "sms_which_district": N_("[Seoul 120] %(dong)s is in more than one district "
+                             "(%(districts)s). Please send your text again with the "
+                             "district, e.g. \"%(example)s\"."),
     "push_new": N_("%(category)s in %(dong)s"),
     "push_assigned": N_("%(category)s in %(dong)s was assigned to you"),
     "push_escalated": N_("%(category)s in %(district)s is overdue"),

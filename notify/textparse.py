@@ -87,11 +87,34 @@ class Place:
     matched: str
 
 
+@dataclass(frozen=True)
+class AmbiguousPlace:
+    """A dong name that several districts have, and the text does not say which district."""
+
+    matched: str
+    district_codes: tuple[str, ...]
+
+
+def district_variants(name: str) -> set[str]:
+    """Spellings of a district name: ``강남구`` -> {강남구, 강남}, ``Gangnam-gu`` -> +gangnam."""
+    base = normalise(name)
+    variants = {base}
+    if base.startswith("quận "):  # Vietnamese puts the word for district first
+        variants.add(base[len("quận "):])
+    for suffix in ("-gu", " gu", "구", "区", "區", " дүүрэг"):
+        if base.endswith(suffix):
+            variants.add(base[: -len(suffix)].strip())
+    # One-syllable stems (중구 -> 중) would be found inside unrelated words.
+    return {v for v in variants if len(v) >= 2}
+
+
 class Gazetteer:
     """Dong names and their variants -> dongs; the longest spelling found in a text wins."""
 
-    def __init__(self, dongs: list[tuple[str, str, list[str]]]) -> None:
-        """``dongs``: (dong code, district code, names in every language)."""
+    def __init__(self, dongs: list[tuple[str, str, list[str]]],
+                 districts: dict[str, list[str]] | None = None) -> None:
+        """``dongs``: (dong code, district code, names in every language);
+        ``districts``: district code -> its names in every language."""
         self.entries: dict[str, list[tuple[str, str, bool]]] = {}
         for dong_code, district_code, names in dongs:
             for name in names:
@@ -102,23 +125,33 @@ class Gazetteer:
                     self.entries.setdefault(variant, []).append(
                         (dong_code, district_code, variant == exact))
         self._ordered = sorted(self.entries, key=len, reverse=True)
+        self.district_spellings = {
+            code: set().union(*(district_variants(name) for name in names if name))
+            for code, names in (districts or {}).items()}
 
-    def find(self, text: str) -> Place | None:
-        """Return the place a text names; None when none or ambiguous across districts."""
+    def find(self, text: str) -> Place | AmbiguousPlace | None:
+        """Return the place a text names; AmbiguousPlace when districts share the name."""
         cleaned = normalise(text)
         for variant in self._ordered:
             if variant not in cleaned:
                 continue
             # "역삼동" -> 역삼1동 and 역삼2동: same district, either routes right.
-            # "삼성동" -> Gangnam's and Gwanak's: a guess could send it to the wrong office.
+            # "삼성동" -> Gangnam's and Gwanak's: even an exact name is no proof (most people
+            # mean Gangnam's), so only the district named in the text decides.
             candidates = sorted(set(self.entries[variant]), key=lambda e: (not e[2], e[0]))
-            districts = {district for _, district, _ in candidates}
-            exact = [c for c in candidates if c[2]]
-            if len(districts) > 1 and len(exact) != 1:
-                return None
-            dong, district, _ = (exact or candidates)[0]
+            districts = sorted({district for _, district, _ in candidates})
+            if len(districts) > 1:
+                named = [code for code in districts if self._names_district(cleaned, code)]
+                if len(named) != 1:
+                    return AmbiguousPlace(variant, tuple(districts))
+                candidates = [c for c in candidates if c[1] == named[0]]
+            dong, district, _ = candidates[0]
             return Place(dong, district, variant)
         return None
+
+    def _names_district(self, cleaned: str, district_code: str) -> bool:
+        return any(spelling in cleaned
+                   for spelling in self.district_spellings.get(district_code, ()))
 
 
 def match_category(text: str, keywords: dict[str, dict[str, list[str]]]) -> str | None:

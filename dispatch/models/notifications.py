@@ -127,7 +127,7 @@ class SmsInbound(Base):
     __table_args__ = (
         CheckConstraint(
             "outcome IN ('pending', 'rating', 'complaint', 'not_understood', 'ignored', "
-            "'rate_limited')", name="outcome"),
+            "'rate_limited', 'ambiguous_place', 'rating_repeat', 'opt_out')", name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -56,3 +56,19 @@ def test_a_report_on_the_map_is_not_merged_into_a_text_placed_at_the_dong(
     mapped = session.scalar(select(Complaint).where(
         Complaint.public_id == filed.get_json()["public_id"]))
     assert (mapped.parent_id, mapped.location_precision) == (None, "point")
+
+
+def test_a_dong_name_two_districts_share_gets_a_question_not_a_guess(client, session,
+                                                                    use_settings):
+    settings = use_settings()
+    inbound = text_in(client, session, settings, "samseong-1", "+821055553333",
+                      "삼성동 쓰레기 무단투기")
+    assert (inbound.outcome, inbound.complaint_id) == ("ambiguous_place", None)
+    [reply] = replies_to(session, "+821055553333")
+    assert reply.template == "sms_which_district"
+    assert "관악구" in reply.body and "강남구" in reply.body and "삼성동" in reply.body
+    # Named with its district, the same text becomes a complaint in that district.
+    again = text_in(client, session, settings, "samseong-2", "+821055553333",
+                    "강남구 삼성동 쓰레기 무단투기")
+    assert again.outcome == "complaint"
+    assert session.get(Complaint, again.complaint_id).district_code == "11680"

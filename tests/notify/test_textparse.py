@@ -3,6 +3,7 @@
 import pytest
 
 from notify.textparse import (
+    AmbiguousPlace,
     Gazetteer,
     guess_language,
     looks_binary,
@@ -18,6 +19,9 @@ DONGS = [
     ("1162074500", "11620", ["삼성동", "Samseong-dong"]),
     ("1126055000", "11260", ["면목제3.8동", "Myeonmok 3.8-dong"]),
 ]
+DISTRICTS = {"11680": ["강남구", "Gangnam-gu", "江南区", "Quận Gangnam"],
+             "11620": ["관악구", "Gwanak-gu", "冠岳区", "Quận Gwanak"],
+             "11260": ["중랑구", "Jungnang-gu"]}
 KEYWORDS = {"street_lamp": {"ko": ["가로등"], "en": ["street lamp", "lamp"], "zh": ["路灯"]},
             "pothole": {"ko": ["포트홀", "도로 파임"], "en": ["pothole"]}}
 
@@ -49,9 +53,27 @@ def test_gazetteer_finds_the_dong(text, dong):
     assert place is not None and place.dong_code == dong
 
 
-def test_gazetteer_exact_name_beats_variant_in_other_district():
-    # 삼성동 is Gwanak's dong name and also a variant of Gangnam's 삼성1동.
-    assert Gazetteer(DONGS).find("삼성동 가로등").dong_code == "1162074500"
+@pytest.mark.parametrize("text", ["삼성동 쓰레기", "Samseong-dong trash", "Trash, Samseong-dong"])
+def test_a_name_several_districts_share_is_ambiguous(text):
+    # 삼성동 is Gwanak's dong name and also how people call Gangnam's 삼성1동: even the
+    # exact name is no proof: most people mean Gangnam's.
+    place = Gazetteer(DONGS, DISTRICTS).find(text)
+    assert isinstance(place, AmbiguousPlace)
+    assert place.district_codes == ("11620", "11680")
+
+
+@pytest.mark.parametrize(("text", "dong"), [
+    ("강남구 삼성동 쓰레기", "1168058000"), ("관악구 삼성동 쓰레기", "1162074500"),
+    ("Samseong-dong, Gangnam-gu: trash", "1168058000"), ("강남 삼성동 쓰레기", "1168058000"),
+    ("Quận Gwanak, Samseong-dong", "1162074500"),
+])
+def test_the_district_in_the_text_settles_a_shared_name(text, dong):
+    place = Gazetteer(DONGS, DISTRICTS).find(text)
+    assert place.dong_code == dong
+
+
+def test_naming_both_districts_stays_ambiguous():
+    assert isinstance(Gazetteer(DONGS, DISTRICTS).find("강남구 관악구 삼성동"), AmbiguousPlace)
 
 
 def test_gazetteer_without_a_place():
