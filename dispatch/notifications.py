@@ -34,6 +34,7 @@ from dispatch.models import (
     NotificationState,
     PushSubscription,
     Role,
+    SatisfactionRating,
     Staff,
 )
 from dispatch.quiet_hours import hold_until
@@ -227,7 +228,8 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
                         settings.sms_max_parts), data
     values["outcome"] = templates.phrase(RESULT_KINDS[event_row.kind], language)
     question = ""
-    if event_row.kind in RATED_KINDS:
+    # Reopened and closed again after a rating: the one rating a complaint takes is given.
+    if event_row.kind in RATED_KINDS and not _is_rated(session, reporter):
         question = " " + templates.render("satisfaction", language)
         data["asks_rating"] = True
     # The inspector's note is the only free text: shorten it, never the question.
@@ -238,6 +240,11 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
         note = note[:-2] + "…"
     body = templates.render("result", language, **values, note=note) + question
     return fit_text(" ".join(body.split()), settings.sms_max_parts), data
+
+
+def _is_rated(session: Session, complaint: Complaint) -> bool:
+    return bool(session.scalar(select(exists().where(
+        SatisfactionRating.complaint_id == complaint.id))))
 
 
 def status_link(settings: Settings, complaint: Complaint) -> str:

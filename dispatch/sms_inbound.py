@@ -37,16 +37,19 @@ from notify.textparse import (
     MAX_TEXT_CHARS,
     AmbiguousPlace,
     Gazetteer,
-    guess_language,
     looks_binary,
     match_category,
     parse_rating,
+    reply_language,
 )
 
 log = logging.getLogger(__name__)
 
 # A rating answers the most recent result text sent to that phone within this time.
 RATING_WINDOW = timedelta(days=14)
+# A number this soon after the phone's last rating repeats or corrects that answer: it must
+# not rate the next older ticket, which the sender most likely did not mean.
+RATING_REPEAT_WINDOW = timedelta(hours=1)
 _MO_NAMESPACE = uuid.UUID("5b0e8f0a-3c57-4a53-9a43-6d0d7c5f2a11")
 
 
@@ -94,9 +97,10 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
     if not body or enormous or looks_binary(body):
         inbound.outcome = "ignored"
         return _done(session, inbound)
-    language = guess_language(body)
+    language = reply_language(body, _latest_language(session, phone))
     rating = parse_rating(body)
-    if rating is not None and _record_rating(session, inbound, phone, rating, now):
+    if rating is not None and _record_rating(session, settings, inbound, phone, rating,
+                                             language, now):
         return _done(session, inbound)
     if rating is None and _file_complaint(session, settings, inbound, phone, body, language):
         return _done(session, inbound)
@@ -126,20 +130,24 @@ def _over_limit(redis, settings: Settings, phone: str, now: datetime) -> bool:
     return int(count) > settings.sms_mo_per_hour
 
 
-def _record_rating(session: Session, inbound: SmsInbound, phone: str, score: int,
-                   now: datetime) -> bool:
-    asked = exists().where(Notification.complaint_id == Complaint.id,
-                           Notification.template == "result",
-                           Notification.recipient == phone,
-                           Notification.data["asks_rating"].astext == "true",
-                           Notification.created_at >= now - RATING_WINDOW)
-    rated = exists().where(SatisfactionRating.complaint_id == Complaint.id)
-    complaint = session.scalars(
-        select(Complaint).where(Complaint.reporter_phone == phone, asked, ~rated,
-                                # reopened since the question: the answer is not a rating
-                                Complaint.status.in_(RATABLE_STATUSES))
-        .order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(1)
-        .with_for_update(skip_locked=True)).first()
+def _latest_language(session: Session, phone: str) -> str | None:
+    """The language of this phone's latest complaint (None for a stranger)."""
+    return session.scalar(select(Complaint.reporter_language)
+                          .where(Complaint.reporter_phone == phone)
+                          .order_by(Complaint.created_at.desc()).limit(1))
+
+
+def _record_rating(session: Session, settings: Settings, inbound: SmsInbound, phone: str,
+                   score: int, language: str, now: datetime) -> bool:
+    """Rate the ticket of the latest open rating question, and thank the sender."""
+    asked_at, complaint = _latest_question(session, phone, now)
+    last = _recent_rating(session, phone, now)
+    if last is not None and (asked_at is None or asked_at <= last.rated_at):
+        # The latest question was answered minutes ago: this is that answer again.
+        inbound.outcome, inbound.complaint_id = "rating_repeat", last.complaint_id
+        reply_to_sender(session, settings, inbound.id, phone, language, "rating_already",
+                        public_id=last.public_id, score=str(last.score))
+        return True
     if complaint is None:
         return False
     try:
@@ -147,7 +155,38 @@ def _record_rating(session: Session, inbound: SmsInbound, phone: str, score: int
     except AlreadyRated:
         return False  # rated from the PWA in the meantime
     inbound.outcome, inbound.complaint_id = "rating", complaint.id
+    reply_to_sender(session, settings, inbound.id, phone, language, "rating_thanks",
+                    public_id=complaint.public_id, score=str(score))
     return True
+
+
+def _latest_question(session: Session, phone: str,
+                     now: datetime) -> tuple[datetime | None, Complaint | None]:
+    """When the latest still open rating question went to this phone, and its complaint."""
+    rated = exists().where(SatisfactionRating.complaint_id == Complaint.id)
+    found = session.execute(
+        select(Notification.created_at, Complaint)
+        .join(Complaint, Complaint.id == Notification.complaint_id)
+        .where(Notification.recipient == phone, Notification.template == "result",
+               Notification.data["asks_rating"].astext == "true",
+               Notification.created_at >= now - RATING_WINDOW,
+               Complaint.reporter_phone == phone, ~rated,
+               # reopened since the question: the answer is not a rating
+               Complaint.status.in_(RATABLE_STATUSES))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(1)
+        .with_for_update(of=Complaint, skip_locked=True)).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
+def _recent_rating(session: Session, phone: str, now: datetime):
+    """This phone's rating of the last RATING_REPEAT_WINDOW (any channel), or None."""
+    return session.execute(
+        select(SatisfactionRating.rated_at, SatisfactionRating.score,
+               Complaint.id.label("complaint_id"), Complaint.public_id)
+        .join(Complaint, Complaint.id == SatisfactionRating.complaint_id)
+        .where(Complaint.reporter_phone == phone,
+               SatisfactionRating.rated_at >= now - RATING_REPEAT_WINDOW)
+        .order_by(SatisfactionRating.rated_at.desc()).limit(1)).first()
 
 
 def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, phone: str,

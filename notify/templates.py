@@ -39,6 +39,10 @@ TEMPLATES: dict[str, str] = {
     "sms_which_district": N_("[Seoul 120] %(dong)s is in more than one district "
                              "(%(districts)s). Please send your text again with the "
                              "district, e.g. \"%(example)s\"."),
+    "rating_thanks": N_("[Seoul 120] Thank you. Your rating %(score)s/5 for complaint "
+                        "%(public_id)s was recorded."),
+    "rating_already": N_("[Seoul 120] Complaint %(public_id)s was already rated "
+                         "(%(score)s/5). Thank you."),
     "push_new": N_("%(category)s in %(dong)s"),
     "push_assigned": N_("%(category)s in %(dong)s was assigned to you"),
     "push_escalated": N_("%(category)s in %(district)s is overdue"),

@@ -20,12 +20,29 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+# What people write after the number, in the six languages (compared without spaces).
+_RATING_UNITS = sorted(("점", "点", "分", "điểm", "diem", "оноо", "points", "point", "pts", "pt",
+                        "stars", "star", "/5"), key=len, reverse=True)
+# Number words, only those that alone cannot mean something else (not 이/오, に/ご).
+_RATING_WORDS = {
+    "하나": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5,
+    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "нэг": 1, "хоёр": 2, "гурав": 3, "дөрөв": 4, "тав": 5,
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5,
+}
+
+
 def parse_rating(text: str) -> int | None:
-    """Return 1-5 when the whole text is such a number (``"５"``, ``" 4 "``, ``"3점"``)."""
-    cleaned = normalise(text).rstrip(".!점")
+    """Return 1-5 when the whole text is a score: ``"５"``, ``"3 점"``, ``"5/5"``, ``"五"``."""
+    cleaned = "".join(normalise(text).split()).rstrip(".!。！~")
+    for unit in _RATING_UNITS:
+        if cleaned.endswith(unit) and len(cleaned) > len(unit):
+            cleaned = cleaned[: -len(unit)]
+            break
     if len(cleaned) == 1 and cleaned in "12345":
         return int(cleaned)
-    return None
+    return _RATING_WORDS.get(cleaned)
 
 
 def looks_binary(text: str) -> bool:
@@ -56,6 +73,19 @@ def guess_language(text: str) -> str:
         return "ja"
     best = max(counts, key=counts.get)
     return best if counts[best] else "en"
+
+
+# Scripts that only one of the six languages uses: a text in them tells its language. Latin
+# letters or digits alone (en or vi) and Han characters alone (zh or ja) do not.
+_TELLING_SCRIPTS = {"ko", "ja", "mn", "vi"}
+
+
+def reply_language(text: str, known: str | None) -> str:
+    """The language to answer ``text`` in: its script when that tells, else ``known``."""
+    guessed = guess_language(text)
+    if guessed in _TELLING_SCRIPTS or known is None:
+        return guessed
+    return known
 
 
 def name_variants(name: str) -> set[str]:

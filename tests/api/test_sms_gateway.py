@@ -108,12 +108,15 @@ def test_rating_after_the_result(client, session, kannel, kannel_settings):
     assert rating.score == 5
     session.refresh(complaint)
     assert complaint.events[-1].kind == "rated" and complaint.events[-1].data["score"] == 5
-    # A second answer has no open question left: it gets the help text instead.
+    [thanks] = kannel.smsc.texts(1)
+    assert complaint.public_id in thanks.text and "5/5" in thanks.text
+    # A second answer right after repeats the first: the sender hears it was rated already.
     kannel.smsc.send_mo("+821077778888", "120", "1")
     replay(client, kannel.callback.take("/api/v1/sms/incoming", count=1))
+    session.refresh(rating)
     assert rating.score == 5
-    [help_text] = kannel.smsc.texts(1)
-    assert "/report" in help_text.text
+    [already] = kannel.smsc.texts(1)
+    assert complaint.public_id in already.text and "이미 평가" in already.text
 
 
 def test_an_answer_after_the_complaint_was_reopened_is_not_a_rating(client, session, kannel,

@@ -1,8 +1,9 @@
 """Incoming texts without Kannel: places by dong, ambiguous names, ratings, opt-out."""
 
+import pytest
 from sqlalchemy import select
 
-from dispatch.models import Complaint, Notification, SmsInbound
+from dispatch.models import Complaint, Notification, SatisfactionRating, SmsInbound
 from tests.api.test_sms_gateway import incoming
 from tests.factories import complaint_json
 
@@ -72,3 +73,69 @@ def test_a_dong_name_two_districts_share_gets_a_question_not_a_guess(client, ses
                     "강남구 삼성동 쓰레기 무단투기")
     assert again.outcome == "complaint"
     assert session.get(Complaint, again.complaint_id).district_code == "11680"
+
+
+def close(session, complaint, kind="resolved"):
+    """Close ``complaint`` as an inspector would; its result text asks for a rating."""
+    from datetime import UTC, datetime
+
+    from dispatch.events import Actor, record_event
+
+    complaint.status = kind
+    record_event(session, complaint, kind=kind, actor=Actor.system(), at=datetime.now(UTC),
+                 public_note="Fixed.")
+    session.flush()
+
+
+def test_a_second_number_soon_after_does_not_rate_another_ticket(
+        client, session, use_settings, create_complaint):
+    settings = use_settings()
+    older = create_complaint(phone="010-5555-4444", category="road_damage")
+    newer = create_complaint(phone="010-5555-4444")
+    close(session, older)
+    close(session, newer)
+    first = text_in(client, session, settings, "rate-1", "+821055554444", "4 점")
+    assert (first.outcome, first.complaint_id) == ("rating", newer.id)
+    second = text_in(client, session, settings, "rate-2", "+821055554444", "5")
+    assert (second.outcome, second.complaint_id) == ("rating_repeat", newer.id)
+    assert session.scalar(select(SatisfactionRating.score).where(
+        SatisfactionRating.complaint_id == older.id)) is None
+    thanks, already = [row for row in replies_to(session, "+821055554444")
+                       if row.inbound_id is not None]
+    assert thanks.template == "rating_thanks" and newer.public_id in thanks.body
+    assert "4/5" in thanks.body and "감사합니다" in thanks.body
+    assert already.template == "rating_already" and newer.public_id in already.body
+
+
+@pytest.mark.parametrize(("language", "text", "thanks"), [
+    ("mn", "5", "Баярлалаа"), ("ja", "五", "ありがとう"), ("vi", "5 điểm", "Cảm ơn")])
+def test_the_reply_speaks_the_language_of_the_phones_complaint(
+        client, session, use_settings, create_complaint, language, text, thanks):
+    settings = use_settings()
+    complaint = create_complaint(phone="010-5555-6666", language=language)
+    close(session, complaint)
+    inbound = text_in(client, session, settings, f"lang-{language}", "+821055556666", text)
+    assert inbound.outcome == "rating"
+    [reply] = [row for row in replies_to(session, "+821055556666")
+               if row.inbound_id == inbound.id]
+    assert reply.language == language and thanks in reply.body
+
+
+def test_no_second_rating_question_after_a_reopened_ticket_was_rated(
+        client, session, use_settings, create_complaint):
+    from datetime import UTC, datetime
+
+    from dispatch.events import Actor, record_event
+
+    settings = use_settings()
+    complaint = create_complaint(phone="010-5555-7777")
+    close(session, complaint)
+    text_in(client, session, settings, "rated-1", "+821055557777", "3")
+    complaint.status = "dispatched"
+    record_event(session, complaint, kind="reopened", actor=Actor.citizen(),
+                 at=datetime.now(UTC))
+    close(session, complaint)
+    first, second = [row for row in replies_to(session, "+821055557777")
+                     if row.template == "result"]
+    assert first.data.get("asks_rating") and "1 (poor)" not in second.body
+    assert not second.data.get("asks_rating") and "1(불만족)" not in second.body

@@ -10,7 +10,8 @@ from notify.sms import count_parts
 VALUES = dict(public_id="261128-0000042", district="강남구", dong="역삼1동",
               office="강남구청", phone="02-3423-5114", outcome="resolved", note="교체 완료",
               parent_id="261128-0000041", url="http://127.0.0.1:8000/report",
-              category="가로등 고장", districts="관악구, 강남구", example="강남구 삼성동")
+              category="가로등 고장", districts="관악구, 강남구", example="강남구 삼성동",
+              score="5")
 
 
 @pytest.mark.parametrize("language", templates.LANGUAGES)

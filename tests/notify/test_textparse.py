@@ -10,6 +10,7 @@ from notify.textparse import (
     match_category,
     name_variants,
     parse_rating,
+    reply_language,
 )
 
 DONGS = [
@@ -28,7 +29,11 @@ KEYWORDS = {"street_lamp": {"ko": ["가로등"], "en": ["street lamp", "lamp"], 
 
 @pytest.mark.parametrize(("text", "score"), [
     ("5", 5), (" 1 ", 1), ("５", 5), ("3점", 3), ("4.", 4),
-    ("6", None), ("0", None), ("12", None), ("", None), ("좋아요", None),
+    ("5 점", 5), ("5点", 5), ("5分", 5), ("5 điểm", 5), ("5 оноо", 5), ("5/5", 5), ("4 / 5", 4),
+    ("五", 5), ("五分", 5), ("다섯", 5), ("다섯 점", 5), ("tav", None), ("тав", 5), ("năm", 5),
+    ("Five stars", 5), ("2 points!", 2),
+    ("6", None), ("0", None), ("12", None), ("", None), ("좋아요", None), ("5/10", None),
+    ("10점", None), ("이", None), ("点", None), ("/5", None),
 ])
 def test_rating(text, score):
     assert parse_rating(text) == score
@@ -99,3 +104,12 @@ def test_binary_detection():
     assert looks_binary("\x01\x02\x03\x04abc")
     assert looks_binary("\ufffd\ufffd\ufffdx")
     assert not looks_binary("가로등 고장\n역삼동")
+
+
+@pytest.mark.parametrize(("text", "known", "language"), [
+    ("5", "mn", "mn"), ("STOP", "vi", "vi"), ("五", "ja", "ja"), ("5", None, "en"),
+    ("路灯坏了", None, "zh"), ("đèn đường", "ko", "vi"), ("가로등", "en", "ko"),
+])
+def test_reply_language_prefers_the_phones_language_when_the_script_does_not_tell(
+        text, known, language):
+    assert reply_language(text, known) == language
