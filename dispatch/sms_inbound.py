@@ -106,8 +106,13 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
         return _done(session, inbound)
     inbound.outcome = "not_understood"
     reply_to_sender(session, settings, inbound.id, phone, language, "sms_help",
-                    url=f"{settings.public_url.rstrip('/')}/report")
+                    url=report_page_url(settings))
     return _done(session, inbound)
+
+
+def report_page_url(settings: Settings) -> str:
+    """The citizen's report page (the PWA serves it at ``/``)."""
+    return f"{settings.public_url.rstrip('/')}/"
 
 
 def _done(session: Session, inbound: SmsInbound) -> SmsInbound:

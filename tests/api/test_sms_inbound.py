@@ -139,3 +139,16 @@ def test_no_second_rating_question_after_a_reopened_ticket_was_rated(
                      if row.template == "result"]
     assert first.data.get("asks_rating") and "1 (poor)" not in second.body
     assert not second.data.get("asks_rating") and "1(불만족)" not in second.body
+
+
+def test_the_help_text_links_to_the_report_page_that_exists(client, session, use_settings):
+    from urllib.parse import urlsplit
+
+    settings = use_settings()
+    inbound = text_in(client, session, settings, "help-1", "+821055558888", "안녕하세요")
+    assert inbound.outcome == "not_understood"
+    [reply] = replies_to(session, "+821055558888")
+    link = reply.body.split()[-1]
+    assert link.startswith(settings.public_url)
+    page = client.get(urlsplit(link).path)
+    assert page.status_code == 200 and b"citizen" in page.data
