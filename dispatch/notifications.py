@@ -35,6 +35,7 @@ from dispatch.models import (
     PushSubscription,
     Role,
     SatisfactionRating,
+    SmsOptOut,
     Staff,
 )
 from dispatch.quiet_hours import hold_until
@@ -195,9 +196,10 @@ def _sms_to(session: Session, settings: Settings, event_row: ComplaintEvent,
             reporters: list[Complaint], template: str, *, urgent: bool = False
             ) -> list[Notification]:
     rows, seen = [], set()
+    stopped = _opted_out(session, event_row, reporters)
     for reporter in reporters:
         phone = reporter.reporter_phone
-        if not phone or phone in seen:
+        if not phone or phone in seen or phone in stopped:
             continue
         seen.add(phone)
         language = reporter.reporter_language
@@ -205,6 +207,23 @@ def _sms_to(session: Session, settings: Settings, event_row: ComplaintEvent,
         rows.append(_row(settings, event_row, reporter, NotificationChannel.SMS, phone,
                          template, language, body, urgent=urgent, data=data))
     return rows
+
+
+def _opted_out(session: Session, event_row: ComplaintEvent,
+               reporters: list[Complaint]) -> set[str]:
+    """Phones among ``reporters`` that texted STOP after their latest complaint.
+
+    A complaint filed after the STOP ends it; so the intake, whose complaint is the newest,
+    never asks (no query on the hot path).
+    """
+    phones = {r.reporter_phone for r in reporters
+              if r.reporter_phone and r.created_at < event_row.at}
+    if not phones:
+        return set()
+    latest = (select(func.max(Complaint.created_at))
+              .where(Complaint.reporter_phone == SmsOptOut.phone).scalar_subquery())
+    return set(session.scalars(select(SmsOptOut.phone).where(
+        SmsOptOut.phone.in_(phones), SmsOptOut.opted_out_at > latest)))
 
 
 def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,

@@ -28,6 +28,7 @@ from dispatch.models import (
     Notification,
     SatisfactionRating,
     SmsInbound,
+    SmsOptOut,
 )
 from dispatch.notifications import reply_to_sender
 from dispatch.ratings import RATABLE_STATUSES, record_rating
@@ -37,6 +38,7 @@ from notify.textparse import (
     MAX_TEXT_CHARS,
     AmbiguousPlace,
     Gazetteer,
+    is_stop_request,
     looks_binary,
     match_category,
     parse_rating,
@@ -98,6 +100,9 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
         inbound.outcome = "ignored"
         return _done(session, inbound)
     language = reply_language(body, _latest_language(session, phone))
+    if is_stop_request(body):
+        _opt_out(session, settings, inbound, phone, language, now)
+        return _done(session, inbound)
     rating = parse_rating(body)
     if rating is not None and _record_rating(session, settings, inbound, phone, rating,
                                              language, now):
@@ -133,6 +138,17 @@ def _over_limit(redis, settings: Settings, phone: str, now: datetime) -> bool:
     except RedisError:
         return False  # taking a citizen's text matters more than limiting it
     return int(count) > settings.sms_mo_per_hour
+
+
+def _opt_out(session: Session, settings: Settings, inbound: SmsInbound, phone: str,
+             language: str, now: datetime) -> None:
+    """Record that the phone wants no more texts about its complaints, and confirm it once."""
+    session.execute(insert(SmsOptOut).values(phone=phone, opted_out_at=now, inbound_id=inbound.id)
+                    .on_conflict_do_update(index_elements=[SmsOptOut.phone],
+                                           set_={"opted_out_at": now,
+                                                 "inbound_id": inbound.id}))
+    inbound.outcome = "opt_out"
+    reply_to_sender(session, settings, inbound.id, phone, language, "sms_stopped")
 
 
 def _latest_language(session: Session, phone: str) -> str | None:

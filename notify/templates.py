@@ -43,6 +43,8 @@ TEMPLATES: dict[str, str] = {
                         "%(public_id)s was recorded."),
     "rating_already": N_("[Seoul 120] Complaint %(public_id)s was already rated "
                          "(%(score)s/5). Thank you."),
+    "sms_stopped": N_("[Seoul 120] You will get no more texts about your complaints. "
+                      "A new complaint from this number turns them back on."),
     "push_new": N_("%(category)s in %(dong)s"),
     "push_assigned": N_("%(category)s in %(dong)s was assigned to you"),
     "push_escalated": N_("%(category)s in %(district)s is overdue"),

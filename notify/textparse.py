@@ -45,6 +45,23 @@ def parse_rating(text: str) -> int | None:
     return _RATING_WORDS.get(cleaned)
 
 
+# Whole texts that ask for no more texts, in the six languages (compared without spaces).
+# Not "cancel": the status link cancels a complaint, and the word may mean that.
+_STOP_WORDS = frozenset({
+    "stop", "stopall", "unsubscribe", "optout", "opt-out", "quit",
+    "수신거부", "거부", "중지", "수신중지", "문자거부", "그만",
+    "退订", "停止", "取消订阅", "td",
+    "配信停止", "受信拒否",
+    "зогс", "зогсоо", "зогсоох",
+    "dừng", "dung", "ngừng", "hủy", "huỷ", "huy", "từchối",
+})
+
+
+def is_stop_request(text: str) -> bool:
+    """True when the whole text asks to stop the texts (``STOP``, ``수신거부``, ``退订``...)."""
+    return "".join(normalise(text).split()).rstrip(".!。！") in _STOP_WORDS
+
+
 def looks_binary(text: str) -> bool:
     """True for texts that are mostly control or replacement characters (binary payloads)."""
     if not text:

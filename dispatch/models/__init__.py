@@ -21,6 +21,7 @@ from dispatch.models.notifications import (
     PushSubscription,
     SatisfactionRating,
     SmsInbound,
+    SmsOptOut,
 )
 from dispatch.models.open311 import Open311Key
 from dispatch.models.photos import ComplaintPhoto, PhotoFlag, PhotoKind
@@ -68,6 +69,7 @@ __all__ = [
     "Role",
     "SatisfactionRating",
     "SmsInbound",
+    "SmsOptOut",
     "Staff",
     "StaffToken",
     "TrafficReading",

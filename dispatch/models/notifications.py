@@ -141,6 +141,21 @@ class SmsInbound(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SmsOptOut(Base):
+    """A phone that texted STOP: no texts about its complaints filed before ``opted_out_at``.
+
+    A complaint filed from the number later ends it (compared by time, see
+    ``dispatch.notifications``); replies to the phone's own incoming texts still go.
+    """
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sms_inbound.id", ondelete="SET NULL"))
+
+
 class SatisfactionRating(Base):
     """A reporter's 1-5 answer to the satisfaction question; one per complaint."""
 

@@ -152,3 +152,37 @@ def test_the_help_text_links_to_the_report_page_that_exists(client, session, use
     assert link.startswith(settings.public_url)
     page = client.get(urlsplit(link).path)
     assert page.status_code == 200 and b"citizen" in page.data
+
+
+def planned(session, complaint, template):
+    """The texts planned for ``complaint`` with ``template``."""
+    return session.scalars(select(Notification).where(
+        Notification.complaint_id == complaint.id, Notification.template == template)).all()
+
+
+@pytest.mark.parametrize("word", ["STOP", "수신 거부", "退订"])
+def test_stop_ends_the_texts_about_earlier_complaints_until_a_new_one(
+        client, session, use_settings, create_complaint, word):
+    from datetime import UTC, datetime
+
+    from dispatch.events import Actor, record_event
+    from dispatch.models import SmsOptOut
+
+    settings = use_settings()
+    earlier = create_complaint(phone="010-5555-9999")
+    inbound = text_in(client, session, settings, "stop-1", "+821055559999", word)
+    assert inbound.outcome == "opt_out"
+    assert session.get(SmsOptOut, "+821055559999") is not None
+    [confirmation] = [row for row in replies_to(session, "+821055559999")
+                      if row.inbound_id == inbound.id]
+    assert confirmation.template == "sms_stopped" and confirmation.language == "ko"
+    close(session, earlier)
+    assert planned(session, earlier, "result") == []
+    # A new complaint from the number turns the texts back on, for it and the earlier one.
+    later = create_complaint(phone="010-5555-9999", category="road_damage")
+    assert len(planned(session, later, "received")) == 1
+    earlier.status = "dispatched"
+    record_event(session, earlier, kind="reopened", actor=Actor.citizen(),
+                 at=datetime.now(UTC))
+    session.flush()
+    assert len(planned(session, earlier, "reopened")) == 1

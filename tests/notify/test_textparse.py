@@ -6,6 +6,7 @@ from notify.textparse import (
     AmbiguousPlace,
     Gazetteer,
     guess_language,
+    is_stop_request,
     looks_binary,
     match_category,
     name_variants,
@@ -113,3 +114,12 @@ def test_binary_detection():
 def test_reply_language_prefers_the_phones_language_when_the_script_does_not_tell(
         text, known, language):
     assert reply_language(text, known) == language
+
+
+@pytest.mark.parametrize(("text", "stop"), [
+    ("STOP", True), ("stop.", True), ("수신거부", True), ("수신 거부", True), ("退订", True),
+    ("配信停止", True), ("Зогс", True), ("DỪNG", True), ("Unsubscribe", True),
+    ("stop the noise in 역삼1동", False), ("cancel", False), ("5", False),
+])
+def test_stop_request(text, stop):
+    assert is_stop_request(text) is stop
