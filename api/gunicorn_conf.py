@@ -43,6 +43,10 @@ graceful_timeout = 20
 keepalive = 5
 backlog = 2048
 accesslog = "-" if _SETTINGS.access_log else None
+# The path without its query, and no Referer: the live map's stream carries the staff token
+# in its query (EventSource sends no headers), and a reporter's status page its token, which
+# a Referer would repeat. Access logs are kept for days and read by many.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 errorlog = "-"
 # Each worker builds its own engine in create_app(); nothing is shared across the fork.
 preload_app = False
