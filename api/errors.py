@@ -24,6 +24,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.PhoneBlocked, 403),
     (domain.InvalidStaff, 422),
     (domain.LastAdmin, 409),
+    (domain.InvalidPushEndpoint, 422),
     (domain.InvalidTransition, 409),
     (domain.StaleVersion, 412),
     (domain.VersionRequired, 428),

@@ -18,10 +18,11 @@ from api.schemas_notify import (
     PushUnsubscribeSchema,
     VapidKeySchema,
 )
-from dispatch.errors import Forbidden, NotFound
+from dispatch.errors import Forbidden, InvalidPushEndpoint, NotFound
 from dispatch.models import Complaint, PushSubscription
 from dispatch.notifications import notifications_of
 from notify.phones import mask_phone
+from notify.push import endpoint_allowed
 from notify.sms import without_link_tokens
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
@@ -61,10 +62,14 @@ class PushSubscriptions(MethodView):
     @blp.arguments(PushSubscriptionSchema)
     @blp.response(201)
     @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
-    @blp.alt_response(422, schema=ApiErrorSchema, description="validation_error")
+    @blp.alt_response(422, schema=ApiErrorSchema,
+                      description="validation_error, invalid_push_endpoint")
     @staff_required()
     def post(self, data):
         """Subscribe this browser to web push for the logged-in member of staff"""
+        if not endpoint_allowed(data["endpoint"], settings().push_hosts):
+            raise InvalidPushEndpoint("this browser's push service is not one this server "
+                                      "sends to (DASAN_PUSH_HOSTS)", field="endpoint")
         session = get_session()
         values = dict(staff_id=current_staff().id, endpoint=data["endpoint"],
                       p256dh=data["keys"]["p256dh"], auth=data["keys"]["auth"],

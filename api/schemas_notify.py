@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 
 class NotificationSchema(Schema):
@@ -45,13 +43,6 @@ class PushSubscriptionSchema(Schema):
 
     endpoint = fields.String(required=True, validate=validate.Length(min=10, max=2000))
     keys = fields.Nested(PushKeysSchema, required=True)
-
-    @validates("endpoint")
-    def _https(self, value: str, **_kwargs) -> None:
-        parts = urlsplit(value)
-        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if parts.scheme != "https" and not (parts.scheme == "http" and local):
-            raise ValidationError("a push endpoint must be an https URL")
 
 
 class PushUnsubscribeSchema(Schema):

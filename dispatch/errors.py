@@ -112,6 +112,12 @@ class LastAdmin(DispatchError):
     code = "last_admin"
 
 
+class InvalidPushEndpoint(DispatchError):
+    """A push subscription naming an address that is not an allowed push service."""
+
+    code = "invalid_push_endpoint"
+
+
 class PhoneBlocked(DispatchError):
     """The reporter's number was blocked by staff for abuse."""
 

@@ -171,6 +171,11 @@ class Settings:
     vapid_subject: str = _setting(
         "mailto:ops@dasan.invalid", doc="VAPID contact (mailto: or https: URL)")
     push_timeout_seconds: float = _setting(10.0, doc="Timeout of one web push request")
+    push_hosts: tuple = _setting(
+        ("fcm.googleapis.com", "updates.push.services.mozilla.com", "*.notify.windows.com",
+         "web.push.apple.com", "*.push.apple.com"),
+        doc="Push services a browser's subscription may name (comma-separated; *.host for "
+        "subdomains); the worker posts to them, so no other address is accepted")
     log_level: str = _setting(
         "INFO", doc="Python log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)")
     traffic_feeds: tuple = _setting(

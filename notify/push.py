@@ -46,6 +46,22 @@ def generate_vapid_keys() -> tuple[str, str]:
     return private.decode(), base64.urlsafe_b64encode(public).rstrip(b"=").decode()
 
 
+def endpoint_allowed(endpoint: str, hosts: tuple[str, ...]) -> bool:
+    """Whether a subscription's endpoint names an allowed push service (``*.host`` patterns).
+
+    The worker posts to whatever a subscription names; without this, any member of staff
+    could make it send requests to internal addresses. Plain http is allowed only to a
+    loopback host that is itself listed (a local stand-in push service in tests).
+    """
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    listed = any(host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+                 for pattern in (item.lower() for item in hosts))
+    if parts.scheme == "https":
+        return listed
+    return parts.scheme == "http" and listed and host in ("127.0.0.1", "localhost", "::1")
+
+
 def send_push(subscription: dict, message: dict, *, vapid_private_key: str,
               vapid_subject: str, timeout: float = 10.0, ttl: int = 3600) -> PushResult:
     """Encrypt ``message`` (aes128gcm) and post it to the subscription's push service."""

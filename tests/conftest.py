@@ -106,6 +106,8 @@ def settings(database_url, redis_url, tmp_path_factory) -> Settings:
         rate_limit_intake_phone="100000/minute",
         rate_limit_login="100000/minute",
         photo_dir=str(tmp_path_factory.mktemp("photos")),
+        # The local stand-in push service of tests/push_endpoint.py listens on loopback.
+        push_hosts=(*Settings.push_hosts, "127.0.0.1"),
     )
 
 

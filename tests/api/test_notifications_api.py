@@ -46,6 +46,20 @@ def test_bad_push_subscriptions_are_refused(client, create_staff, login, push_en
                 {"endpoint": "javascript:alert(1)", "keys": good["keys"]}):
         response = client.post("/api/v1/push-subscriptions", json=bad, headers=headers)
         assert response.status_code == 422, bad
+    # The worker posts to the endpoint: only the listed push services, never an inside host.
+    for inside in ("https://10.0.0.5/x", "https://metadata.google.internal/x",
+                   "https://fcm.googleapis.com.evil.example/x", "http://localhost:6379/x",
+                   "https://169.254.169.254/latest"):
+        response = client.post("/api/v1/push-subscriptions", headers=headers,
+                               json={"endpoint": inside, "keys": good["keys"]})
+        assert response.status_code == 422, inside
+        assert response.get_json()["error"] == "invalid_push_endpoint"
+    for real in ("https://fcm.googleapis.com/fcm/send/abc:def",
+                 "https://wns2-par02p.notify.windows.com/w/?token=abc",
+                 "https://updates.push.services.mozilla.com/wpush/v2/gAAA"):
+        response = client.post("/api/v1/push-subscriptions", headers=headers,
+                               json={"endpoint": real, "keys": good["keys"]})
+        assert response.status_code == 201, real
 
 
 def test_vapid_public_key(client, use_settings, vapid_keys):
