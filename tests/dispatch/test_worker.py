@@ -52,7 +52,10 @@ def test_the_worker_outlives_redis_going_away_mid_job_and_stops_on_sigterm(setti
         job = Queue(MAINTENANCE, connection=connection).enqueue(jobs.record_heartbeat)
         assert wait_until(lambda: connection.get(jobs.HEARTBEAT_KEY) is not None), (
             (tmp_path / "worker.log").read_text()[-3000:])
-        assert Job.fetch(job.id, connection=connection).get_status() == JobStatus.FINISHED
+        # The job sets the key before RQ records it finished: wait for that too (a race
+        # that failed once on a loaded machine).
+        assert wait_until(lambda: Job.fetch(job.id, connection=connection).get_status()
+                          == JobStatus.FINISHED)
         assert worker.poll() is None
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0
