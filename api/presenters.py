@@ -122,7 +122,7 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
         reporter_phone=phone, language=complaint.reporter_language,
         attributes=complaint.attributes or {},  # private ones too: staff act on them
         location_precision=complaint.location_precision,
-        photos=photo_summary(session, complaint.id),
+        photos=photo_summary(session, complaint),
         overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
         history=[event_view(event, timezone, internal=True) for event in complaint.events],
         allowed_moves=workflow.allowed_moves(staff, complaint),

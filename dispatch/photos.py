@@ -250,14 +250,21 @@ def complaint_photo_flags(session: Session, complaint_id: int) -> list[str]:
                    for flag in photo.flags})
 
 
-def photo_summary(session: Session, complaint_id: int) -> dict:
-    """Return ``{"report": n, "evidence": n, "flags": [...]}`` for a staff complaint view."""
-    rows = list_photos(session, complaint_id)
+def photo_summary(session: Session, complaint: Complaint) -> dict:
+    """Return ``{"report", "evidence", "evidence_this_visit", "flags"}`` for a staff view.
+
+    ``evidence_this_visit`` counts what ``resolve`` accepts (added since the last
+    assignment), so an app knows whether it must still ask for a photo.
+    """
+    rows = list_photos(session, complaint.id)
+    evidence = [row for row in rows if row.kind == PhotoKind.EVIDENCE.value]
+    since = complaint.assigned_at
     return {
         "report": sum(1 for row in rows if row.kind == PhotoKind.REPORT.value),
-        "evidence": sum(1 for row in rows if row.kind == PhotoKind.EVIDENCE.value),
-        "flags": sorted({flag for row in rows if row.kind == PhotoKind.EVIDENCE.value
-                         for flag in row.flags or []}),
+        "evidence": len(evidence),
+        "evidence_this_visit": sum(1 for row in evidence
+                                   if since is None or row.created_at >= since),
+        "flags": sorted({flag for row in evidence for flag in row.flags or []}),
     }
 
 

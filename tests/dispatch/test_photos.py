@@ -293,13 +293,16 @@ def test_photo_summary_counts_kinds_and_lists_evidence_flags(session, settings,
                                                              create_complaint):
     store = LocalPhotoStore(settings.photo_dir)
     complaint = create_complaint()
-    assert photos.photo_summary(session, complaint.id) == {"report": 0, "evidence": 0,
-                                                           "flags": []}
+    assert photos.photo_summary(session, complaint) == {
+        "report": 0, "evidence": 0, "evidence_this_visit": 0, "flags": []}
     photos.attach_photos(session, settings, store, complaint,
                          [Upload(make_image(exif=make_exif(lonlat=FAR_AWAY)))],
                          kind=PhotoKind.REPORT, actor=Actor.citizen())
     photos.attach_photos(session, settings, store, complaint,
                          [Upload(make_image(exif=make_exif(lonlat=FAR_AWAY)))],
                          kind=PhotoKind.EVIDENCE, actor=Actor("staff", None))
-    assert photos.photo_summary(session, complaint.id) == {
-        "report": 1, "evidence": 1, "flags": ["far_from_site"]}
+    assert photos.photo_summary(session, complaint) == {
+        "report": 1, "evidence": 1, "evidence_this_visit": 1, "flags": ["far_from_site"]}
+    # Assigned again (a reopen, a hand-over): the earlier photo is not this visit's.
+    complaint.assigned_at = datetime.now(UTC) + timedelta(seconds=1)
+    assert photos.photo_summary(session, complaint)["evidence_this_visit"] == 0
