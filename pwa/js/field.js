@@ -6,7 +6,7 @@ import {
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import {
-  askForSync, cacheGet, cachePut, enqueue, flush, pending, remove, update,
+  askForSync, cacheGet, cachePut, enqueue, flush, pending, rebase, remove, update,
 } from './store.js';
 import { move, queue, staffView } from './workflow.js';
 import { pushKey, subscribe } from './push.js';
@@ -53,6 +53,7 @@ async function loadQueue() {
   try {
     const data = await queue(token(), sort, here);
     fresh = data.items;
+    forgetOlderAnswers(fresh);
     await cachePut(`queue:${sort}`, fresh);
     for (const item of fresh) await cachePut(`complaint:${item.public_id}`, item);
     keepPhotosForOffline(fresh); // in the background
@@ -125,6 +126,7 @@ function render() {
 function renderItem(item) {
   const li = document.createElement('li');
   li.dataset.publicId = item.public_id;
+  li.dataset.version = String(item.version ?? '');
   if (item.overdue) li.classList.add('overdue');
   const title = document.createElement('h2');
   title.textContent = `${item.public_id} · ${item.category?.name || item.category || ''}`;
@@ -304,9 +306,16 @@ async function act(item, name, details, photo = null) {
   await replay();
 }
 
-// Versions move on while actions wait: a later action on the same complaint bases itself on
-// the version the earlier one produced.
-const versions = new Map();
+// The version each complaint's last answered move produced, and when the answer came. A move
+// queued before that answer (while the earlier one waited) was based on it; one made after it
+// carries the version its screen showed, which may be fresher (a reassignment meanwhile).
+const answered = new Map();
+
+function versionFor(entry) {
+  const known = answered.get(entry.public_id);
+  if (known && entry.created < known.at && !(entry.version >= known.version)) return known.version;
+  return entry.version;
+}
 
 async function sendAction(entry) {
   if (entry.photo && !entry.photo_sent) {
@@ -316,17 +325,32 @@ async function sendAction(entry) {
     entry.photo_sent = true;
     await update(entry);
   }
-  const version = versions.get(entry.public_id) ?? entry.version;
   let result;
   try {
-    result = await move(entry.public_id, entry.move, entry.details, { token: token(), version });
+    result = await move(entry.public_id, entry.move, entry.details, { token: token(), version: versionFor(entry) });
   } catch (err) {
     // A move whose answer was lost is refused when replayed (the version moved on): if the
     // complaint already is where this move leads, by our hand, the move did arrive.
     result = await alreadyApplied(entry, err);
   }
-  if (result && result.version !== undefined) versions.set(entry.public_id, result.version);
+  if (result && result.version !== undefined) await moved(entry, result.version);
   return result;
+}
+
+// Remember the version a move produced: for the moves still waiting, and for the screen.
+async function moved(entry, version) {
+  answered.set(entry.public_id, { version, at: Date.now() });
+  await rebase(entry.public_id, entry.seq, version);
+  const item = items.find((i) => i.public_id === entry.public_id);
+  if (item && !(item.version >= version)) item.version = version;
+}
+
+// A fresher version from the server replaces what an answer had taught (someone else moved it).
+function forgetOlderAnswers(list) {
+  for (const item of list) {
+    const known = answered.get(item.public_id);
+    if (known && item.version > known.version) answered.delete(item.public_id);
+  }
 }
 
 async function alreadyApplied(entry, err) {

@@ -27,6 +27,21 @@ export async function cachePut(key, value) { return (await dbPromise).put('cache
 export async function saveTicket(ticket) { return (await dbPromise).put('tickets', ticket); }
 export async function tickets() { return (await dbPromise).getAll('tickets'); }
 
+// After a move's answer, the complaint's later waiting moves (made on a screen that showed
+// that move as done) are based on the version it produced: kept in the outbox, so a flush
+// that stops between them and a reload still sends the right version.
+export async function rebase(publicId, afterSeq, version) {
+  const db = await dbPromise;
+  const tx = db.transaction('outbox', 'readwrite');
+  for (const e of await tx.store.getAll()) {
+    if (e.kind === 'action' && e.public_id === publicId && e.seq > afterSeq && !e.error
+        && !(e.version >= version)) await tx.store.put({ ...e, version });
+  }
+  await tx.done;
+}
+
+async function entryAgain(seq) { return (await dbPromise).get('outbox', seq); }
+
 // One flush at a time per browser (page, online event and background sync may all ask).
 export async function exclusively(name, work) {
   if (navigator.locks) return navigator.locks.request(name, work);
@@ -36,10 +51,13 @@ export async function exclusively(name, work) {
 // Send queued entries in order. `send(entry)` throws ApiError; a network error, a busy (429)
 // or failing (5xx) server stops the run (try again later); any other error is stored on the
 // entry and reported, never dropped.
-export async function flush(kind, send, onResult) {
+// `only(entry)`, when given, picks the entries this caller may send (the others stay).
+export async function flush(kind, send, onResult, only = () => true) {
   return exclusively(`dasan-outbox-${kind}`, async () => {
-    for (const entry of await pending(kind)) {
-      if (entry.error) continue;
+    for (const listed of await pending(kind)) {
+      // Read again: an earlier send may have changed (rebased) or removed it meanwhile.
+      const entry = await entryAgain(listed.seq);
+      if (!entry || entry.error || !only(entry)) continue;
       try {
         const result = await send(entry);
         await remove(entry.seq);

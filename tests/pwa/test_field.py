@@ -270,3 +270,61 @@ def test_the_app_reports_where_the_inspector_is_for_assignment_suggestions(new_c
     lon, lat, on_duty = row[0]
     # The browser's (mocked) GPS position: City Hall.
     assert (round(lon, 4), round(lat, 4), on_duty) == (126.9779, 37.5663, True)
+
+
+def staff_id(live_server, username: str) -> int:
+    return live_server.sql("SELECT id FROM staff WHERE username = :u", u=username)[0][0]
+
+
+def status_becomes(live_server, public_id: str, status: str) -> bool:
+    """Whether the complaint reaches ``status`` (the page sends its moves asynchronously)."""
+    return bool(live_server.sql_eventually(
+        "SELECT 1 FROM complaints WHERE public_id = :p AND status = :s", p=public_id, s=status))
+
+
+def test_a_move_after_being_reassigned_back_uses_the_version_on_screen(new_context,
+                                                                       live_server):
+    public_id = file_complaint(live_server, "browser test: reassigned back", (126.9880, 37.5625))
+    page = open_field(new_context())
+    item(page, public_id).locator("button[data-move=accept]").click()
+    assert status_becomes(live_server, public_id, "assigned")
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    # The supervisor hands it to a colleague, then back: version 4.
+    dispatcher = staff_headers(live_server, "disp1")
+    for username in ("insp2", "insp1"):
+        status, _, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                                  headers=dispatcher)
+        status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/assign",
+                               {"assignee_id": staff_id(live_server, username)},
+                               {**dispatcher, "If-Match": headers["ETag"]})
+        assert status == 200, body
+    with page.expect_response("**/api/v1/queue*"):
+        page.locator("#sort-due").click()
+    expect(item(page, public_id)).to_have_attribute("data-version", "4")
+    item(page, public_id).locator("button[data-move=on_site]").click()
+    assert status_becomes(live_server, public_id, "on_site")
+    expect(page.locator("#outbox-section")).to_be_hidden()
+
+
+def test_a_flush_cut_between_two_moves_sends_the_next_with_the_new_version(new_context,
+                                                                           live_server):
+    public_id = file_complaint(live_server, "browser test: cut flush", (126.9930, 37.5645))
+    context = new_context()
+    page = open_field(context)
+    expect(item(page, public_id)).to_be_visible()
+    context.set_offline(True)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    item(page, public_id).locator("button[data-move=on_site]").click()
+    expect(page.locator("#outbox li")).to_have_count(2)
+    # Back online, the accept arrives; the connection drops before the on-site goes out.
+    page.route(f"**/api/v1/complaints/{public_id}/on-site*", lambda route: route.abort())
+    context.set_offline(False)
+    assert status_becomes(live_server, public_id, "assigned")
+    expect(page.locator("#outbox li")).to_have_count(1)
+    page.close()
+    # The app opened again (nothing kept in memory) sends the on-site with version 2.
+    again = context.new_page()
+    again.goto("/field")
+    again.wait_for_selector("body[data-ready=true]")
+    assert status_becomes(live_server, public_id, "on_site")
+    expect(again.locator("#outbox-section")).to_be_hidden()
