@@ -6,7 +6,7 @@ import {
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import {
-  askForSync, cacheGet, cachePut, enqueue, flush, pending, rebase, remove, update,
+  askForSync, cacheGet, cachePut, claimStaffData, enqueue, flush, pending, rebase, remove, update,
 } from './store.js';
 import { move, queue, staffView } from './workflow.js';
 import { pushKey, subscribe } from './push.js';
@@ -36,6 +36,13 @@ const TARGET = {
 const CLOSED = ['resolved', 'unfounded', 'referred'];
 
 function token() { return current()?.token; }
+function me() { return current()?.staff?.id; }
+
+// A phone may be shared: each waiting move carries who made it, and only its author's
+// session sends it (another's waits for them; one without an author is nobody's to send).
+function mine(entry) { return entry.staff_id !== undefined && entry.staff_id === me(); }
+
+async function myWaitingMoves() { return (await pending('action')).filter(mine); }
 
 function lostSession() {
   forget();
@@ -70,7 +77,7 @@ async function loadQueue() {
 // Moves still waiting in the outbox are shown as made: a queue fetched (or cached) before they
 // were sent must not undo them on screen.
 async function withWaitingMoves(list) {
-  const waiting = (await pending('action')).filter((entry) => !entry.error);
+  const waiting = (await myWaitingMoves()).filter((entry) => !entry.error);
   const byId = new Map(list.map((item) => [item.public_id, item]));
   const leaving = new Set();
   for (const entry of waiting) {
@@ -298,7 +305,9 @@ async function act(item, name, details, photo = null) {
     const p = await position();
     if (p) details.location = { type: 'Point', coordinates: p };
   }
-  await enqueue({ kind: 'action', public_id: item.public_id, move: name, details, version: item.version, photo });
+  await enqueue({
+    kind: 'action', staff_id: me(), public_id: item.public_id, move: name, details, version: item.version, photo,
+  });
   // Show the move at once; the server's answer confirms or corrects it.
   items = await withWaitingMoves(items);
   render();
@@ -366,7 +375,7 @@ async function replay() {
   if (!navigator.onLine) { $('offline').hidden = false; await renderOutbox(); askForSync('outbox'); return; }
   const done = await flush('action', sendAction, (entry, result, error) => {
     if (error && error.status === 401) lostSession();
-  });
+  }, mine);
   await renderOutbox();
   if (done) loadQueue();
 }
@@ -378,8 +387,13 @@ function explainAction(error) {
 }
 
 async function renderOutbox() {
-  const entries = await pending('action');
-  $('outbox-section').hidden = entries.length === 0;
+  const all = await pending('action');
+  const entries = all.filter(mine);
+  const others = all.length - entries.length;
+  $('outbox-section').hidden = entries.length === 0 && others === 0;
+  const othersNote = $('outbox-others');
+  othersNote.hidden = others === 0;
+  othersNote.textContent = others ? t('others_waiting').replace('{n}', others) : '';
   $('outbox').replaceChildren(...entries.map((entry) => {
     const li = document.createElement('li');
     li.dataset.error = entry.error ? entry.error.code : '';
@@ -420,6 +434,7 @@ async function start() {
   $('app').hidden = false;
   $('logout').hidden = false;
   show($('notice'), '');
+  await claimStaffData(me());
   if (!map) {
     map = baseMap($('map'), await config());
     districtLayer(map).catch(() => {});
@@ -450,6 +465,15 @@ async function offerPush() {
   };
 }
 
+// Logging out with moves still waiting: they stay on the phone for their author's next login,
+// but the inspector should know before walking away (and may wait for the network instead).
+async function leave() {
+  const waiting = (await myWaitingMoves()).filter((entry) => !entry.error).length;
+  if (waiting && !window.confirm(t('logout_unsent').replace('{n}', waiting))) return;
+  await logout();
+  location.reload();
+}
+
 function setSort(wanted) {
   sort = wanted;
   $('sort-due').setAttribute('aria-pressed', String(sort === 'due'));
@@ -464,7 +488,7 @@ async function main() {
   document.addEventListener('dasan:language', () => { render(); renderOutbox(); });
   $('sort-due').addEventListener('click', () => setSort('due'));
   $('sort-distance').addEventListener('click', () => setSort('distance'));
-  $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
+  $('logout').addEventListener('click', leave);
   window.addEventListener('online', () => { $('offline').hidden = true; replay(); });
   window.addEventListener('offline', () => { $('offline').hidden = false; });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'flush-outbox') replay(); });

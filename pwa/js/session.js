@@ -1,5 +1,6 @@
 // Staff login kept in localStorage; a lost session (401) brings the login form back.
 import { api, explain, show, t } from './common.js';
+import { forgetStaffData } from './store.js';
 
 const KEY = 'dasan.staff';
 
@@ -33,7 +34,9 @@ export function loginForm(formEl, messageEl, onLoggedIn) {
 export async function logout() {
   const saved = current();
   forget();
-  // The reporters' photos kept for offline work are not for the next person on this phone.
+  // The reporters' photos and the queue kept for offline work are not for the next person on
+  // this phone. Moves not sent yet stay: they carry their author and wait for them.
   if (window.caches) caches.delete('dasan-photos').catch(() => {});
+  await forgetStaffData().catch(() => {});
   if (saved) api('/api/v1/auth/logout', { method: 'POST', token: saved.token }).catch(() => {});
 }

@@ -24,6 +24,28 @@ export async function remove(seq) { return (await dbPromise).delete('outbox', se
 export async function update(entry) { return (await dbPromise).put('outbox', entry); }
 export async function cacheGet(key) { return (await dbPromise).get('cache', key); }
 export async function cachePut(key, value) { return (await dbPromise).put('cache', value, key); }
+// The inspector app's cached data (queue, complaints with the reporter's phone, photo lists)
+// belongs to whoever was logged in: dropped at logout, and when someone else logs in.
+const STAFF_CACHE = ['queue:', 'complaint:', 'photos:'];
+
+export async function forgetStaffData() {
+  const db = await dbPromise;
+  const tx = db.transaction('cache', 'readwrite');
+  for (const key of await tx.store.getAllKeys()) {
+    if (STAFF_CACHE.some((prefix) => String(key).startsWith(prefix))) await tx.store.delete(key);
+  }
+  await tx.store.delete('owner');
+  await tx.done;
+}
+
+// Start the cache over when it was filled for another member of staff (a lost session, then
+// someone else's login on the same phone).
+export async function claimStaffData(staffId) {
+  if ((await cacheGet('owner')) === staffId) return;
+  await forgetStaffData();
+  await cachePut('owner', staffId);
+}
+
 export async function saveTicket(ticket) { return (await dbPromise).put('tickets', ticket); }
 export async function tickets() { return (await dbPromise).getAll('tickets'); }
 

@@ -328,3 +328,50 @@ def test_a_flush_cut_between_two_moves_sends_the_next_with_the_new_version(new_c
     again.wait_for_selector("body[data-ready=true]")
     assert status_becomes(live_server, public_id, "on_site")
     expect(again.locator("#outbox-section")).to_be_hidden()
+
+
+def cached_keys(page) -> list[str]:
+    """The keys of the app's IndexedDB cache store."""
+    return page.evaluate("""() => new Promise((resolve) => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => open.result.transaction('cache').objectStore('cache')
+            .getAllKeys().onsuccess = (e) => resolve(e.target.result.map(String));
+    })""")
+
+
+def test_a_shared_phone_sends_each_inspectors_moves_only_for_them(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: shared phone", (126.9975, 37.5670),
+                               phone="010-4444-3333")
+    page = open_field(new_context())
+    expect(item(page, public_id)).to_be_visible()
+    busy = f"**/api/v1/complaints/{public_id}/accept*"
+    page.route(busy, lambda route: route.fulfill(status=503, json={"error": "unavailable"}))
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)
+    assert any(key.startswith("complaint:") for key in cached_keys(page))
+    # Logging out warns of the waiting move and forgets the cached queue and complaints.
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.accept()))
+    page.locator("#logout").click()
+    page.wait_for_selector("#login:not([hidden])")
+    assert warnings == [KO["logout_unsent"].replace("{n}", "1")]
+    assert not [key for key in cached_keys(page)
+                if key.startswith(("queue:", "complaint:", "photos:"))]
+    page.unroute(busy)
+    # The next inspector on this phone does not send it under their name; they are told.
+    login(page, "insp2")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#outbox-others")).to_have_text(
+        KO["others_waiting"].replace("{n}", "1"))
+    expect(page.locator("#outbox li")).to_have_count(0)
+    page.wait_for_timeout(500)
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "dispatched"
+    page.locator("#logout").click()  # nothing of theirs waits: no question asked
+    page.wait_for_selector("#login:not([hidden])")
+    # Its author back, the move goes out.
+    login(page, "insp1")
+    assert status_becomes(live_server, public_id, "assigned")
+    assert live_server.sql("SELECT assignee_id FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == staff_id(live_server, "insp1")
+    expect(page.locator("#outbox-section")).to_be_hidden()
