@@ -259,36 +259,51 @@ async function transferForm(li, item) {
   form.querySelector('select').focus();
 }
 
+// Closing needs an outcome and a note for the reporter; resolving also an evidence photo,
+// unless the complaint has one already (the server refuses anything less: 422).
 function closeForm(li, item, name) {
   li.querySelector('form')?.remove();
   const form = document.createElement('form');
   form.dataset.move = name;
   const id = `${item.public_id}-${name}`;
   form.innerHTML = `<label for="${id}-outcome"></label><select id="${id}-outcome" name="outcome"></select>
-    <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000"></textarea>
+    <label for="${id}-note"></label><textarea id="${id}-note" name="note" rows="2" maxlength="2000" required></textarea>
     <label for="${id}-photo"></label><input id="${id}-photo" name="photo" type="file" accept="image/*" capture="environment">
     <button type="submit" class="primary"></button>`;
   const [outcomeLabel, noteLabel, photoLabel] = form.querySelectorAll('label');
   outcomeLabel.textContent = t('outcome');
-  noteLabel.textContent = t('note');
-  photoLabel.textContent = t('evidence');
-  form.querySelector('select').append(...OUTCOMES[name].map((o) => new Option(o, o)));
+  noteLabel.textContent = t('note_for_reporter');
+  photoLabel.textContent = t(name === 'resolve' ? 'evidence_needed' : 'evidence');
+  form.querySelector('select').append(...OUTCOMES[name].map((o) => new Option(t(`outcome_${o}`), o)));
   form.querySelector('button').textContent = t(name);
+  if (name === 'resolve') needEvidence(form, item, photoLabel);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const data = new FormData(form);
+    const note = (data.get('note') || '').trim();
+    if (!note) { form.querySelector('textarea').focus(); return; } // spaces only
     const file = data.get('photo');
     let photo = null;
     if (file && file.size) {
       try { photo = await compressPhoto(file); } catch (err) { show($('notice'), t('photo_refused'), 'error'); return; }
     }
-    const details = { outcome: data.get('outcome') };
-    if (data.get('note')) details.public_note = data.get('note');
-    await act(item, name, details, photo);
+    await act(item, name, { outcome: data.get('outcome'), public_note: note }, photo);
     form.remove();
   });
   li.append(form);
   form.querySelector('select').focus();
+}
+
+// The photo is required until the staff view says the complaint has evidence already
+// (offline nobody can tell, so it stays required).
+async function needEvidence(form, item, label) {
+  const input = form.querySelector('input[type=file]');
+  input.required = true;
+  const view = await staffView(item.public_id, token()).catch(() => null);
+  if (view?.photos?.evidence > 0) {
+    input.required = false;
+    label.textContent = t('evidence');
+  }
 }
 
 async function position() {

@@ -375,3 +375,49 @@ def test_a_shared_phone_sends_each_inspectors_moves_only_for_them(new_context, l
     assert live_server.sql("SELECT assignee_id FROM complaints WHERE public_id = :p",
                            p=public_id)[0][0] == staff_id(live_server, "insp1")
     expect(page.locator("#outbox-section")).to_be_hidden()
+
+
+def invalid(locator) -> bool:
+    """Whether the browser's form validation refuses this field."""
+    return locator.evaluate("(el) => !el.checkValidity()")
+
+
+def test_the_close_form_asks_for_what_the_server_requires(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: close form", (127.0000, 37.5600))
+    page = open_field(new_context())
+    item(page, public_id).locator("button[data-move=accept]").click()
+    assert status_becomes(live_server, public_id, "assigned")
+    item(page, public_id).locator("button[data-move=resolve]").click()
+    form = item(page, public_id).locator("form")
+    # Outcomes read as words, not codes.
+    expect(form.locator("select option[value=repaired]")).to_have_text(KO["outcome_repaired"])
+    form.locator("select").select_option("repaired")
+    form.locator("button[type=submit]").click()  # no note, no photo: the browser asks
+    assert invalid(form.locator("textarea")) and invalid(form.locator("input[type=file]"))
+    form.locator("textarea").fill("New lamp fitted")
+    form.locator("button[type=submit]").click()  # still no photo
+    expect(form).to_be_visible()
+    page.wait_for_timeout(300)
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == "assigned"
+    # Unfounded needs the note too, but no photo.
+    item(page, public_id).locator("button[data-move=unfounded]").click()
+    form = item(page, public_id).locator("form")
+    assert invalid(form.locator("textarea"))
+    assert not invalid(form.locator("input[type=file]"))
+    # With evidence already on the complaint, resolving asks for no second photo.
+    answer = page.request.post(
+        f"{live_server.url}/api/v1/complaints/{public_id}/photos",
+        headers=staff_headers(live_server, "insp1"),
+        multipart={"photos": {"name": "e.jpg", "mimeType": "image/jpeg",
+                              "buffer": jpeg_bytes(800, 600)}})
+    assert answer.status == 201, answer.text()
+    item(page, public_id).locator("button[data-move=resolve]").click()
+    form = item(page, public_id).locator("form")
+    expect(form.locator("label").nth(2)).to_have_text(KO["evidence"])
+    assert not invalid(form.locator("input[type=file]"))
+    form.locator("textarea").fill("Fixed; photo sent before")
+    form.locator("button[type=submit]").click()
+    assert status_becomes(live_server, public_id, "resolved")
+    expect(page.locator("#outbox-section")).to_be_hidden()
