@@ -23,11 +23,19 @@ const OUTCOMES = {
   unfounded: ['not_found', 'no_violation', 'already_fixed', 'other'],
   refer: ['other_agency', 'private_property', 'police', 'other'],
 };
+// What an inspector may do (dispatch/workflow.py MOVES): accept what nobody holds; everything
+// else only on their own tickets. A button the server always refuses is not offered.
 const NEXT = {
-  dispatched: ['accept', 'unfounded', 'refer'], transferred: ['accept', 'unfounded', 'refer'],
+  dispatched: ['accept'], transferred: ['accept'],
   assigned: ['on_site', 'resolve', 'unfounded', 'refer', 'transfer', 'release'],
-  on_site: ['resolve', 'unfounded', 'refer', 'transfer'],
+  on_site: ['resolve', 'unfounded', 'refer', 'transfer', 'release'],
 };
+const HELD = ['assigned', 'on_site'];
+
+function movesFor(item) {
+  if (HELD.includes(item.status) && item.assignee_id !== me()) return [];
+  return NEXT[item.status] || [];
+}
 
 const TARGET = {
   accept: 'assigned', on_site: 'on_site', resolve: 'resolved', unfounded: 'unfounded', refer: 'referred',
@@ -82,7 +90,11 @@ async function withWaitingMoves(list) {
   const leaving = new Set();
   for (const entry of waiting) {
     const item = byId.get(entry.public_id);
-    if (item) item.status = TARGET[entry.move];
+    if (item) {
+      item.status = TARGET[entry.move];
+      if (entry.move === 'accept') item.assignee_id = me();
+      if (entry.move === 'release') item.assignee_id = null;
+    }
     if (entry.move === 'transfer') leaving.add(entry.public_id); // to another district's queue
   }
   return list.filter((item) => !CLOSED.includes(item.status) && !leaving.has(item.public_id));
@@ -173,7 +185,7 @@ function renderItem(item) {
     button.addEventListener('click', () => togglePhotos(li, item, button));
     li.append(button);
   }
-  for (const name of NEXT[item.status] || []) {
+  for (const name of movesFor(item)) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'secondary';

@@ -421,3 +421,22 @@ def test_the_close_form_asks_for_what_the_server_requires(new_context, live_serv
     form.locator("button[type=submit]").click()
     assert status_becomes(live_server, public_id, "resolved")
     expect(page.locator("#outbox-section")).to_be_hidden()
+
+
+def test_only_the_moves_the_server_allows_are_offered(new_context, live_server):
+    free = file_complaint(live_server, "browser test: nobody's yet", (126.9960, 37.5615))
+    taken = file_complaint(live_server, "browser test: a colleague's", (127.0030, 37.5600))
+    colleague = staff_headers(live_server, "insp2")
+    status, _, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{taken}",
+                              headers=colleague)
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{taken}/accept", {},
+                           {**colleague, "If-Match": headers["ETag"]})
+    assert status == 200, body
+    page = open_field(new_context())
+    expect(item(page, free).locator("button[data-move]")).to_have_count(1)
+    expect(item(page, free).locator("button[data-move=accept]")).to_be_visible()
+    expect(item(page, taken)).to_be_visible()
+    expect(item(page, taken).locator("button[data-move]")).to_have_count(0)
+    # Once accepted, the inspector's own ticket offers the rest.
+    item(page, free).locator("button[data-move=accept]").click()
+    expect(item(page, free).locator("button[data-move]")).to_have_count(6)
