@@ -404,7 +404,23 @@ async function replay() {
     if (error && error.status === 401) lostSession();
   }, mine);
   await renderOutbox();
-  if (done) loadQueue();
+  if (done) { failures = 0; loadQueue(); } else if (token()) retryLater();
+}
+
+// A weak connection fails requests while the browser still says it is online (no `online`
+// event will come): ask for a background sync, and try again by itself, waiting longer each
+// time; coming back to the app tries at once.
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 120_000;
+let failures = 0;
+let retryTimer = null;
+
+function retryLater() {
+  askForSync('outbox');
+  if (retryTimer) return;
+  const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures);
+  failures += 1;
+  retryTimer = setTimeout(() => { retryTimer = null; replay(); }, wait);
 }
 
 // A complaint moved to another district answers 404/403 to its old inspector: say so plainly.
@@ -518,6 +534,7 @@ async function main() {
   $('logout').addEventListener('click', leave);
   window.addEventListener('online', () => { $('offline').hidden = true; replay(); });
   window.addEventListener('offline', () => { $('offline').hidden = false; });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && token()) replay(); });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'flush-outbox') replay(); });
   // Open the complaint a notification pointed at (?c=<public_id>).
   const wanted = new URLSearchParams(location.search).get('c');

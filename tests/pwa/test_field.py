@@ -440,3 +440,27 @@ def test_only_the_moves_the_server_allows_are_offered(new_context, live_server):
     # Once accepted, the inspector's own ticket offers the rest.
     item(page, free).locator("button[data-move=accept]").click()
     expect(item(page, free).locator("button[data-move]")).to_have_count(6)
+
+
+def test_a_move_that_failed_on_a_weak_connection_is_tried_again_by_itself(new_context,
+                                                                          live_server):
+    public_id = file_complaint(live_server, "browser test: weak signal", (126.9905, 37.5660))
+    page = open_field(new_context())
+    expect(item(page, public_id)).to_be_visible()
+    attempts = []
+
+    def weak_signal(route):
+        attempts.append(route.request.url)
+        if len(attempts) == 1:
+            route.abort()  # the request fails, yet the browser still says it is online
+        else:
+            route.continue_()
+
+    page.route(f"**/api/v1/complaints/{public_id}/accept*", weak_signal)
+    item(page, public_id).locator("button[data-move=accept]").click()
+    expect(page.locator("#outbox li")).to_have_count(1)
+    # No `online` event comes: the app retries by itself (the route answers while
+    # Playwright waits in the page, so wait there first).
+    expect(page.locator("#outbox-section")).to_be_hidden()
+    assert status_becomes(live_server, public_id, "assigned")
+    assert len(attempts) == 2
