@@ -1,6 +1,6 @@
 // The inspector's app: district queue (list + map), moves and evidence photos that wait offline.
 import {
-  api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
+  api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, lang, languageSwitcher, loadLanguage, registerServiceWorker,
   show, STATUS_COLOURS, t,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
@@ -150,7 +150,7 @@ function renderItem(item) {
   const title = document.createElement('h2');
   title.textContent = `${item.public_id} · ${item.category?.name || item.category || ''}`;
   const state = document.createElement('p');
-  state.textContent = `${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString() : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
+  state.textContent = `${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString(lang) : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
   const desc = document.createElement('p');
   desc.textContent = [item.address, item.description].filter(Boolean).join(' — ');
   li.append(title, state, desc);

@@ -65,6 +65,19 @@ def test_six_catalogues_with_the_same_keys(client):
         assert set(catalogue) == keys, lang
 
 
+# Codes a citizen or an inspector may meet; each needs a message, not "Something went wrong".
+USER_FACING_CODES = ["invalid_outcome", "complaint_closed", "too_many_photos", "corrupt_image",
+                     "image_too_large", "empty_file", "unknown_category", "version_required",
+                     "evidence_required", "invalid_phone", "stale_version", "invalid_transition"]
+
+
+def test_every_error_a_user_may_meet_has_a_message(client):
+    for lang in ("ko", "en", "zh", "ja", "mn", "vi"):
+        with client.get(f"/pwa/i18n/{lang}.json") as response:
+            catalogue = response.get_json()
+        assert [code for code in USER_FACING_CODES if code not in catalogue] == [], lang
+
+
 @pytest.mark.parametrize("path", [
     "/pwa/node_modules/leaflet/package.json", "/pwa/js/../sw.js", "/pwa/js/%2e%2e/sw.js",
     "/pwa/i18n/../../api/__init__.py", "/pwa/js/nothing.js",

@@ -464,3 +464,15 @@ def test_a_move_that_failed_on_a_weak_connection_is_tried_again_by_itself(new_co
     expect(page.locator("#outbox-section")).to_be_hidden()
     assert status_becomes(live_server, public_id, "assigned")
     assert len(attempts) == 2
+
+
+def test_dates_follow_the_chosen_language_not_the_browsers(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: dates", (126.9940, 37.5585))
+    page = new_context().new_page()  # a Korean browser
+    page.goto("/field")
+    page.wait_for_selector("body[data-ready=true]")
+    page.select_option("#lang", "en")
+    login(page, "insp1")
+    page.wait_for_selector("body[data-ready=true]")
+    state = item(page, public_id).locator("p").first.text_content()
+    assert ("AM" in state or "PM" in state) and "오전" not in state and "오후" not in state, state
