@@ -3,7 +3,9 @@ import {
   api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, lang, languageSwitcher,
   loadLanguage, registerServiceWorker, show, t,
 } from './common.js';
-import { askForSync, enqueue, flush, saveTicket } from './store.js';
+import {
+  askForSync, enqueue, flush, pending, remove, saveTicket, tickets, update,
+} from './store.js';
 import { locate as locateArea, nearby } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
@@ -11,6 +13,7 @@ const form = $('report');
 const notice = $('notice');
 let clientRef = crypto.randomUUID(); // made when the form opens: the Idempotency-Key
 let photos = [];
+const MAX_PHOTOS = 5; // the server's photo_max_per_complaint: more is refused (422)
 let point = null;
 let map;
 let pin;
@@ -94,6 +97,7 @@ async function loadNearby(lonlat) {
 async function addPhotos(files) {
   show($('photo-error'), '');
   for (const file of files) {
+    if (photos.length >= MAX_PHOTOS) { show($('photo-error'), t('too_many_photos'), 'error'); return; }
     try {
       const blob = await compressPhoto(file);
       photos.push(blob);
@@ -113,21 +117,85 @@ async function sendReport(entry) {
   return api(path, { method: 'POST', headers, form, body });
 }
 
+// The form keeps its draft until the server accepted it: refused, it is still there to fix.
 async function onSent(entry, result, error) {
+  const isDraft = entry.client_ref === clientRef;
   if (error) {
     show(notice, explain(error), 'error');
+    if (isDraft) {
+      // The form holds it: the corrected report goes as a new request (a new key).
+      await remove(entry.seq);
+      clientRef = crypto.randomUUID();
+    }
+    await renderMine();
     return;
   }
   await saveTicket({ public_id: result.public_id, token: result.citizen_token });
+  if (isDraft) clearDraft();
   const link = document.createElement('a');
-  link.href = `/status/${result.public_id}?t=${encodeURIComponent(result.citizen_token)}`;
+  link.href = statusLink(result.public_id, result.citizen_token);
   link.textContent = t('open_status');
   notice.replaceChildren(`${t('sent')} ${result.public_id} `, link);
   notice.dataset.kind = 'success';
   notice.hidden = false;
+  await renderMine();
+}
+
+function statusLink(publicId, token) {
+  return `/status/${encodeURIComponent(publicId)}?t=${encodeURIComponent(token)}`;
+}
+
+function clearDraft() {
+  clientRef = crypto.randomUUID();
+  photos = [];
+  $('previews').replaceChildren();
+  form.reset();
 }
 
 export function flushReports() { return flush('report', sendReport, onSent); }
+
+// My reports on this phone: those sent (with their status link, also the ones the service
+// worker sent with no page open), those waiting, and those refused (retry or dismiss).
+async function renderMine() {
+  const sent = await tickets();
+  const unsent = await pending('report');
+  $('mine').hidden = sent.length === 0 && unsent.length === 0;
+  $('mine-list').replaceChildren(
+    ...unsent.map(unsentLine),
+    ...sent.slice().reverse().map((ticket) => {
+      const li = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = statusLink(ticket.public_id, ticket.token);
+      link.textContent = `${ticket.public_id} · ${t('open_status')}`;
+      li.append(link);
+      return li;
+    }),
+  );
+}
+
+function unsentLine(entry) {
+  const li = document.createElement('li');
+  li.dataset.error = entry.error ? entry.error.code || 'unknown_error' : '';
+  const text = document.createElement('p');
+  const what = entry.report.description || entry.report.category;
+  text.textContent = `${what} — ${entry.error ? `${t('not_sent')}: ${explain(entry.error)}` : t('waiting_to_send')}`;
+  li.append(text);
+  if (!entry.error) return li;
+  li.className = 'overdue';
+  const retry = document.createElement('button');
+  retry.type = 'button'; retry.className = 'secondary'; retry.dataset.action = 'retry'; retry.textContent = t('retry');
+  retry.addEventListener('click', async () => {
+    await update({ ...entry, error: null });
+    show(notice, t('sending'), 'info');
+    if ((await flushReports()) === false) show(notice, t('queued_offline'), 'info');
+    await renderMine();
+  });
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button'; dismiss.className = 'secondary'; dismiss.dataset.action = 'dismiss'; dismiss.textContent = t('dismiss');
+  dismiss.addEventListener('click', async () => { await remove(entry.seq); await renderMine(); });
+  li.append(retry, dismiss);
+  return li;
+}
 
 async function submit(event) {
   event.preventDefault();
@@ -137,24 +205,22 @@ async function submit(event) {
     return;
   }
   const data = new FormData(form);
-  await enqueue({
-    kind: 'report', client_ref: clientRef, photos,
-    report: { category: data.get('category'), lon: point[0], lat: point[1],
-      description: data.get('description') || '', phone: data.get('phone') || '', language: lang },
-  });
-  // A new form gets a new key; the queued one keeps its own.
-  clientRef = crypto.randomUUID();
-  photos = [];
-  $('previews').replaceChildren();
-  form.reset();
+  const report = { category: data.get('category'), lon: point[0], lat: point[1],
+    description: data.get('description') || '', phone: data.get('phone') || '', language: lang };
+  // Sent again while still waiting (offline): the waiting entry takes the new content.
+  const waiting = (await pending('report')).find((e) => e.client_ref === clientRef && !e.error);
+  if (waiting) await update({ ...waiting, report, photos: [...photos] });
+  else await enqueue({ kind: 'report', client_ref: clientRef, photos: [...photos], report });
   if (!navigator.onLine) {
     show(notice, t('queued_offline'), 'info');
     askForSync('outbox');
+    await renderMine();
     return;
   }
   show(notice, t('sending'), 'info');
   const done = await flushReports();
   if (done === false) { show(notice, t('queued_offline'), 'info'); askForSync('outbox'); }
+  await renderMine();
 }
 
 async function main() {
@@ -166,16 +232,17 @@ async function main() {
   districtLayer(map).catch(() => {});
   map.on('click', (e) => placePin([e.latlng.lng, e.latlng.lat]));
   await loadCategories();
-  document.addEventListener('dasan:language', loadCategories);
+  document.addEventListener('dasan:language', () => { loadCategories(); renderMine(); });
   $('gps').addEventListener('click', useGps);
   $('photo').addEventListener('change', (e) => addPhotos([...e.target.files]));
   form.addEventListener('submit', submit);
-  window.addEventListener('online', flushReports);
+  window.addEventListener('online', () => flushReports().then(renderMine));
   navigator.serviceWorker?.addEventListener('message', (e) => {
-    if (e.data === 'flush-outbox') flushReports();
+    if (e.data === 'flush-outbox') flushReports().then(renderMine);
   });
   useGps();
-  if (navigator.onLine) flushReports();
+  await renderMine();
+  if (navigator.onLine) flushReports().then(renderMine);
   document.body.dataset.ready = 'true';
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -214,3 +216,65 @@ def test_the_reporter_rates_a_closed_complaint_from_the_status_page(new_context,
     assert live_server.sql(
         "SELECT r.score FROM satisfaction_ratings r JOIN complaints c ON c.id = r.complaint_id"
         " WHERE c.public_id = :p", p=body["public_id"]) == [(4,)]
+
+
+def test_the_draft_stays_until_the_server_accepts_it(new_context, live_server):
+    page = open_report(new_context())
+    page.fill("#description", "browser test: draft kept")
+    page.fill("#phone", "12")  # refused by the server: 422 invalid_phone
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["invalid_phone"])
+    expect(page.locator("#description")).to_have_value("browser test: draft kept")
+    assert complaints_with(live_server, "browser test: draft kept") == []
+    page.fill("#phone", "")
+    page.click("#submit")
+    page.wait_for_selector("#notice[data-kind=success]")
+    expect(page.locator("#description")).to_have_value("")
+    [(public_id, _)] = complaints_with(live_server, "browser test: draft kept")
+    # The sent report is listed with its status link; the refused one is not left behind.
+    mine = page.locator("#mine-list li")
+    expect(mine.filter(has_text=public_id).locator("a")).to_have_attribute(
+        "href", re.compile(rf"^/status/{public_id}\?t="))
+    expect(page.locator("#mine-list li[data-error]")).to_have_count(0)
+
+
+def test_at_most_five_photos_are_taken(new_context):
+    page = open_report(new_context())
+    page.set_input_files("#photo", files=[
+        {"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)}
+        for i in range(6)])
+    expect(page.locator("#photo-error")).to_have_text(KO["too_many_photos"])
+    expect(page.locator("#previews img")).to_have_count(5)
+
+
+def test_refused_reports_are_listed_to_retry_or_dismiss(new_context, live_server):
+    page = open_report(new_context())
+    # Two reports the service worker tried while no page was open: the server refused both.
+    page.evaluate("""() => new Promise((resolve) => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => {
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const report = (text) => ({category: 'garbage', lon: 126.978, lat: 37.566,
+                                       description: text, phone: '', language: 'ko'});
+            tx.objectStore('outbox').add({kind: 'report', client_ref: crypto.randomUUID(),
+                photos: [], report: report('browser test: refused, retried'), created: 1,
+                error: {code: 'rate_limited', status: 422, message: 'busy'}});
+            tx.objectStore('outbox').add({kind: 'report', client_ref: crypto.randomUUID(),
+                photos: [], report: report('browser test: refused, dismissed'), created: 2,
+                error: {code: 'too_many_photos', status: 422, message: 'too many'}});
+            tx.oncomplete = () => resolve(true);
+        };
+    })""")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    refused = page.locator("#mine-list li[data-error]:not([data-error=''])")
+    expect(refused).to_have_count(2)
+    expect(refused.nth(1)).to_contain_text(KO["too_many_photos"])
+    screenshot(page, "citizen-my-reports")
+    refused.nth(1).locator("button[data-action=dismiss]").click()
+    expect(refused).to_have_count(1)
+    refused.first.locator("button[data-action=retry]").click()
+    expect(refused).to_have_count(0)
+    [(public_id, _)] = complaints_with(live_server, "browser test: refused, retried")
+    expect(page.locator("#mine-list a")).to_contain_text([public_id])
+    assert complaints_with(live_server, "browser test: refused, dismissed") == []
