@@ -183,6 +183,8 @@ class TimelineSchema(Schema):
     events = fields.List(fields.Dict())
     rating = fields.Integer(allow_none=True, metadata={"description": "the reporter's 1-5 score"})
     ratable = fields.Boolean(metadata={"description": "whether the reporter may rate it now"})
+    reopen_until = fields.DateTime(allow_none=True, metadata={
+        "description": "until when the reporter may reopen it (null: not reopenable)"})
 
 
 def _staff_answer(complaint, code: int = 200):
@@ -306,7 +308,9 @@ class ComplaintTimeline(MethodView):
                 "events": [event_view(event, timezone, internal=False)
                            for event in complaint.events],
                 "rating": rating,
-                "ratable": rating is None and ratings.is_ratable(complaint)}
+                "ratable": rating is None and ratings.is_ratable(complaint),
+                "reopen_until": local_time(workflow.reopen_deadline(settings(), complaint),
+                                           timezone)}
 
 
 class RatingSchema(Schema):

@@ -267,9 +267,17 @@ def _check_closing(move: Move, request: MoveRequest, evidence_photos: int | None
         raise EvidenceRequired("attach at least one evidence photo before resolving")
 
 
-def _check_reopen_window(settings: Settings, complaint: Complaint, now: datetime) -> None:
+def reopen_deadline(settings: Settings, complaint: Complaint) -> datetime | None:
+    """Until when the reporter may reopen ``complaint`` (None: it cannot be reopened)."""
+    if S(complaint.status) not in MOVES["reopen"].sources:
+        return None
     closed_at = complaint.closed_at or complaint.updated_at
-    if now - closed_at > timedelta(days=settings.reopen_days):
+    return closed_at + timedelta(days=settings.reopen_days)
+
+
+def _check_reopen_window(settings: Settings, complaint: Complaint, now: datetime) -> None:
+    deadline = reopen_deadline(settings, complaint)
+    if deadline is not None and now > deadline:
         raise InvalidTransition(
             f"a complaint can be reopened within {settings.reopen_days} days of closing; "
             "please file a new one", move="reopen")

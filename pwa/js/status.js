@@ -53,16 +53,28 @@ async function renderTimeline() {
     const data = await timeline(publicId, token);
     events = data.events;
     renderRating(data);
+    // Past the reopen window the server refuses: no button to press in vain.
+    if (!data.reopen_until || new Date(data.reopen_until) < new Date()) $('reopen').hidden = true;
   } catch (err) {
     // Without the reporter's token (a shared link) the current state is the timeline.
     events = [{ to_status: complaint.status, at: complaint.updated_at }];
   }
-  $('timeline').replaceChildren(...events.map((e) => {
+  $('timeline').replaceChildren(...events.filter((e) => !HIDDEN_EVENTS.includes(e.kind)).map((e) => {
     const li = document.createElement('li');
     const when = new Date(e.at).toLocaleString(document.documentElement.lang);
-    li.textContent = `${when} — ${t(`s_${e.to_status || e.status}`)}${e.public_note ? ` · ${e.public_note}` : ''}`;
+    li.textContent = `${when} — ${eventLabel(e)}${e.public_note ? ` · ${e.public_note}` : ''}`;
     return li;
   }));
+}
+
+// Events that are not a change of status name themselves; the others name the new status.
+const EVENT_LABELS = { photo_added: 'event_photo_added', rated: 'event_rated', reopened: 'event_reopened' };
+// A deadline warning is the staff's alarm (same status before and after), not a step of the case.
+const HIDDEN_EVENTS = ['escalated'];
+
+function eventLabel(e) {
+  if (EVENT_LABELS[e.kind]) return t(EVENT_LABELS[e.kind]);
+  return t(`s_${e.to_status || e.status}`);
 }
 
 function renderRating(data) {
@@ -85,10 +97,17 @@ async function rate(event) {
 }
 
 async function act(name) {
+  if (name === 'cancel' && !window.confirm(t('cancel_confirm'))) return;
   try {
     await citizenMove(publicId, name, token, complaint.version);
     await render();
-  } catch (err) { show($('notice'), explain(err), 'error'); }
+  } catch (err) {
+    // A reopen refused as a move is the window having passed (the only other reason, a
+    // status that cannot be reopened, hides the button): say that, not "can no longer".
+    const tooLate = name === 'reopen' && err.code === 'invalid_transition';
+    show($('notice'), tooLate ? t('reopen_too_late') : explain(err), 'error');
+    if (tooLate) $('reopen').hidden = true;
+  }
 }
 
 async function main() {

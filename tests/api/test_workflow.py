@@ -1,5 +1,7 @@
 """The lifecycle through the API, role by role, with versions, transfers and duplicates."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from dispatch.citizens import citizen_token
@@ -44,6 +46,9 @@ def test_inspector_works_a_complaint_from_accept_to_resolve(client, staff, filed
     detail = client.get(f"/api/v1/staff/complaints/{pid}", headers=h(staff, "inspector"))
     assert detail.status_code == 200 and detail.headers["ETag"] == '"1"'
     assert "accept" in detail.get_json()["allowed_moves"]
+    reporter = {"X-Citizen-Token": citizen_token(settings.secret_key, pid)}
+    open_now = client.get(f"/api/v1/complaints/{pid}/timeline", headers=reporter).get_json()
+    assert open_now["reopen_until"] is None  # open: nothing to reopen
     accepted = move(client, pid, "accept", h(staff, "inspector", 1))
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["status"] == "assigned" and accepted.headers["ETag"] == '"2"'
@@ -66,6 +71,10 @@ def test_inspector_works_a_complaint_from_accept_to_resolve(client, staff, filed
     token = {"X-Citizen-Token": citizen_token(settings.secret_key, pid)}
     timeline = client.get(f"/api/v1/complaints/{pid}/timeline", headers=token).get_json()
     assert "Pothole filled." in str(timeline) and "20 minutes" not in str(timeline)
+    # The status page hides "reopen" once the window has passed: the timeline says when.
+    closed = datetime.fromisoformat(body["closed_at"])
+    assert datetime.fromisoformat(timeline["reopen_until"]) == closed + timedelta(
+        days=settings.reopen_days)
 
 
 def test_state_changes_need_the_version_and_refuse_stale_ones(client, staff, filed):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -179,6 +180,15 @@ def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
     page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#timeline li").first).to_be_visible()
+    # It asks first: said no, nothing happens.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("#cancel")
+    page.wait_for_timeout(300)
+    assert questions == [KO["cancel_confirm"]]
+    assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
+                           p=body["public_id"])[0][0] != "cancelled"
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#cancel")
     expect(page.locator("#summary dd").first).to_have_text(KO["s_cancelled"])
     expect(page.locator("#cancel")).to_be_hidden()
@@ -213,6 +223,9 @@ def test_the_reporter_rates_a_closed_complaint_from_the_status_page(new_context,
     page.click("#rating button[type=submit]")
     expect(page.locator("#rated")).to_contain_text("4 / 5")
     expect(page.locator("#rating")).to_be_hidden()
+    # The rating is a line of its own in the timeline, not a raw key.
+    expect(page.locator("#timeline li").last).to_contain_text(KO["event_rated"])
+    assert "s_undefined" not in page.locator("#timeline").text_content()
     assert live_server.sql(
         "SELECT r.score FROM satisfaction_ratings r JOIN complaints c ON c.id = r.complaint_id"
         " WHERE c.public_id = :p", p=body["public_id"]) == [(4,)]
@@ -278,3 +291,40 @@ def test_refused_reports_are_listed_to_retry_or_dismiss(new_context, live_server
     [(public_id, _)] = complaints_with(live_server, "browser test: refused, retried")
     expect(page.locator("#mine-list a")).to_contain_text([public_id])
     assert complaints_with(live_server, "browser test: refused, dismissed") == []
+
+
+def closed_complaint(live_server, description: str, lonlat: list, days_ago: int) -> tuple:
+    """A complaint an inspector closed ``days_ago`` days ago: (public id, citizen token)."""
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": description,
+        "location": {"type": "Point", "coordinates": lonlat}},
+        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, body
+    live_server.sql("UPDATE complaints SET status = 'resolved', version = version + 1,"
+                    " closed_at = now() - make_interval(days => :d) WHERE public_id = :p",
+                    p=body["public_id"], d=days_ago)
+    return body["public_id"], body["citizen_token"]
+
+
+def test_reopen_is_offered_only_within_its_window_and_a_refusal_is_explained(new_context,
+                                                                              live_server):
+    page = new_context().new_page()
+    old_id, old_token = closed_complaint(live_server, "browser test: closed long ago",
+                                         [126.9720, 37.5570], days_ago=30)
+    page.goto(f"/status/{old_id}?t={old_token}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#timeline li").first).to_be_visible()
+    expect(page.locator("#reopen")).to_be_hidden()
+    recent_id, recent_token = closed_complaint(live_server, "browser test: closed today",
+                                               [126.9730, 37.5580], days_ago=0)
+    page.goto(f"/status/{recent_id}?t={recent_token}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#reopen")).to_be_visible()
+    # Refused all the same (the window closed while the page was open): said plainly.
+    page.route(f"**/api/v1/complaints/{recent_id}/reopen*", lambda route: route.fulfill(
+        status=409, json={"error": "invalid_transition", "message": "too late"}))
+    page.click("#reopen")
+    expect(page.locator("#notice")).to_have_text(KO["reopen_too_late"])
+    expect(page.locator("#reopen")).to_be_hidden()
