@@ -306,13 +306,14 @@ function closeForm(li, item, name) {
   form.querySelector('select').focus();
 }
 
-// The photo is required until the staff view says the complaint has evidence already
-// (offline nobody can tell, so it stays required).
+// The photo is required until the staff view says this visit has evidence already (a photo
+// from before a reopen or a hand-over does not count; offline nobody can tell, so it stays
+// required).
 async function needEvidence(form, item, label) {
   const input = form.querySelector('input[type=file]');
   input.required = true;
   const view = await staffView(item.public_id, token()).catch(() => null);
-  if (view?.photos?.evidence > 0) {
+  if (view?.photos?.evidence_this_visit > 0) {
     input.required = false;
     label.textContent = t('evidence');
   }
