@@ -104,7 +104,7 @@ function renderList() {
     if (p.overdue) row.className = 'overdue';
     const cells = [ticketButton(p.public_id), `${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
       optionName('f-category', p.category), optionName('f-district', p.district),
-      p.due_at ? new Date(p.due_at).toLocaleString() : '—'];
+      p.due_at ? new Date(p.due_at).toLocaleString(document.documentElement.lang) : '—'];
     row.append(...cells.map((value) => {
       const cell = document.createElement('td');
       cell.append(value);
@@ -198,7 +198,7 @@ async function find(value) {
   list.className = 'list';
   list.replaceChildren(...found.items.map((c) => {
     const li = document.createElement('li');
-    li.append(ticketButton(c.public_id), ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString()}`);
+    li.append(ticketButton(c.public_id), ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString(document.documentElement.lang)}`);
     return li;
   }));
   if (!found.items.length) { const li = document.createElement('li'); li.textContent = t('no_items'); list.append(li); }
@@ -216,7 +216,7 @@ async function openPanel(publicId) {
   const h = document.createElement('h3');
   h.textContent = `${c.public_id} · ${c.category.name}`;
   const p = document.createElement('p');
-  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString()}${c.overdue ? ` · ${t('overdue')}` : ''}`;
+  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString(document.documentElement.lang)}${c.overdue ? ` · ${t('overdue')}` : ''}`;
   const desc = document.createElement('p');
   desc.textContent = c.description;
   const list = document.createElement('ol');
@@ -224,7 +224,7 @@ async function openPanel(publicId) {
     const li = document.createElement('li');
     // A move names its new status; photo, rating and escalation events name themselves.
     const what = e.to_status ? t(`s_${e.to_status}`) : t(`event_${e.kind}`);
-    li.textContent = `${new Date(e.at).toLocaleString()} ${what} ${e.public_note || ''}`;
+    li.textContent = `${new Date(e.at).toLocaleString(document.documentElement.lang)} ${what} ${e.public_note || ''}`;
     if (e.internal_note) { // staff-only: why it was transferred, reassigned, …
       const note = document.createElement('em');
       note.className = 'internal';

@@ -163,3 +163,19 @@ def test_a_full_server_is_retried_and_the_map_refreshed_meanwhile(new_context, l
     # Within 5-15 s the page refreshes its map and opens the stream again.
     expect(page.locator("#list-body tr", has_text=public_id)).to_have_count(1, timeout=25_000)
     expect(page.locator("#live")).to_contain_text("●", timeout=25_000)
+
+
+def test_the_panels_dates_follow_the_chosen_language(new_context, live_server):
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()  # a Korean browser
+    page.goto("/dispatch")
+    page.wait_for_selector("body[data-ready=true]")
+    page.select_option("#lang", "en")
+    login(page, "disp1")
+    page.wait_for_selector("body[data-ready=true]")
+    public_id = file_with_photo(page.request, live_server, "garbage",
+                                "browser test: dates in the panel", (127.0290, 37.5470))
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    due = page.locator("#detail p").first.text_content()
+    assert ("AM" in due or "PM" in due) and "오전" not in due and "오후" not in due, due
