@@ -12,19 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dispatch.settings import Settings, SettingsError  # noqa: E402 - after the path fix
+from dispatch.settings import Settings  # noqa: E402 - after the path fix
 
-
-def _settings() -> Settings:
-    """The validated settings, or exit 2 with every bad key named."""
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        print(f"settings are incomplete:\n{exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
-
-
-_SETTINGS = _settings()
+_SETTINGS = Settings.from_env_or_exit()
 
 # Prometheus multiprocess mode: every worker writes its counters into this folder and
 # /metrics adds them up. It must be set before the workers import the app.

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_staff, staff_required
+from api.auth import StaffSchema, current_staff, staff_required
 from api.context import settings
 from api.db import get_session
 from api.presenters import local_time
@@ -24,15 +24,9 @@ READERS = ("supervisor", "dispatcher", "admin")
 ROLES = [role.value for role in Role]
 
 
-class AccountSchema(Schema):
+class AccountSchema(StaffSchema):
     """A member of staff as their managers see them (never the password)."""
 
-    id = fields.Integer()
-    username = fields.String()
-    display_name = fields.String()
-    role = fields.String()
-    district_code = fields.String(allow_none=True)
-    language = fields.String()
     active = fields.Boolean()
     on_duty = fields.Boolean()
     last_seen_at = fields.DateTime(allow_none=True)

@@ -15,11 +15,7 @@ FIXTURES = ROOT / "fixtures"
 
 
 def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        print(f"settings are incomplete:\n{exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
+    return Settings.from_env_or_exit()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

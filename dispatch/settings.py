@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,6 +268,15 @@ class Settings:
             except SettingsError as exc:
                 problems.extend(exc.args[0].split("\n"))
         raise SettingsError("\n".join(problems))
+
+    @classmethod
+    def from_env_or_exit(cls) -> Settings:
+        """``from_env`` for a process's start: bad settings print every problem and exit 2."""
+        try:
+            return cls.from_env()
+        except SettingsError as exc:
+            print(f"settings are incomplete:\n{exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
 
     def validate(self) -> None:
         """Check cross-field rules; called by ``from_env`` and by tests that build Settings.
