@@ -34,8 +34,9 @@ async function render() {
   }
   const h = document.createElement('h2'); h.textContent = complaint.public_id;
   summary.replaceChildren(h, dl);
-  $('cancel').hidden = !['received', 'dispatched', 'transferred'].includes(complaint.status);
-  $('reopen').hidden = !['resolved', 'unfounded'].includes(complaint.status);
+  // Only the reporter (the link with its token) may cancel or reopen: a shared link shows none.
+  $('cancel').hidden = !token || !['received', 'dispatched', 'transferred'].includes(complaint.status);
+  $('reopen').hidden = !token || !['resolved', 'unfounded'].includes(complaint.status);
   renderPhotos();
   renderTimeline();
 }

@@ -177,9 +177,15 @@ def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
         {"Idempotency-Key": "7b0e3c1e-5d0f-4a59-9d64-3f5c1b8f0a11"})
     assert status == 201, body
     page = new_context().new_page()
+    # A shared link without the token shows the state, and no button the server would refuse.
+    page.goto(f"/status/{body['public_id']}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#timeline li").first).to_be_visible()
+    expect(page.locator("#cancel")).to_be_hidden()
     page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#timeline li").first).to_be_visible()
+    expect(page.locator("#cancel")).to_be_visible()
     # It asks first: said no, nothing happens.
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
