@@ -112,12 +112,25 @@ def _plan(session: Session, settings: Settings, event_row: ComplaintEvent) -> li
                              _with_subscriptions(session, settings, Staff.id == assignee),
                              "push_assigned")
     elif kind == "escalated":
-        rows += _push_to(session, settings, event_row, _with_subscriptions(
-            session, settings, or_(Staff.role == Role.DISPATCHER.value,
-                         (Staff.role == Role.SUPERVISOR.value)
-                         & (Staff.district_code == complaint.district_code))),
-            "push_escalated")
+        rows += _push_to(session, settings, event_row,
+                         _escalation_recipients(session, settings, event_row, complaint),
+                         "push_escalated")
     return rows
+
+
+def _escalation_recipients(session: Session, settings: Settings, event_row: ComplaintEvent,
+                           complaint: Complaint) -> list[tuple[int, str]]:
+    """The district's supervisors own its deadlines; the city's dispatchers only stand in.
+
+    Every dispatcher used to get a push per ticket and threshold: a storm's backlog was
+    hundreds each. They watch the city map (overdue markers); they are pushed a breach only
+    in a district where no supervisor can be reached.
+    """
+    supervisors = _with_subscriptions(session, settings, (
+        Staff.role == Role.SUPERVISOR.value) & (Staff.district_code == complaint.district_code))
+    if supervisors or (event_row.data or {}).get("threshold") != "breached":
+        return supervisors
+    return _with_subscriptions(session, settings, Staff.role == Role.DISPATCHER.value)
 
 
 def reporters_of(session: Session, complaint: Complaint) -> list[Complaint]:

@@ -719,3 +719,32 @@ def test_resend_failed_command(create_complaint, session, use_settings, settings
     assert row.state == "pending"
     with pytest.raises(SystemExit):
         cli_main(["resend-failed", "--since", "yesterday"])
+
+
+def test_escalations_go_to_the_districts_supervisors_and_dispatchers_only_stand_in(
+        create_complaint, create_staff, session, use_settings, push_endpoint, vapid_keys):
+    use_settings(vapid_private_key=vapid_keys[0], vapid_public_key=vapid_keys[1])
+
+    def subscribe(member, path):
+        subscription = push_endpoint.subscription(path)
+        session.add(PushSubscription(staff_id=member.id, endpoint=subscription["endpoint"],
+                                     p256dh=subscription["keys"]["p256dh"],
+                                     auth=subscription["keys"]["auth"]))
+
+    dispatcher = create_staff("dispatcher")
+    subscribe(dispatcher, "/push/dispatcher")
+    complaint = create_complaint(phone=None)  # in 11140, no supervisor subscribed yet
+
+    def escalate(threshold):
+        record_event(session, complaint, kind="escalated", actor=Actor.system(),
+                     at=datetime.now(UTC), data={"threshold": threshold})
+        session.flush()
+        return {row.staff_id for row in rows_of(session, complaint, channel="push",
+                                                template="push_escalated")}
+
+    assert escalate("due_soon") == set()  # nobody to stand in for a warning
+    assert escalate("breached") == {dispatcher.id}  # no supervisor reachable: the city is
+    supervisor = create_staff("supervisor", "11140")
+    subscribe(supervisor, "/push/supervisor")
+    session.execute(delete(Notification).where(Notification.complaint_id == complaint.id))
+    assert escalate("breached") == {supervisor.id}
