@@ -84,8 +84,9 @@ def public_attributes(rules: CategoryRules | None, values: dict | None) -> dict:
     A vehicle plate identifies a person's car: staff need it, the public view and Open311
     do not (public ids are sequential, so every complaint can be read by anyone).
     """
-    private = {spec["code"] for spec in (rules.attributes if rules else []) or []
-               if spec.get("private")}
+    if rules is None:
+        return {}  # a category no longer active: its specs, private ones too, are unknown
+    private = {spec["code"] for spec in rules.attributes or [] if spec.get("private")}
     return {code: value for code, value in (values or {}).items() if code not in private}
 
 

@@ -165,3 +165,10 @@ def test_a_vehicle_plate_is_for_staff_only(client, create_staff, login):
     specs = {spec["code"]: spec for category in client.get("/api/v1/categories").get_json()
              for spec in category["attributes"]}
     assert specs["vehicle_plate"]["private"] is True
+
+
+def test_attributes_of_a_category_no_longer_active_are_not_shown_publicly():
+    from dispatch.categories import public_attributes
+
+    # Its specs (and which of them are private) are unknown once it is inactive.
+    assert public_attributes(None, {"vehicle_plate": "12가3456"}) == {}

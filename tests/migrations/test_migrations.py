@@ -41,3 +41,36 @@ def _include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table" and reflected and compare_to is None:
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
+def test_a_database_loaded_before_the_flag_gets_its_vehicle_plate_marked_private():
+    from sqlalchemy import text
+
+    name = checkout_database_name() + "_migrations_plate"
+    url = create_empty_database(name)
+    config = alembic_config(url)
+    engine = create_engine(sqlalchemy_url(url))
+    specs = ('[{"code": "lamp_post_number", "order": 1}, '
+             '{"code": "vehicle_plate", "order": 2, "required": false}]')
+    plates = text("SELECT attributes FROM categories WHERE code = 'illegal_parking'")
+    try:
+        command.upgrade(config, "a3c6e8f0b2d5")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO categories (code, names, descriptions, keywords, \"group\", icon, "
+                "priority, sla_minutes, duplicate_radius_m, duplicate_window_hours, "
+                "attributes, sort_order, active) VALUES ('illegal_parking', '{}', '{}', '{}', "
+                "'traffic', 'car', 3, 120, 30, 2, CAST(:specs AS jsonb), 1, true)"),
+                {"specs": specs})
+        command.upgrade(config, "b4d7f9a1c3e6")
+        with engine.connect() as conn:
+            marked = conn.execute(plates).scalar()
+        assert marked == [{"code": "lamp_post_number", "order": 1},
+                          {"code": "vehicle_plate", "order": 2, "required": False,
+                           "private": True}]
+        command.downgrade(config, "a3c6e8f0b2d5")
+        with engine.connect() as conn:
+            assert "private" not in str(conn.execute(plates).scalar())
+    finally:
+        engine.dispose()
+        drop_database(name)
