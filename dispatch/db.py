@@ -87,3 +87,21 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# For the long-lived connections of the scheduler (the leader's lock, the outbox relay's
+# LISTEN): keepalive after 5 s idle, then every 2 s, dead after 3 unanswered (about 11 s);
+# unacknowledged data for 10 s kills the connection too. Set on the server as well (USERSET
+# parameters), so PostgreSQL ends a silent client's session just as fast. Without them a
+# link that goes silent (no RST) leaves both ends waiting for the kernel's ~2 hours.
+SILENT_LINK_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+    "options": ("-c statement_timeout=5000 -c timezone=UTC -c tcp_keepalives_idle=5 "
+                "-c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
+                "-c tcp_user_timeout=10000"),
+}

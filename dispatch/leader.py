@@ -23,6 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from dispatch.db import SILENT_LINK_CONNECT_ARGS
+
 log = logging.getLogger(__name__)
 
 # An arbitrary, fixed 64-bit key: "dasan scheduler".
@@ -37,21 +39,9 @@ EVICT_AFTER_S = 60.0
 # How long a caller waits for another thread's check before answering from the last one.
 MUTEX_WAIT_S = 1.0
 
-# Keepalive after 5 s idle, then every 2 s, dead after 3 unanswered (about 11 s); unacknowledged
-# data for 10 s kills the connection too. Set on the server as well (USERSET parameters), so
-# PostgreSQL ends a silent leader's session, and frees its lock, just as fast.
-LEADER_CONNECT_ARGS = {
-    "application_name": APPLICATION_NAME,
-    "connect_timeout": 5,
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 10_000,
-    "options": ("-c statement_timeout=5000 -c timezone=UTC -c tcp_keepalives_idle=5 "
-                "-c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
-                "-c tcp_user_timeout=10000"),
-}
+# Keepalives and timeouts on both ends: a silent leader's session ends, and its lock is
+# freed, within seconds (dispatch.db.SILENT_LINK_CONNECT_ARGS).
+LEADER_CONNECT_ARGS = {"application_name": APPLICATION_NAME, **SILENT_LINK_CONNECT_ARGS}
 
 # Ends the session holding our advisory lock if it has been idle too long. A bigint key
 # is held as classid (high 32 bits), objid (low 32 bits), objsubid 1.

@@ -23,6 +23,8 @@ from collections.abc import Callable
 import psycopg2
 import psycopg2.extensions
 
+from dispatch.db import SILENT_LINK_CONNECT_ARGS
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "dasan_outbox"
@@ -90,8 +92,10 @@ class OutboxRelay:
     def _listen(self):
         # libpq reads postgresql:// URLs, not SQLAlchemy's postgresql+driver:// ones.
         dsn = re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", self.dsn)
-        connection = psycopg2.connect(dsn, connect_timeout=5,
-                                      application_name="dasan-outbox-relay")
+        # Keepalives: on a link gone silent the idle ping below would otherwise wait for
+        # the kernel (hours) while the scheduler's relay thread hears nothing.
+        connection = psycopg2.connect(dsn, application_name="dasan-outbox-relay",
+                                      **SILENT_LINK_CONNECT_ARGS)
         connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {CHANNEL}")

@@ -180,3 +180,21 @@ def test_a_wake_that_cannot_reach_redis_is_logged_once_per_outage(database_url, 
                 if record.name == "dispatch.outbox_relay"]
     assert messages.count("outbox relay could not ask for a drain; the sweeper will send") == 1
     assert "outbox relay can ask for drains again" in messages
+
+
+def test_the_relay_connection_notices_a_silent_link_within_seconds(database_url):
+    # Keepalives and timeouts on both ends: without them a link that goes silent left the
+    # relay's idle ping waiting for the kernel (hours) and the relay deaf meanwhile.
+    relay = OutboxRelay(database_url, lambda: None)
+    connection = relay._listen()
+    try:
+        with connection.cursor() as cursor:
+            seen = {}
+            for name in ("tcp_keepalives_idle", "tcp_user_timeout", "statement_timeout"):
+                cursor.execute(f"SHOW {name}")
+                seen[name] = cursor.fetchone()[0]
+        assert seen == {"tcp_keepalives_idle": "5", "tcp_user_timeout": "10000",
+                        "statement_timeout": "5s"}
+        assert connection.get_dsn_parameters()["keepalives_idle"] == "5"
+    finally:
+        connection.close()
