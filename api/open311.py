@@ -44,8 +44,9 @@ def _fmt() -> str:
 def _check_format_and_jurisdiction() -> None:
     if (request.view_args or {}).get("fmt") not in FORMATS:
         raise NotFound("unknown format; use .xml or .json")
-    wanted = request.values.get("jurisdiction_id")
-    if wanted is not None and wanted != settings().open311_jurisdiction:
+    # The spec: a parameter sent empty is as if it were not sent.
+    wanted = request.values.get("jurisdiction_id", "").strip()
+    if wanted and wanted != settings().open311_jurisdiction:
         raise NotFound(f"unknown jurisdiction_id {wanted[:64]!r}; "
                        f"this server answers for {settings().open311_jurisdiction}")
 
@@ -160,7 +161,7 @@ def requests_(fmt: str):
     config = settings()
     session = get_session()
     if request.method == "GET":
-        query = open311.parse_query(request.args, config.timezone)
+        query = open311.parse_query(request.args.to_dict(flat=False), config.timezone)
         complaints = open311.list_requests(session, query)
         views = open311.request_views(
             session, config, complaints, language(), extensions=_extensions(),

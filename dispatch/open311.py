@@ -196,8 +196,10 @@ def validate_attributes(session: Session, code: str,
     for name, values in given.items():
         spec = specs.get(name)
         values = [value.strip() for value in values if value.strip()]
-        if spec is None or not values:
-            result[name] = values[0] if values else ""
+        if not values:  # sent empty: not sent (intake then asks for a required one)
+            continue
+        if spec is None:
+            result[name] = values[0]  # intake refuses an unknown code by name
             continue
         datatype = spec.get("datatype", "string")
         allowed = {str(value["key"]) for value in spec.get("values", [])}
@@ -309,16 +311,32 @@ def _positive_int(raw: str, name: str, maximum: int) -> int:
     return value
 
 
-def parse_query(args: Mapping[str, str], timezone: str,
+def sent_values(args: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
+    """Each parameter's values, without empty ones: a parameter sent empty is not sent.
+
+    ``args`` maps a name to one value or to every value it was sent with.
+    """
+    result: dict[str, list[str]] = {}
+    for name, raw in args.items():
+        values = [raw] if isinstance(raw, str) else list(raw)
+        kept = [value for value in values if value.strip()]
+        if kept:
+            result[name] = kept
+    return result
+
+
+def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
                 now: datetime | None = None) -> RequestQuery:
     """Turn ``GET requests`` parameters into a ``RequestQuery``.
 
-    Without dates the window is the last 90 days; one date alone spans 90 days from or
-    to it; a wider window is refused, as the spec says.
+    ``args`` maps a name to a value or to all its values (``request.args.to_dict(flat=False)``);
+    empty values count as not sent. Without dates the window is the last 90 days; one date
+    alone spans 90 days from or to it; a wider window is refused, as the spec says.
 
     :raises InvalidQuery: a parameter that does not parse or breaks a limit.
     """
     now = now or datetime.now(UTC)
+    args = {name: values[0] for name, values in sent_values(args).items()}
     query = RequestQuery()
     ids = [part.strip()[:32] for part in args.get("service_request_id", "").split(",")
            if part.strip()]

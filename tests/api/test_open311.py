@@ -180,6 +180,26 @@ def test_wrong_jurisdiction_is_404_and_the_right_one_works(client, fmt):
     assert client.get(f"{BASE}/services.{fmt}?jurisdiction_id=seoul.go.kr").status_code == 200
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_jurisdiction_id_is_as_if_not_sent_on_every_endpoint(client, post_request,
+                                                                      fmt):
+    created = post_request(fmt, jurisdiction_id="")
+    public_id = _filed(created, fmt)
+    for path in ("discovery", "services", "services/street_lamp", "requests",
+                 f"requests/{public_id}", f"tokens/{public_id}"):
+        response = client.get(f"{BASE}/{path}.{fmt}?jurisdiction_id=")
+        assert response.status_code == 200, (path, response.data)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_query_parameter_sent_empty_is_ignored(client, create_complaint, fmt):
+    public_id = create_complaint().public_id
+    names = ("service_request_id", "service_code", "start_date", "end_date", "status",
+             "page", "page_size", "updated_after", "updated_before", "bbox", "lat", "long",
+             "radius", "extensions", "jurisdiction_id", "lang")
+    assert public_id in _ids(client, fmt, "&".join(f"{name}=" for name in names))
+
+
 def test_unknown_format_is_404_in_xml(client):
     response = client.get(f"{BASE}/services.csv")
     assert response.status_code == 404
@@ -315,6 +335,13 @@ def test_attributes_of_every_datatype_are_checked(post_request, session, rich_ca
     missing = post_request(fmt, service_code=rich_category)
     assert missing.status_code == 400
     assert "plate" in parse(missing, fmt, "errors")[0]["description"]
+    # An attribute sent empty is not sent: required ones are still asked for, and an
+    # empty unknown one is no error.
+    empty = post_request(fmt, service_code=rich_category, **{"attribute[plate]": ""})
+    assert empty.status_code == 400
+    assert "plate is required" in parse(empty, fmt, "errors")[0]["description"]
+    _filed(post_request(fmt, **base, **{"attribute[no_such]": "", "attribute[count]": ""}),
+           fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -64,6 +64,14 @@ def test_one_date_spans_90_days_and_local_time_is_assumed():
     assert query.start == datetime(2025, 12, 1, tzinfo=UTC)
 
 
+def test_parameters_sent_empty_are_not_sent():
+    assert open311.sent_values({"page": "", "status": ["", " ", "open"], "lat": []}) == {
+        "status": ["open"]}
+    query = open311.parse_query({"page": "", "page_size": [""], "start_date": "",
+                                 "status": "", "bbox": " "}, "Asia/Seoul")
+    assert (query.page, query.page_size, query.statuses, query.bbox) == (1, 1000, [], None)
+
+
 def test_ids_override_every_other_parameter():
     query = open311.parse_query({"service_request_id": "a, b", "status": "bogus",
                                  "start_date": "bogus"}, "Asia/Seoul")
