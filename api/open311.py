@@ -60,14 +60,14 @@ def handle_dispatch_error(err: DispatchError):
     """Domain error -> the spec's error document, status from the one table."""
     status = next((s for cls, s in HTTP_STATUS if isinstance(err, cls)), 422)
     status = _spec_status(status)
-    return render_errors(_fmt(), status, str(status), f"{err.code}: {err.message}")
+    return render_errors(_fmt(), status, f"{err.code}: {err.message}")
 
 
 def handle_http_exception(err: HTTPException):
     """Werkzeug and flask-limiter errors -> the spec's error document."""
     status = _spec_status(err.code or 500)
     code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
-    response = render_errors(_fmt(), status, str(status), f"{code}: {err.description}")
+    response = render_errors(_fmt(), status, f"{code}: {err.description}")
     if status == 429:
         response.headers["Retry-After"] = str(retry_after_seconds())
     return response
@@ -76,7 +76,7 @@ def handle_http_exception(err: HTTPException):
 def handle_unexpected(err: Exception):
     """Anything else -> 500 in the spec's shape; the traceback goes to the log."""
     log.exception("unhandled error in Open311 request %s", request_id(), exc_info=err)
-    return render_errors(_fmt(), 500, "500", "internal_error: something went wrong on our side")
+    return render_errors(_fmt(), 500, "internal_error: something went wrong on our side")
 
 
 blp.register_error_handler(DispatchError, handle_dispatch_error)

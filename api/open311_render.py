@@ -71,6 +71,9 @@ def render(fmt: str, root: str, value, status: int = 200) -> Response:
     return Response(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
-def render_errors(fmt: str, status: int, code: str, description: str) -> Response:
-    """The spec's error document: ``<errors><error><code/><description/>`` or a JSON array."""
-    return render(fmt, "errors", [{"code": code, "description": description}], status)
+def render_errors(fmt: str, status: int, description: str) -> Response:
+    """The spec's error document: ``<errors><error><code/><description/>`` or a JSON array.
+
+    ``code`` is the HTTP status, a number in JSON as the spec shows it.
+    """
+    return render(fmt, "errors", [{"code": status, "description": description}], status)

@@ -146,7 +146,7 @@ def list_services(session: Session, language: str) -> list[dict]:
             "service_code": category.code,
             "service_name": pick_name(category.names, language, category.code),
             "description": pick_name(category.descriptions, language),
-            "metadata": "true" if category.attributes else "false",
+            "metadata": bool(category.attributes),
             "type": "realtime",
             "keywords": ",".join(keywords),
             "group": category.group,
@@ -154,8 +154,17 @@ def list_services(session: Session, language: str) -> list[dict]:
     return services
 
 
+def _attribute_order(spec: Mapping, position: int) -> int:
+    # The spec's order is an integer; fixtures/categories.json is edited by hand.
+    order = spec.get("order")
+    return order if isinstance(order, int) and not isinstance(order, bool) else position
+
+
 def service_definition(session: Session, code: str, language: str) -> dict:
     """Return a service's attributes as an Open311 service definition.
+
+    Flags are booleans and ``order`` an integer, as the spec shows them (XML writes them
+    as ``true``/``false`` and digits).
 
     :raises NotFound: no such active service.
     """
@@ -169,12 +178,12 @@ def service_definition(session: Session, code: str, language: str) -> dict:
                    "name": pick_name(value.get("names"), language, str(value["key"]))}
                   for value in spec.get("values", [])]
         attributes.append({
-            "variable": "true",
+            "variable": True,
             "code": spec["code"],
             "datatype": datatype if datatype in DATATYPES else "string",
-            "required": "true" if spec.get("required") else "false",
+            "required": bool(spec.get("required")),
             "datatype_description": pick_name(spec.get("descriptions"), language),
-            "order": str(spec.get("order", position)),
+            "order": _attribute_order(spec, position),
             "description": pick_name(spec.get("names"), language, spec["code"]),
             "values": values,
         })

@@ -56,6 +56,14 @@ def as_number(value) -> float:
     return float(value)
 
 
+def is_typed(fmt: str, value, expected) -> bool:
+    """``value`` is ``expected`` as the format carries it: typed in JSON, text in XML."""
+    if fmt == "json":
+        return type(value) is type(expected) and value == expected
+    text = ("true" if expected else "false") if isinstance(expected, bool) else str(expected)
+    return value == text
+
+
 @pytest.fixture
 def api_key(session):
     return open311.create_key(session, "test-civic-app")
@@ -103,9 +111,9 @@ def test_services_list_every_category_with_codes_as_strings(client, fmt):
     assert "street_lamp" in by_code and "garbage" in by_code
     lamp = by_code["street_lamp"]
     assert lamp["service_name"] == "Street lamp out"
-    assert lamp["type"] == "realtime" and lamp["metadata"] == "true"
+    assert lamp["type"] == "realtime" and is_typed(fmt, lamp["metadata"], True)
     assert lamp["group"] == "lighting" and "streetlight" in lamp["keywords"]
-    assert by_code["garbage"]["metadata"] == "false"
+    assert is_typed(fmt, by_code["garbage"]["metadata"], False)
 
 
 @pytest.fixture
@@ -144,9 +152,10 @@ def test_service_definition_gives_every_datatype_with_values(client, rich_catego
     assert [attributes[code]["datatype"] for code in
             ("plate", "count", "seen_at", "details", "size", "kinds")] == \
         ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
-    assert attributes["plate"]["required"] == "true"
-    assert attributes["plate"]["variable"] == "true"
-    assert attributes["count"]["order"] == "2"
+    assert is_typed(fmt, attributes["plate"]["required"], True)
+    assert is_typed(fmt, attributes["count"]["required"], False)
+    assert is_typed(fmt, attributes["plate"]["variable"], True)
+    assert is_typed(fmt, attributes["count"]["order"], 2)
     assert attributes["size"]["values"] == [{"key": "small", "name": "Small"},
                                             {"key": "large", "name": "Large"}]
 
@@ -166,7 +175,7 @@ def test_unknown_service_is_404_in_the_spec_shape(client, fmt):
     response = client.get(f"{BASE}/services/no_such.{fmt}")
     assert response.status_code == 404
     errors = parse(response, fmt, "errors")
-    assert errors[0]["code"] == "404" and "no_such" in errors[0]["description"]
+    assert is_typed(fmt, errors[0]["code"], 404) and "no_such" in errors[0]["description"]
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -237,7 +246,7 @@ def test_bad_posts_get_the_spec_error_document(post_request, fields, status, wor
     response = post_request(fmt, **fields)
     assert response.status_code == status, response.data
     error = parse(response, fmt, "errors")[0]
-    assert error["code"] == str(status)
+    assert is_typed(fmt, error["code"], status)
     assert word in error["description"]
 
 
@@ -270,7 +279,7 @@ def test_unknown_request_and_token_are_404(client, fmt):
     assert client.get(f"{BASE}/requests/000000-0000000.{fmt}").status_code == 404
     response = client.get(f"{BASE}/tokens/nothing.{fmt}")
     assert response.status_code == 404
-    assert parse(response, fmt, "errors")[0]["code"] == "404"
+    assert is_typed(fmt, parse(response, fmt, "errors")[0]["code"], 404)
 
 
 # --- filing and reading --------------------------------------------------------------------
@@ -364,7 +373,7 @@ def test_a_non_image_media_files_nothing(client, session, api_key, fmt):
     response = client.post(f"{BASE}/requests.{fmt}", data=data,
                            content_type="multipart/form-data")
     assert response.status_code == 415
-    assert parse(response, fmt, "errors")[0]["code"] == "415"
+    assert is_typed(fmt, parse(response, fmt, "errors")[0]["code"], 415)
     assert session.query(Complaint).count() == before
 
 

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import create_engine, delete, select
 
 from dispatch import open311
+from dispatch.categories import forget_cached_categories
 from dispatch.db import sqlalchemy_url
 from dispatch.errors import InvalidApiKey, InvalidQuery, NotFound
-from dispatch.models import ComplaintStatus, Open311Key
+from dispatch.models import Category, ComplaintStatus, Open311Key
 
 OPEN = {"received", "dispatched", "assigned", "on_site", "transferred"}
 
@@ -78,6 +79,23 @@ def test_ids_override_every_other_parameter():
     assert query.ids == ["a", "b"] and query.statuses == [] and query.start is None
     with pytest.raises(InvalidQuery):
         open311.parse_query({"service_request_id": ",".join(["x"] * 101)}, "Asia/Seoul")
+
+
+def test_an_attribute_order_that_is_not_a_whole_number_falls_back_to_its_position(session):
+    names = {lang: "Test" for lang in ("ko", "en", "zh", "ja", "mn", "vi")}
+    session.add(Category(code="test_order", names=names, descriptions={}, keywords={},
+                         group="other", icon="other", priority=3, sla_minutes=60,
+                         duplicate_radius_m=0, duplicate_window_hours=0, sort_order=99,
+                         active=True, attributes=[{"code": "a", "order": "first"},
+                                                  {"code": "b", "order": True},
+                                                  {"code": "c", "order": 7}]))
+    session.flush()
+    forget_cached_categories()
+    try:
+        definition = open311.service_definition(session, "test_order", "en")
+    finally:
+        forget_cached_categories()
+    assert [item["order"] for item in definition["attributes"]] == [1, 2, 7]
 
 
 def test_key_command_creates_lists_and_revokes(settings):
