@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 blp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMATS = ("xml", "json")
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-28T00:00:00+09:00"  # bump when the services or fields change
+CHANGESET = "2026-11-29T00:00:00+09:00"  # bump when the services or fields change
 
 
 def _fmt() -> str:
@@ -185,10 +185,10 @@ def requests_(fmt: str):
                   f"expected by {view['expected_datetime']}")
     else:
         notice = "The same problem is already reported; this request follows that one"
+    # Services are realtime: the id is known at once, and the spec says a token is then
+    # not returned (tokens/{token} still resolves the ids earlier answers gave as tokens).
     response = render(fmt, "service_requests", [{
         "service_request_id": public_id,
-        # Intake is synchronous: the token is the id itself (tokens/{token} resolves it).
-        "token": public_id,
         "service_notice": notice,
     }], 201)
     if client_ref is not None:
