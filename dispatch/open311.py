@@ -7,11 +7,12 @@ and renders what they return as XML or JSON (``api/open311_render.py``).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
@@ -260,12 +261,18 @@ def locate_address(session: Session, address: str) -> tuple[float, float]:
 # --- reading requests ----------------------------------------------------------------------
 
 
+# A '+' sent unencoded in a query string arrives as a space: "2026-11-28T10:00:00 09:00".
+_SPACED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
 def parse_datetime(raw: str, timezone: str, name: str) -> datetime:
     """Parse an ISO 8601 (W3C) date or date-time; without an offset it is local time.
 
+    A space before a trailing offset (``10:00:00 09:00``) is taken as the ``+`` it was.
+
     :raises InvalidQuery: the value is not such a date.
     """
-    text = raw.strip()
+    text = _SPACED_OFFSET.sub(r"\1+\2", raw.strip())
     try:
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
@@ -279,6 +286,20 @@ def parse_datetime(raw: str, timezone: str, name: str) -> datetime:
     if not datetime(1900, 1, 1, tzinfo=UTC) <= value <= datetime(9000, 1, 1, tzinfo=UTC):
         raise InvalidQuery(f"{name} is out of range", parameter=name)
     return value
+
+
+def is_date_only(raw: str) -> bool:
+    """True when ``raw`` is a date without a time (``2026-11-28``)."""
+    try:
+        date.fromisoformat(raw.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def end_of_day(midnight: datetime) -> datetime:
+    """The last microsecond of the day that starts at ``midnight`` (local wall clock)."""
+    return midnight + timedelta(days=1) - timedelta(microseconds=1)
 
 
 @dataclass
@@ -334,43 +355,25 @@ def sent_values(args: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]
     return result
 
 
-def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
-                now: datetime | None = None) -> RequestQuery:
-    """Turn ``GET requests`` parameters into a ``RequestQuery``.
+def _listed(sent: Mapping[str, list[str]], name: str) -> list[str]:
+    # The spec lets a filter be declared several times or as a comma-separated list.
+    return [part.strip() for value in sent.get(name, []) for part in value.split(",")
+            if part.strip()]
 
-    ``args`` maps a name to a value or to all its values (``request.args.to_dict(flat=False)``);
-    empty values count as not sent. Without dates the window is the last 90 days; one date
-    alone spans 90 days from or to it; a wider window is refused, as the spec says.
 
-    :raises InvalidQuery: a parameter that does not parse or breaks a limit.
-    """
-    now = now or datetime.now(UTC)
-    args = {name: values[0] for name, values in sent_values(args).items()}
-    query = RequestQuery()
-    ids = [part.strip()[:32] for part in args.get("service_request_id", "").split(",")
-           if part.strip()]
-    if len(ids) > MAX_IDS:
-        raise InvalidQuery(f"at most {MAX_IDS} service_request_id values",
-                           parameter="service_request_id")
-    query.ids = ids
-    query.page = _positive_int(args.get("page", "1"), "page", 1_000_000)
-    query.page_size = _positive_int(args.get("page_size", str(DEFAULT_PAGE_SIZE)),
-                                    "page_size", DEFAULT_PAGE_SIZE)
-    if ids:  # the spec: a list of ids overrides every other parameter
-        return query
-    query.service_codes = [part.strip() for part in args.get("service_code", "").split(",")
-                           if part.strip()]
-    for part in args.get("status", "").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if part not in ("open", "closed"):
-            raise InvalidQuery("status must be open, closed or both", parameter="status")
-        query.statuses.append(part)
+def _upper_bound(raw: str, timezone: str, name: str) -> datetime:
+    # A date alone as an upper bound means up to the end of that day, not its midnight.
+    value = parse_datetime(raw, timezone, name)
+    return end_of_day(value) if is_date_only(raw) else value
+
+
+def _date_window(args: Mapping[str, str], timezone: str,
+                 now: datetime) -> tuple[datetime, datetime | None]:
+    # The span is checked on the dates as given: 2026-01-01 to 2026-04-01 is 90 days.
     start = parse_datetime(args["start_date"], timezone, "start_date") \
-        if args.get("start_date") else None
+        if "start_date" in args else None
     end = parse_datetime(args["end_date"], timezone, "end_date") \
-        if args.get("end_date") else None
+        if "end_date" in args else None
     if start and end:
         if end < start:
             raise InvalidQuery("end_date is before start_date", parameter="end_date")
@@ -382,11 +385,48 @@ def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
     elif end:
         start = end - WINDOW
     else:
-        start, end = now - WINDOW, None
-    query.start, query.end = start, end
-    for name in ("updated_after", "updated_before"):
-        if args.get(name):
-            setattr(query, name, parse_datetime(args[name], timezone, name))
+        return now - WINDOW, None
+    if "end_date" in args and is_date_only(args["end_date"]):
+        end = end_of_day(end)
+    return start, end
+
+
+def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
+                now: datetime | None = None) -> RequestQuery:
+    """Turn ``GET requests`` parameters into a ``RequestQuery``.
+
+    ``args`` maps a name to a value or to all its values (``request.args.to_dict(flat=False)``);
+    empty values count as not sent; service_request_id, service_code and status take
+    several values, repeated or comma-separated. Without dates the window is the last 90
+    days; one date alone spans 90 days from or to it; a wider window is refused, as the
+    spec says. A date alone as end_date (or updated_before) covers that whole day.
+
+    :raises InvalidQuery: a parameter that does not parse or breaks a limit.
+    """
+    now = now or datetime.now(UTC)
+    sent = sent_values(args)
+    args = {name: values[0] for name, values in sent.items()}
+    query = RequestQuery()
+    ids = [part[:32] for part in _listed(sent, "service_request_id")]
+    if len(ids) > MAX_IDS:
+        raise InvalidQuery(f"at most {MAX_IDS} service_request_id values",
+                           parameter="service_request_id")
+    query.ids = ids
+    query.page = _positive_int(args.get("page", "1"), "page", 1_000_000)
+    query.page_size = _positive_int(args.get("page_size", str(DEFAULT_PAGE_SIZE)),
+                                    "page_size", DEFAULT_PAGE_SIZE)
+    if ids:  # the spec: a list of ids overrides every other parameter
+        return query
+    query.service_codes = _listed(sent, "service_code")
+    for part in _listed(sent, "status"):
+        if part.lower() not in ("open", "closed"):
+            raise InvalidQuery("status must be open, closed or both", parameter="status")
+        query.statuses.append(part.lower())
+    query.start, query.end = _date_window(args, timezone, now)
+    if "updated_after" in args:
+        query.updated_after = parse_datetime(args["updated_after"], timezone, "updated_after")
+    if "updated_before" in args:
+        query.updated_before = _upper_bound(args["updated_before"], timezone, "updated_before")
     if args.get("bbox"):
         west, south, east, north = _floats(args["bbox"], 4, "bbox")
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own test responses
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -453,6 +454,31 @@ def test_request_filters(client, three_requests, fmt):
     assert lamp in after and garbage not in after
     before = _ids(client, fmt, f"updated_before={since}")
     assert garbage in before and lamp not in before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_filters_declared_several_times_take_every_value(client, three_requests,
+                                                        create_complaint, fmt):
+    lamp, garbage, _ = three_requests
+    ids = _ids(client, fmt, "service_code=garbage&service_code=street_lamp")
+    assert lamp in ids and garbage in ids
+    assert {lamp, garbage} <= set(_ids(client, fmt, "service_code=garbage,street_lamp"))
+    duplicate = create_complaint(lonlat=PLACES["city_hall"][0])  # closed as a duplicate
+    both = _ids(client, fmt, "status=open&status=closed")
+    assert lamp in both and duplicate.public_id in both
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unencoded_plus_in_a_date_and_a_date_alone_as_end_date(client, three_requests,
+                                                                   fmt):
+    lamp, garbage, _ = three_requests
+    # The '+' of +09:00 arrives as a space when a client does not encode it.
+    since = (datetime.now(UTC) - timedelta(days=1)).astimezone(ZoneInfo("Asia/Seoul"))
+    ids = _ids(client, fmt, f"start_date={since.replace(microsecond=0).isoformat()}")
+    assert lamp in ids and garbage not in ids
+    # A date alone as end_date means up to the end of that day in Seoul, not its midnight.
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    assert lamp in _ids(client, fmt, f"end_date={today}")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

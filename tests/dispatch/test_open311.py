@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, delete, select
@@ -71,6 +72,50 @@ def test_parameters_sent_empty_are_not_sent():
     query = open311.parse_query({"page": "", "page_size": [""], "start_date": "",
                                  "status": "", "bbox": " "}, "Asia/Seoul")
     assert (query.page, query.page_size, query.statuses, query.bbox) == (1, 1000, [], None)
+
+
+def test_filters_take_repeated_and_comma_separated_values():
+    query = open311.parse_query({"service_code": ["garbage", "street_lamp, road_damage"],
+                                 "status": ["open", "Closed"]}, "Asia/Seoul")
+    assert query.service_codes == ["garbage", "street_lamp", "road_damage"]
+    assert query.statuses == ["open", "closed"]
+    query = open311.parse_query({"service_request_id": ["a", "b,c"], "status": "bogus"},
+                                "Asia/Seoul")
+    assert query.ids == ["a", "b", "c"]
+    with pytest.raises(InvalidQuery):
+        open311.parse_query({"status": ["open", "pending"]}, "Asia/Seoul")
+
+
+@pytest.mark.parametrize("raw", ["2026-11-28T10:00:00 09:00", "2026-11-28T10:00 0900",
+                                 "2026-11-28T10:00:00.5 09:00", "2026-11-28T10:00:00+09:00"])
+def test_an_offset_whose_plus_became_a_space_is_read_as_plus(raw):
+    value = open311.parse_datetime(raw, "UTC", "start_date")
+    assert value.replace(microsecond=0) == datetime(2026, 11, 28, 1, tzinfo=UTC)
+
+
+def test_a_space_between_date_and_time_is_still_a_separator():
+    value = open311.parse_datetime("2026-11-28 10:00", "Asia/Seoul", "start_date")
+    assert value == datetime(2026, 11, 28, 1, tzinfo=UTC)
+
+
+def test_a_date_alone_as_end_date_covers_that_whole_local_day():
+    seoul = ZoneInfo("Asia/Seoul")
+    query = open311.parse_query({"start_date": "2026-11-01", "end_date": "2026-11-28"},
+                                "Asia/Seoul")
+    assert query.start == datetime(2026, 11, 1, tzinfo=seoul)
+    assert query.end == datetime(2026, 11, 28, 23, 59, 59, 999999, tzinfo=seoul)
+    query = open311.parse_query({"end_date": "2026-11-28", "updated_before": "2026-11-27"},
+                                "Asia/Seoul")
+    assert query.start == datetime(2026, 11, 28, tzinfo=seoul) - timedelta(days=90)
+    assert query.updated_before == datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=seoul)
+    # The 90 days are counted on the dates as given.
+    open311.parse_query({"start_date": "2026-01-01", "end_date": "2026-04-01"}, "Asia/Seoul")
+    with pytest.raises(InvalidQuery):
+        open311.parse_query({"start_date": "2026-01-01", "end_date": "2026-04-02"},
+                            "Asia/Seoul")
+    # A date-time keeps its exact instant.
+    query = open311.parse_query({"end_date": "2026-11-28T00:00:00+09:00"}, "Asia/Seoul")
+    assert query.end == datetime(2026, 11, 28, tzinfo=seoul)
 
 
 def test_ids_override_every_other_parameter():
