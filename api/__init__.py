@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.blp)
     app.register_blueprint(metrics.blp)
     app.register_blueprint(open311.blp)
+    # Unknown Open311 paths and methods answer in the spec's error document too.
+    errors.delegate_http_errors(app, "/open311/", open311.handle_http_exception)
     from api import pwa, static, stream
 
     app.register_blueprint(static.blp)

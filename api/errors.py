@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
 import redis.exceptions
 import sqlalchemy.exc
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.context import request_id
@@ -97,8 +98,25 @@ def handle_dispatch_error(err: domain.DispatchError):
     return response
 
 
+_DELEGATES = "dispatch.http_error_delegates"
+
+
+def delegate_http_errors(app: Flask, path_prefix: str,
+                         handler: Callable[[HTTPException], object]) -> None:
+    """Let ``handler`` answer HTTP errors under ``path_prefix`` that reach the app.
+
+    Routing errors (no such path, a method a path lacks) happen before any blueprint is
+    chosen, so a blueprint's own handlers never see them: an API with its own error
+    document (Open311) takes them here.
+    """
+    app.extensions.setdefault(_DELEGATES, []).append((path_prefix, handler))
+
+
 def handle_http_exception(err: HTTPException):
-    """Werkzeug/webargs HTTP errors -> the same JSON shape."""
+    """Werkzeug/webargs HTTP errors -> the same JSON shape (or a delegate's, by path)."""
+    for path_prefix, handler in current_app.extensions.get(_DELEGATES, []):
+        if request.path.startswith(path_prefix):
+            return handler(err)
     status = err.code or 500
     data = getattr(err, "data", None) or {}
     messages = data.get("messages")

@@ -37,7 +37,10 @@ CHANGESET = "2026-11-29T00:00:00+09:00"  # bump when the services or fields chan
 
 def _fmt() -> str:
     fmt = (request.view_args or {}).get("fmt")
-    return fmt if fmt in FORMATS else "xml"
+    if fmt in FORMATS:
+        return fmt
+    # A path that matched no route has no view args: its suffix is all there is.
+    return "json" if request.path.endswith(".json") else "xml"
 
 
 @blp.before_request
@@ -64,12 +67,14 @@ def handle_dispatch_error(err: DispatchError):
 
 
 def handle_http_exception(err: HTTPException):
-    """Werkzeug and flask-limiter errors -> the spec's error document."""
+    """Werkzeug, routing and flask-limiter errors -> the spec's error document."""
     status = _spec_status(err.code or 500)
     code = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     response = render_errors(_fmt(), status, f"{code}: {err.description}")
     if status == 429:
         response.headers["Retry-After"] = str(retry_after_seconds())
+    if status == 405 and getattr(err, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(err.valid_methods)
     return response
 
 

@@ -216,6 +216,33 @@ def test_unknown_format_is_404_in_xml(client):
     assert parse(response, "xml", "errors")[0]["code"] == "404"
 
 
+@pytest.mark.parametrize(("path", "fmt"), [
+    ("requests", "xml"), ("requests.geojson", "xml"), ("nothing.json", "json"),
+    ("nothing.xml", "xml"), ("services/street_lamp/extra.json", "json")])
+def test_an_unknown_path_is_404_in_the_spec_shape(client, path, fmt):
+    response = client.get(f"{BASE}/{path}")
+    assert response.status_code == 404
+    error = parse(response, fmt, "errors")[0]
+    assert is_typed(fmt, error["code"], 404) and "not_found" in error["description"]
+
+
+@pytest.mark.parametrize(("method", "path", "fmt"), [
+    ("PUT", "requests.json", "json"), ("DELETE", "requests.xml", "xml"),
+    ("POST", "services.json", "json"), ("PATCH", "requests/261128-0000001.xml", "xml")])
+def test_an_unsupported_method_is_405_in_the_spec_shape(client, method, path, fmt):
+    response = client.open(f"{BASE}/{path}", method=method)
+    assert response.status_code == 405
+    error = parse(response, fmt, "errors")[0]
+    assert is_typed(fmt, error["code"], 405) and "method_not_allowed" in error["description"]
+    assert "GET" in response.headers["Allow"]
+
+
+def test_paths_outside_open311_keep_the_project_error_shape(client):
+    response = client.put("/api/v1/no-such-thing")
+    assert response.status_code in (404, 405)
+    assert response.get_json()["error"] in ("not_found", "method_not_allowed")
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_without_or_with_a_bad_or_revoked_key_is_403(client, session, post_request,
                                                          api_key, fmt):
