@@ -159,6 +159,18 @@ def _uploads() -> list[photos.Upload]:
     return uploads
 
 
+def _service_notice(view: dict, duplicate: bool, phone_unusable: bool) -> str:
+    """What a filed request's answer tells the client about it."""
+    if duplicate:
+        notice = "The same problem is already reported; this request follows that one"
+    else:
+        notice = (f"Sent to {view['agency_responsible']}; "
+                  f"expected by {view['expected_datetime']}")
+    if phone_unusable:
+        notice += ". The phone number is not one we can text: no SMS updates will be sent"
+    return notice
+
+
 @blp.route("/requests.<fmt>", methods=["GET", "POST"])
 @limiter.limit(_key_limit, key_func=_api_key_bucket, exempt_when=_no_key)
 def requests_(fmt: str):
@@ -185,11 +197,8 @@ def requests_(fmt: str):
     session.commit()
     public_id = result.complaint.public_id
     view = open311.request_views(session, config, [result.complaint], language())[0]
-    if result.complaint.parent_id is None:
-        notice = (f"Sent to {view['agency_responsible']}; "
-                  f"expected by {view['expected_datetime']}")
-    else:
-        notice = "The same problem is already reported; this request follows that one"
+    phone_unusable = bool(request.form.get("phone", "").strip()) and draft.phone is None
+    notice = _service_notice(view, result.complaint.parent_id is not None, phone_unusable)
     # Services are realtime: the id is known at once, and the spec says a token is then
     # not returned (tokens/{token} still resolves the ids earlier answers gave as tokens).
     response = render(fmt, "service_requests", [{

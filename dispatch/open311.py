@@ -19,12 +19,14 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dispatch.abuse import e164
 from dispatch.areas import describe_areas
 from dispatch.categories import cached_categories, list_categories, public_attributes
 from dispatch.errors import (
     InvalidApiKey,
     InvalidComplaint,
     InvalidLocation,
+    InvalidPhone,
     InvalidQuery,
     NotFound,
 )
@@ -604,12 +606,28 @@ def request_views(session: Session, settings: Settings, complaints: list[Complai
 # --- filing a request ----------------------------------------------------------------------
 
 
+def usable_phone(raw: str | None) -> str | None:
+    """The reporter's phone as E.164, or None when none was sent or it is not a number.
+
+    The spec's ``phone`` is optional and free text: a client relays what its user typed.
+    A number we cannot text costs the SMS updates, never the report.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return e164(raw)
+    except InvalidPhone:
+        return None
+
+
 def submission_draft(session: Session, settings: Settings, form: Mapping[str, str],
                      attributes: Mapping[str, Sequence[str]], language: str):
     """Build the intake draft of an Open311 POST (channel ``open311``).
 
-    Only the phone is kept (as the reporter's phone, for SMS updates, never shown);
-    email, names, device_id and account_id are not stored at all.
+    Only the phone is kept (as the reporter's phone, for SMS updates, never shown), and
+    only when it is a number (``usable_phone``); email, names, device_id and account_id are
+    not stored at all.
 
     :raises NotFound: unknown service_code (the spec's 404 for a service).
     :raises InvalidComplaint: missing location, a description over 4,000 characters,
@@ -643,5 +661,5 @@ def submission_draft(session: Session, settings: Settings, form: Mapping[str, st
                                field="lat")
     return ComplaintDraft(
         category=code, lon=lon, lat=lat, description=description, address=address or None,
-        phone=(form.get("phone") or "").strip() or None, language=language,
+        phone=usable_phone(form.get("phone")), language=language,
         channel="open311", attributes=validate_attributes(session, code, attributes))

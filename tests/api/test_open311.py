@@ -266,7 +266,6 @@ def test_post_without_or_with_a_bad_or_revoked_key_is_403(client, session, post_
     ({"lat": "35.1", "long": "129.0"}, 400, "outside_service_area"),  # Busan
     ({"description": "x" * 4001}, 400, "4000"),
     ({"attribute[no_such]": "1"}, 400, "no_such"),
-    ({"phone": "12"}, 400, "invalid_phone"),
     ({"lat": None, "long": None, "address_string": "somewhere nice"}, 400, "address"),
 ])
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -328,6 +327,21 @@ def test_post_files_through_intake_with_channel_open311(client, session, post_re
     assert "expected by" in created["service_notice"]
     # The receipt SMS is planned like any intake with a phone.
     assert any(event.kind == "received" for event in complaint.events)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_phone_that_is_not_a_number_files_the_request_without_it(session, post_request,
+                                                                  fmt):
+    response = post_request(fmt, phone="call me maybe 12")
+    created = parse(response, fmt, "service_requests")[0]
+    complaint = session.query(Complaint).filter_by(
+        public_id=_filed(response, fmt)).one()
+    assert complaint.reporter_phone is None
+    assert "no SMS updates" in created["service_notice"]
+    assert "call me" not in response.get_data(as_text=True)
+    assert session.query(Notification).filter_by(complaint_id=complaint.id).count() == 0
+    good = parse(post_request(fmt, phone=PHONE, lat="37.57"), fmt, "service_requests")[0]
+    assert "SMS" not in good["service_notice"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
