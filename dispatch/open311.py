@@ -630,8 +630,9 @@ def submission_draft(session: Session, settings: Settings, form: Mapping[str, st
     not stored at all.
 
     :raises NotFound: unknown service_code (the spec's 404 for a service).
-    :raises InvalidComplaint: missing location, a description over 4,000 characters,
-        or an attribute that does not fit its datatype.
+    :raises InvalidComplaint: missing location (or only an address_id, which we do not
+        support), a description over 4,000 characters, or an attribute that does not fit
+        its datatype.
     :raises InvalidLocation: lat/long that are not numbers, or an address we cannot place.
     """
     from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS, ComplaintDraft
@@ -656,6 +657,11 @@ def submission_draft(session: Session, settings: Settings, form: Mapping[str, st
             raise InvalidLocation("lat and long must both be decimal degrees") from None
     elif address:
         lon, lat = locate_address(session, address)
+    elif (form.get("address_id") or "").strip():
+        # The spec's address_id points into a server's own address list; we publish none.
+        raise InvalidComplaint("address_id is not supported here (there is no address list "
+                               "to pick from); send lat and long, or address_string",
+                               field="address_id")
     else:
         raise InvalidComplaint("a location is required: lat and long, or address_string",
                                field="lat")

@@ -260,6 +260,7 @@ def test_post_without_or_with_a_bad_or_revoked_key_is_403(client, session, post_
     ({"service_code": "no_such"}, 404, "no_such"),
     ({"service_code": None}, 400, "service_code"),
     ({"lat": None, "long": None}, 400, "location"),
+    ({"lat": None, "long": None, "address_id": "A-1207"}, 400, "address_id is not supported"),
     ({"lat": "north", "long": "east"}, 400, "lat"),
     ({"lat": "95", "long": "126.9"}, 400, "invalid_location"),
     ({"lat": "nan", "long": "inf"}, 400, "invalid_location"),
