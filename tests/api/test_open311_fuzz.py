@@ -1,8 +1,9 @@
 """Property-based fuzzing of the Open311 endpoints, which the OpenAPI fuzzer cannot see.
 
 GeoReport v2 is form posts and query strings answered in XML or JSON, served by plain Flask
-routes outside the OpenAPI document; hypothesis drives them directly. Any input must get an
-answer below 500, in the format asked for.
+routes outside the OpenAPI document; hypothesis drives them directly. Any input (repeated
+parameters, unknown paths and methods included) must get an answer below 500, in the format
+asked for.
 """
 
 import io
@@ -88,8 +89,26 @@ def test_reading_service_requests_never_fails_on_the_server(client):
         request_id=TEXT)
     def fuzz(fmt, query, request_id):
         _check(client.get(f"{BASE}/requests.{fmt}", query_string=query), fmt)
+        # Every parameter declared twice (the spec allows repeated filters).
+        twice = [(name, value) for name, value in query.items() for _ in range(2)]
+        _check(client.get(f"{BASE}/requests.{fmt}", query_string=twice), fmt)
         safe_id = "".join(ch for ch in request_id if ch not in "/?#%") or "x"
         _check(client.get(f"{BASE}/requests/{safe_id}.{fmt}"), fmt)
         _check(client.get(f"{BASE}/services/{safe_id}.{fmt}"), fmt)
+
+    fuzz()
+
+
+def test_unknown_paths_and_methods_answer_the_spec_document_in_the_path_format(client):
+    @_settings
+    @given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+           name=st.sampled_from(["requests", "services", "discovery", "tokens/x",
+                                 "requests/x", "services/x", "nothing", "requests/x/y"]),
+           suffix=st.sampled_from([".json", ".xml", "", ".csv", ".json/"]))
+    def fuzz(method, name, suffix):
+        response = client.open(f"{BASE}/{name}{suffix}", method=method)
+        if response.status_code in (301, 302, 308):
+            return  # a slash redirect, not an error
+        _check(response, "json" if response.request.path.endswith(".json") else "xml")
 
     fuzz()
