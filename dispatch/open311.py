@@ -407,15 +407,15 @@ def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
     """
     now = now or datetime.now(UTC)
     sent = sent_values(args)
-    args = {name: values[0] for name, values in sent.items()}
+    first = {name: values[0] for name, values in sent.items()}  # single-valued ones
     query = RequestQuery()
     ids = [part[:32] for part in _listed(sent, "service_request_id")]
     if len(ids) > MAX_IDS:
         raise InvalidQuery(f"at most {MAX_IDS} service_request_id values",
                            parameter="service_request_id")
     query.ids = ids
-    query.page = _positive_int(args.get("page", "1"), "page", 1_000_000)
-    query.page_size = _positive_int(args.get("page_size", str(DEFAULT_PAGE_SIZE)),
+    query.page = _positive_int(first.get("page", "1"), "page", 1_000_000)
+    query.page_size = _positive_int(first.get("page_size", str(DEFAULT_PAGE_SIZE)),
                                     "page_size", DEFAULT_PAGE_SIZE)
     if ids:  # the spec: a list of ids overrides every other parameter
         return query
@@ -424,20 +424,20 @@ def parse_query(args: Mapping[str, str | Sequence[str]], timezone: str,
         if part.lower() not in ("open", "closed"):
             raise InvalidQuery("status must be open, closed or both", parameter="status")
         query.statuses.append(part.lower())
-    query.start, query.end = _date_window(args, timezone, now)
-    if "updated_after" in args:
-        query.updated_after = parse_datetime(args["updated_after"], timezone, "updated_after")
-    if "updated_before" in args:
-        query.updated_before = _upper_bound(args["updated_before"], timezone, "updated_before")
-    if args.get("bbox"):
-        west, south, east, north = _floats(args["bbox"], 4, "bbox")
+    query.start, query.end = _date_window(first, timezone, now)
+    if "updated_after" in first:
+        query.updated_after = parse_datetime(first["updated_after"], timezone, "updated_after")
+    if "updated_before" in first:
+        query.updated_before = _upper_bound(first["updated_before"], timezone, "updated_before")
+    if first.get("bbox"):
+        west, south, east, north = _floats(first["bbox"], 4, "bbox")
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
             raise InvalidQuery("bbox is west,south,east,north in degrees", parameter="bbox")
         query.bbox = (west, south, east, north)
-    if args.get("lat") or args.get("long") or args.get("radius"):
-        (lat,) = _floats(args.get("lat", ""), 1, "lat")
-        (lon,) = _floats(args.get("long", ""), 1, "long")
-        (radius,) = _floats(args.get("radius", "") or "500", 1, "radius")
+    if first.get("lat") or first.get("long") or first.get("radius"):
+        (lat,) = _floats(first.get("lat", ""), 1, "lat")
+        (lon,) = _floats(first.get("long", ""), 1, "long")
+        (radius,) = _floats(first.get("radius", "") or "500", 1, "radius")
         if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= MAX_RADIUS_M):
             raise InvalidQuery(f"lat/long must be a position and radius 1 to {MAX_RADIUS_M:.0f} m",
                                parameter="radius")
