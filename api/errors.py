@@ -43,6 +43,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.IdempotencyKeyReused, 422),
     (domain.AreasNotLoaded, 503),
     (domain.StreamsFull, 503),
+    (domain.PhotoDecodersBusy, 503),
     (domain.PhotoTooLarge, 413),
     (domain.UnsupportedMediaType, 415),
     (domain.CorruptImage, 422),

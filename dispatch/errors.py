@@ -196,6 +196,12 @@ class TooManyPhotos(PhotoRejected):
     code = "too_many_photos"
 
 
+class PhotoDecodersBusy(DispatchError):
+    """Every photo decoding slot of this process stayed busy; the client should retry."""
+
+    code = "photo_decoders_busy"
+
+
 class ComplaintClosed(DispatchError):
     """The complaint is closed and takes no more photos."""
 

@@ -4,11 +4,14 @@ Pure functions (no database, no settings); ``dispatch.photos`` runs them on ever
 
 1. size limit in bytes (413), then Pillow identifies the format from the bytes themselves
    (never the file name or the declared content type) among JPEG, PNG, WebP and HEIC (415);
-2. the pixel count from the header is checked before decoding (decompression bombs, 422);
+2. the pixel count from the header is checked before decoding (decompression bombs, 422),
+   with a lower limit for PNG and WebP, whose flat areas compress a thousandfold;
 3. GPS position and capture time are read from the EXIF;
-4. the image is fully decoded (truncated or damaged files: 422), turned upright by its
-   EXIF orientation, flattened to sRGB, shrunk to the maximum side and re-encoded as a
-   fresh JPEG with no metadata at all, plus a thumbnail.
+4. the image is fully decoded (truncated or damaged files: 422) while holding one of a few
+   decoding slots per process (503 when none frees up), shrunk to the maximum side first
+   (every later step then works on the small image), turned upright by its EXIF
+   orientation, flattened to sRGB and re-encoded as a fresh JPEG with no metadata at all,
+   plus a thumbnail.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +32,7 @@ from dispatch.errors import (
     CorruptImage,
     EmptyFile,
     ImageTooLarge,
+    PhotoDecodersBusy,
     PhotoTooLarge,
     UnsupportedMediaType,
 )
@@ -48,6 +55,8 @@ STORED_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 _EXIF_TIME = "%Y:%m:%d %H:%M:%S"
+# Formats whose flat areas compress so well that a tiny file can declare many megapixels.
+LOSSLESS_FORMATS = frozenset({"PNG", "WEBP"})
 
 
 @dataclass(frozen=True)
@@ -70,12 +79,16 @@ class PhotoLimits:
     max_pixels: int = 50_000_000
     max_side: int = 2048
     thumb_side: int = 320
+    max_lossless_pixels: int = 24_000_000
+    max_decodes: int = 2
+    decode_wait_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PhotoLimits:
         """Build the limits from ``DASAN_PHOTO_*`` settings."""
         return cls(settings.photo_max_bytes, settings.photo_max_pixels,
-                   settings.photo_max_side, settings.photo_thumb_side)
+                   settings.photo_max_side, settings.photo_thumb_side,
+                   settings.photo_max_lossless_pixels, settings.photo_max_decodes)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,38 @@ def _open(data: bytes, max_pixels: int | None) -> Image.Image:
         raise ImageTooLarge(f"the image is {width}x{height} pixels; at most {max_pixels} "
                             "pixels are accepted", max_pixels=max_pixels)
     return image
+
+
+def _check_lossless_pixels(image: Image.Image, max_lossless_pixels: int) -> None:
+    """Refuse a PNG or WebP above its own, lower pixel limit (decoded whole, never in draft)."""
+    width, height = image.size
+    if image.format in LOSSLESS_FORMATS and width * height > max_lossless_pixels:
+        raise ImageTooLarge(f"the {image.format} image is {width}x{height} pixels; at most "
+                            f"{max_lossless_pixels} pixels are accepted for PNG and WebP",
+                            max_pixels=max_lossless_pixels)
+
+
+_decode_gates: dict[int, threading.BoundedSemaphore] = {}
+_decode_gates_lock = threading.Lock()
+
+
+@contextmanager
+def decode_slot(max_decodes: int, wait_seconds: float) -> Iterator[None]:
+    """Hold one of ``max_decodes`` decoding slots of this process while the block runs.
+
+    Decoding is where memory peaks (about 4 bytes per pixel, several times over), so the
+    number of decodes at once, not of requests, bounds a worker's memory.
+
+    :raises PhotoDecodersBusy: no slot freed up within ``wait_seconds``.
+    """
+    with _decode_gates_lock:
+        gate = _decode_gates.setdefault(max_decodes, threading.BoundedSemaphore(max_decodes))
+    if not gate.acquire(timeout=wait_seconds):
+        raise PhotoDecodersBusy("too many photos are being processed; try again shortly")
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 def _rational(value) -> float:
@@ -219,6 +264,17 @@ def read_photo_facts(data: bytes, *, assume_tz: str | None = None,
     return _facts_of(_open(data, max_pixels), assume_tz)
 
 
+def _resamplable(image: Image.Image) -> Image.Image:
+    """Return ``image`` in a mode that shrinks smoothly (palette and 1-bit modes do not)."""
+    if image.mode == "P" and "transparency" in image.info or image.mode == "PA":
+        return image.convert("RGBA")
+    if image.mode == "P":
+        return image.convert("RGB")
+    if image.mode == "1":
+        return image.convert("L")
+    return image
+
+
 def _flatten_to_srgb(image: Image.Image) -> Image.Image:
     """Return an RGB image: alpha composed on white, colour converted from its ICC profile."""
     icc = image.info.get("icc_profile")
@@ -247,21 +303,12 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), *,
-                  assume_tz: str | None = None) -> ProcessedPhoto:
-    """Check one upload and return its clean re-encoded JPEG, thumbnail and EXIF facts.
+def _decode(image: Image.Image, data: bytes, limits: PhotoLimits) -> Image.Image:
+    """Decode ``image`` fully (JPEG at a reduced scale when that still covers the target).
 
-    :raises EmptyFile: no bytes.
-    :raises PhotoTooLarge: more than ``limits.max_bytes`` bytes.
-    :raises UnsupportedMediaType: not JPEG, PNG, WebP (or HEIC).
-    :raises ImageTooLarge: more than ``limits.max_pixels`` pixels (decompression bombs).
+    :raises ImageTooLarge: Pillow's own pixel guard fired.
     :raises CorruptImage: truncated or damaged image data.
     """
-    if len(data) > limits.max_bytes:
-        raise PhotoTooLarge(f"a photo may have at most {limits.max_bytes} bytes",
-                            max_bytes=limits.max_bytes)
-    image = _open(data, limits.max_pixels)
-    facts = _facts_of(image, assume_tz)
     try:
         if image.format == "PNG":
             # PNG decoding skips chunk CRCs; verify() checks them, on a second reader.
@@ -279,18 +326,54 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), *,
                             max_pixels=limits.max_pixels) from exc
     except Exception as exc:  # noqa: BLE001 - decoders raise OSError, SyntaxError, ValueError…
         raise CorruptImage("the image is truncated or damaged and cannot be decoded") from exc
+    return image
+
+
+def _clean(image: Image.Image, limits: PhotoLimits) -> tuple[Image.Image, Image.Image]:
+    """Return the upright sRGB picture shrunk to the maximum side, and its thumbnail.
+
+    Shrinking comes first: turning, flattening and colour conversion each copy the image,
+    and on the full-size decode of a large PNG those copies took over a gigabyte.
+
+    :raises CorruptImage: the decoded image cannot be converted.
+    """
     try:
+        small = _resamplable(image)
+        # In place, so the full-size pixels can be freed; info (EXIF, ICC) stays.
+        small.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS,
+                        reducing_gap=3.0)
         try:
-            upright = ImageOps.exif_transpose(image)
+            upright = ImageOps.exif_transpose(small)
         except Exception:  # noqa: BLE001 - damaged orientation tag: keep it as stored
-            upright = image
+            upright = small
         picture = _flatten_to_srgb(upright)
-        picture.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS,
-                          reducing_gap=3.0)
         thumb = picture.copy()
         thumb.thumbnail((limits.thumb_side, limits.thumb_side), Image.Resampling.LANCZOS)
-        encoded, encoded_thumb = _encode(picture, JPEG_QUALITY), _encode(thumb, THUMB_QUALITY)
     except (OSError, ValueError) as exc:
         raise CorruptImage("the image cannot be converted") from exc
+    return picture, thumb
+
+
+def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), *,
+                  assume_tz: str | None = None) -> ProcessedPhoto:
+    """Check one upload and return its clean re-encoded JPEG, thumbnail and EXIF facts.
+
+    :raises EmptyFile: no bytes.
+    :raises PhotoTooLarge: more than ``limits.max_bytes`` bytes.
+    :raises UnsupportedMediaType: not JPEG, PNG, WebP (or HEIC).
+    :raises ImageTooLarge: more than ``limits.max_pixels`` pixels (decompression bombs), or
+        than ``limits.max_lossless_pixels`` for PNG and WebP.
+    :raises CorruptImage: truncated or damaged image data.
+    :raises PhotoDecodersBusy: ``limits.max_decodes`` decodes ran for the whole wait.
+    """
+    if len(data) > limits.max_bytes:
+        raise PhotoTooLarge(f"a photo may have at most {limits.max_bytes} bytes",
+                            max_bytes=limits.max_bytes)
+    image = _open(data, limits.max_pixels)
+    _check_lossless_pixels(image, limits.max_lossless_pixels)
+    facts = _facts_of(image, assume_tz)
+    with decode_slot(limits.max_decodes, limits.decode_wait_seconds):
+        picture, thumb = _clean(_decode(image, data, limits), limits)
+        encoded, encoded_thumb = _encode(picture, JPEG_QUALITY), _encode(thumb, THUMB_QUALITY)
     return ProcessedPhoto(encoded, encoded_thumb, picture.width, picture.height, facts,
                           len(data))

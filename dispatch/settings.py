@@ -220,6 +220,12 @@ class Settings:
     photo_max_pixels: int = _setting(
         50_000_000, doc="Largest decoded image (width x height) accepted; guards against "
         "decompression bombs")
+    photo_max_lossless_pixels: int = _setting(
+        24_000_000, doc="Largest PNG or WebP (width x height) accepted: they compress flat "
+        "areas a thousandfold, so a tiny file can decode to gigabytes")
+    photo_max_decodes: int = _setting(
+        2, doc="Photos one process decodes at once; others wait up to 10 s, then get 503 "
+        "photo_decoders_busy (bounds memory: a 24 MP image takes about 100 MB per decode)")
     photo_max_side: int = _setting(
         2048, doc="Stored photos are re-encoded to at most this many pixels on the long side")
     photo_thumb_side: int = _setting(320, doc="Long side of photo thumbnails, in pixels")
@@ -296,7 +302,8 @@ class Settings:
             problems.append("DASAN_ROUTING_TOLERANCE_M must not be negative")
         problems.extend(_process_problems(self))
         problems.extend(_traffic_problems(self))
-        for name in ("photo_max_bytes", "photo_max_pixels", "photo_max_side",
+        for name in ("photo_max_bytes", "photo_max_pixels", "photo_max_lossless_pixels",
+                     "photo_max_decodes", "photo_max_side",
                      "photo_thumb_side", "photo_max_per_complaint", "photo_url_ttl_seconds"):
             if getattr(self, name) < 1:
                 problems.append(f"DASAN_{name.upper()} must be at least 1")

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from datetime import datetime
+from functools import cache
 
 from PIL import ExifTags, Image
 
@@ -84,6 +85,15 @@ def png_declaring(width: int, height: int) -> bytes:
             + _chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _chunk(b"IEND", b""))
 
 
+@cache
+def webp_of_one_colour(width: int, height: int) -> bytes:
+    """A lossless WebP of one colour: a few dozen bytes that decode to width x height pixels."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="WEBP", lossless=True,
+                                                     quality=0, method=0)
+    return buffer.getvalue()
+
+
 def png_with_bad_crc() -> bytes:
     """A PNG whose image data chunk fails its CRC."""
     data = bytearray(make_image((64, 64), "PNG"))
@@ -113,5 +123,7 @@ def bad_files() -> dict[str, tuple[bytes, int, str]]:
         "truncated_png": (make_image((256, 256), "PNG")[:600], 422, "corrupt_image"),
         "bomb_png": (png_declaring(100_000, 100_000), 422, "image_too_large"),
         "large_png_header": (png_declaring(9000, 9000), 422, "image_too_large"),
+        # 25 MP: under the general limit, over the one for lossless formats.
+        "webp_of_one_colour": (webp_of_one_colour(5000, 5000), 422, "image_too_large"),
         "empty": (b"", 422, "empty_file"),
     }

@@ -1,5 +1,6 @@
 import io
 import os
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +10,7 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from dispatch import imaging
 from dispatch.citizens import citizen_token
 from dispatch.models import ComplaintPhoto
 from tests.factories import CITY_HALL, PLACES
@@ -255,6 +257,21 @@ def test_bad_file_is_refused_and_nothing_is_stored(client, session, settings, co
     assert body["details"]["index"] == 1
     assert row_count(session, complaint) == 0
     assert blob_count(settings) == before
+
+
+def test_upload_while_every_decoding_slot_is_busy_is_503(client, session, settings, complaint,
+                                                        reporter, monkeypatch):
+    hold_slot = imaging.decode_slot
+    monkeypatch.setattr(imaging, "decode_slot", lambda count, _wait: hold_slot(count, 0.05))
+    with ExitStack() as slots:
+        for _ in range(settings.photo_max_decodes):
+            slots.enter_context(hold_slot(settings.photo_max_decodes, 0))
+        response = upload(client, complaint, reporter, make_image((64, 64)))
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "photo_decoders_busy"
+    assert response.headers["Retry-After"] == "30"
+    assert row_count(session, complaint) == 0
+    assert upload(client, complaint, reporter, make_image((64, 64))).status_code == 201
 
 
 def test_photo_over_byte_limit_is_413(client, session, settings, complaint, reporter):

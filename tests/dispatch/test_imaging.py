@@ -1,4 +1,8 @@
 import io
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,10 +15,11 @@ from dispatch.errors import (
     DispatchError,
     EmptyFile,
     ImageTooLarge,
+    PhotoDecodersBusy,
     PhotoTooLarge,
     UnsupportedMediaType,
 )
-from dispatch.imaging import PhotoLimits, process_photo, read_photo_facts
+from dispatch.imaging import PhotoLimits, decode_slot, process_photo, read_photo_facts
 from tests.factories import CITY_HALL
 from tests.photo_factory import assert_clean, bad_files, make_exif, make_image
 
@@ -166,6 +171,69 @@ def test_process_photo_refuses_more_pixels_than_the_limit():
     with pytest.raises(ImageTooLarge) as caught:
         process_photo(make_image((400, 300)), PhotoLimits(max_pixels=400 * 300 - 1))
     assert caught.value.details["max_pixels"] == 119_999
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_process_photo_has_a_lower_pixel_limit_for_lossless_formats(fmt):
+    limits = PhotoLimits(max_lossless_pixels=200 * 100 - 1)
+    with pytest.raises(ImageTooLarge) as caught:
+        process_photo(make_image((200, 100), fmt, lossless=True) if fmt == "WEBP"
+                      else make_image((200, 100), fmt), limits)
+    assert caught.value.details["max_pixels"] == 19_999
+    assert process_photo(make_image((200, 100)), limits).width == 200  # JPEG: general limit
+
+
+# Peak memory of a fresh process (VmHWM; ru_maxrss would include the parent's at fork).
+_PEAK_RSS_SCRIPT = """
+import re, sys
+from dispatch.imaging import process_photo
+def peak():
+    return int(re.search(r"VmHWM:\\s*(\\d+) kB", open("/proc/self/status").read())[1]) * 1024
+data = open(sys.argv[1], "rb").read()
+before = peak()
+process_photo(data)
+print(peak() - before)
+"""
+
+
+def test_process_photo_shrinks_a_large_png_before_copying_it(tmp_path):
+    width = height = 4000
+    path = tmp_path / "large.png"
+    Image.new("RGBA", (width, height), (10, 20, 30, 128)).save(path)
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS_SCRIPT, str(path)],
+                            capture_output=True, text=True, check=True)
+    # Decoded once it is 64 MB; flattening at full size before shrinking took 368 MB.
+    assert int(result.stdout) < 4 * width * height * 4
+
+
+def test_process_photo_waits_for_a_decoding_slot_then_gives_up():
+    limits = PhotoLimits(max_decodes=1, decode_wait_seconds=0.05)
+    with decode_slot(1, 0), pytest.raises(PhotoDecodersBusy) as caught:
+        process_photo(make_image((64, 64)), limits)
+    assert caught.value.code == "photo_decoders_busy"
+    assert process_photo(make_image((64, 64)), limits).width == 64
+
+
+def test_decode_slots_let_at_most_n_decodes_run_at_once():
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def decode():
+        nonlocal running, most
+        with decode_slot(2, 5.0):
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=decode) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 2
 
 
 @pytest.mark.parametrize("name", sorted(bad_files()))
