@@ -15,7 +15,7 @@ from dispatch.categories import forget_cached_categories
 from dispatch.models import Category, Complaint, ComplaintPhoto, Notification
 from dispatch.workflow import MoveRequest, apply_move
 from tests.factories import CITY_HALL, PLACES
-from tests.photo_factory import make_image
+from tests.photo_factory import make_image, webp_of_one_colour
 
 FORMATS = ("xml", "json")
 BASE = "/open311/v2"
@@ -417,6 +417,19 @@ def test_a_non_image_media_files_nothing(client, session, api_key, fmt):
                            content_type="multipart/form-data")
     assert response.status_code == 415
     assert is_typed(fmt, parse(response, fmt, "errors")[0]["code"], 415)
+    assert session.query(Complaint).count() == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_tiny_webp_of_many_pixels_files_nothing(client, session, api_key, fmt):
+    before = session.query(Complaint).count()
+    data = {"api_key": api_key, "service_code": "street_lamp", "lat": str(CITY_HALL[1]),
+            "long": str(CITY_HALL[0]),
+            "media": (io.BytesIO(webp_of_one_colour(5000, 5000)), "flat.webp")}
+    response = client.post(f"{BASE}/requests.{fmt}", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400  # Open311 answers every refused field with 400
+    assert "pixels" in parse(response, fmt, "errors")[0]["description"]
     assert session.query(Complaint).count() == before
 
 
