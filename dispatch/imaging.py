@@ -265,13 +265,16 @@ def read_photo_facts(data: bytes, *, assume_tz: str | None = None,
 
 
 def _resamplable(image: Image.Image) -> Image.Image:
-    """Return ``image`` in a mode that shrinks smoothly (palette and 1-bit modes do not)."""
+    """Return ``image`` in a mode that shrinks smoothly: 8-bit grey, RGB, RGBA or CMYK."""
     if image.mode == "P" and "transparency" in image.info or image.mode == "PA":
         return image.convert("RGBA")
     if image.mode == "P":
         return image.convert("RGB")
     if image.mode == "1":
         return image.convert("L")
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        # 16-bit greyscale PNG: convert("L") would clip every value above 255 to white.
+        return image.convert("I").point(lambda value: value / 256).convert("L")
     return image
 
 

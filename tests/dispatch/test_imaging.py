@@ -155,6 +155,16 @@ def test_process_photo_converts_cmyk_and_grayscale():
         assert Image.open(io.BytesIO(result.image)).mode == "RGB"
 
 
+def test_process_photo_keeps_the_grey_levels_of_a_16_bit_png():
+    gradient = Image.new("I;16", (256, 16))
+    gradient.putdata([x * 257 for _y in range(16) for x in range(256)])
+    buffer = io.BytesIO()
+    gradient.save(buffer, "PNG")
+    stored = Image.open(io.BytesIO(process_photo(buffer.getvalue()).image)).convert("L")
+    for x in (0, 64, 128, 192, 255):
+        assert stored.getpixel((x, 8)) == pytest.approx(x, abs=4)
+
+
 def test_process_photo_is_deterministic_so_keys_dedupe():
     data = make_image()
     assert process_photo(data).sha256 == process_photo(data).sha256
