@@ -174,14 +174,22 @@ def _rational(value) -> float:
 
 
 def _degrees(dms, ref) -> float:
-    if isinstance(dms, (tuple, list)):
-        parts = [_rational(part) for part in dms] + [0.0, 0.0]
-        value = parts[0] + parts[1] / 60 + parts[2] / 3600
-    else:
-        value = _rational(dms)
+    """Return signed decimal degrees from EXIF (degrees, minutes, seconds) and a N/S/E/W ref.
+
+    Some writers store a negative degree value as well as an S or W ref; either makes the
+    result negative, never both (which would flip it back north).
+    """
+    parts = [_rational(part) for part in (dms if isinstance(dms, (tuple, list)) else [dms])]
+    if not 1 <= len(parts) <= 3:
+        raise ValueError("degrees need one to three values")
+    degrees, minutes, seconds = [*parts, 0.0, 0.0][:3]
+    if abs(minutes) >= 60 or abs(seconds) >= 60:
+        raise ValueError("minutes and seconds must be below 60")
+    value = abs(degrees) + abs(minutes) / 60 + abs(seconds) / 3600
     if isinstance(ref, bytes):
         ref = ref.decode("ascii", "ignore")
-    return -value if str(ref).strip().upper()[:1] in ("S", "W") else value
+    southern_or_western = str(ref).strip().upper()[:1] in ("S", "W")
+    return -value if southern_or_western or degrees < 0 else value
 
 
 def _gps_lonlat(gps: dict) -> tuple[float, float] | None:
@@ -189,7 +197,8 @@ def _gps_lonlat(gps: dict) -> tuple[float, float] | None:
         lat = _degrees(gps[ExifTags.GPS.GPSLatitude], gps.get(ExifTags.GPS.GPSLatitudeRef, "N"))
         lon = _degrees(gps[ExifTags.GPS.GPSLongitude], gps.get(ExifTags.GPS.GPSLongitudeRef, "E"))
         lon, lat = validate_lonlat(lon, lat)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError, InvalidGeometry):
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError,
+            InvalidGeometry):
         return None
     # Cameras without a fix often write 0/0; nobody reports a pothole in the Gulf of Guinea.
     if lon == 0.0 and lat == 0.0:
@@ -228,23 +237,32 @@ def _gps_time(gps: dict) -> datetime | None:
         return None
 
 
-def _facts_of(image: Image.Image, assume_tz: str | None) -> PhotoFacts:
-    lonlat = taken_at = orientation = None
+def _or_none(read, *args):
+    """Return ``read(*args)``, or None when damaged EXIF makes it fail in any way."""
     try:
-        exif = image.getexif()
-        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        details = exif.get_ifd(ExifTags.IFD.Exif)
-        lonlat = _gps_lonlat(gps) if gps else None
-        taken_at = (
-            _exif_time(details.get(ExifTags.Base.DateTimeOriginal),
-                       details.get(ExifTags.Base.OffsetTimeOriginal), assume_tz)
-            or _exif_time(details.get(ExifTags.Base.DateTimeDigitized),
-                          details.get(ExifTags.Base.OffsetTimeDigitized), assume_tz)
-            or (_gps_time(gps) if gps else None))
-        raw_orientation = exif.get(ExifTags.Base.Orientation)
-        orientation = raw_orientation if isinstance(raw_orientation, int) else None
-    except Exception:  # noqa: BLE001, S110 - damaged EXIF is no reason to refuse the picture
-        pass
+        return read(*args)
+    except Exception:  # noqa: BLE001 - damaged EXIF is no reason to refuse the picture
+        return None
+
+
+def _taken_at(details: dict, gps: dict, assume_tz: str | None) -> datetime | None:
+    return (
+        _exif_time(details.get(ExifTags.Base.DateTimeOriginal),
+                   details.get(ExifTags.Base.OffsetTimeOriginal), assume_tz)
+        or _exif_time(details.get(ExifTags.Base.DateTimeDigitized),
+                      details.get(ExifTags.Base.OffsetTimeDigitized), assume_tz)
+        or (_gps_time(gps) if gps else None))
+
+
+def _facts_of(image: Image.Image, assume_tz: str | None) -> PhotoFacts:
+    # Each fact is read on its own: a broken GPS block must not cost the capture time.
+    exif = _or_none(image.getexif) or Image.Exif()
+    gps = _or_none(exif.get_ifd, ExifTags.IFD.GPSInfo) or {}
+    details = _or_none(exif.get_ifd, ExifTags.IFD.Exif) or {}
+    lonlat = _or_none(_gps_lonlat, gps) if gps else None
+    taken_at = _or_none(_taken_at, details, gps, assume_tz)
+    raw_orientation = _or_none(exif.get, ExifTags.Base.Orientation)
+    orientation = raw_orientation if isinstance(raw_orientation, int) else None
     width, height = image.size
     return PhotoFacts(image.format or "", width, height, lonlat, taken_at, orientation)
 

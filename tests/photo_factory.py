@@ -44,8 +44,53 @@ def make_exif(lonlat: tuple[float, float] | None = None, taken_at: datetime | No
     return exif
 
 
+# TIFF field types of raw EXIF entries.
+ASCII, SHORT, LONG, RATIONAL, SRATIONAL = 2, 3, 4, 5, 10
+
+
+def _ifd_bytes(entries: list[tuple[int, int, int, bytes]], start: int) -> bytes:
+    """One little-endian IFD at offset ``start``, its long values right after it."""
+    table, data = [], b""
+    data_start = start + 2 + 12 * len(entries) + 4
+    for tag, kind, count, payload in sorted(entries):
+        if len(payload) <= 4:
+            value = payload.ljust(4, b"\x00")
+        else:
+            value = struct.pack("<I", data_start + len(data))
+            data += payload + b"\x00" * (len(payload) % 2)
+        table.append(struct.pack("<HHI", tag, kind, count) + value)
+    return struct.pack("<H", len(entries)) + b"".join(table) + b"\x00" * 4 + data
+
+
+def raw_exif(gps: list[tuple[int, int, int, bytes]], taken_at: str | None = None,
+             orientation: int | None = None) -> bytes:
+    """EXIF bytes written by hand, so a test can send what Pillow's writer refuses to make.
+
+    ``gps`` holds raw ``(tag, type, count, payload)`` entries of the GPS IFD, e.g. a signed
+    latitude or one with no values at all.
+    """
+    details = ([(0x9003, ASCII, 20, taken_at.encode("ascii") + b"\x00")] if taken_at else [])
+    base = [(0x0112, SHORT, 1, struct.pack("<H", orientation))] if orientation else []
+    pointers = [(0x8769, LONG, 1, b"\x00" * 4)] if details else []
+    pointers.append((0x8825, LONG, 1, b"\x00" * 4))
+    ifd0_size = len(_ifd_bytes(base + pointers, 8))
+    exif_at = 8 + ifd0_size
+    exif_ifd = _ifd_bytes(details, exif_at) if details else b""
+    gps_at = exif_at + len(exif_ifd)
+    pointers = ([(0x8769, LONG, 1, struct.pack("<I", exif_at))] if details else []) + [
+        (0x8825, LONG, 1, struct.pack("<I", gps_at))]
+    # A JPEG APP1 segment needs the "Exif" marker before the TIFF header.
+    return (b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + _ifd_bytes(base + pointers, 8)
+            + exif_ifd + _ifd_bytes(gps, gps_at))
+
+
+def rationals(*parts: tuple[int, int], signed: bool = False) -> bytes:
+    """Payload of (S)RATIONAL values given as (numerator, denominator) pairs."""
+    return b"".join(struct.pack("<ii" if signed else "<II", *part) for part in parts)
+
+
 def make_image(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", *,
-               exif: Image.Exif | None = None, mode: str = "RGB", split: bool = False,
+               exif: Image.Exif | bytes | None = None, mode: str = "RGB", split: bool = False,
                **save) -> bytes:
     """Encode a test picture: noise (so sizes are realistic) or red/blue halves (``split``)."""
     if split:
@@ -54,7 +99,9 @@ def make_image(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", *,
     else:
         image = Image.effect_noise(size, 40).convert(mode)
     buffer = io.BytesIO()
-    if exif is not None:
+    if isinstance(exif, bytes):
+        save["exif"] = exif
+    elif exif is not None:
         save["exif"] = exif.tobytes()
     image.save(buffer, format=fmt, **save)
     return buffer.getvalue()

@@ -21,7 +21,17 @@ from dispatch.errors import (
 )
 from dispatch.imaging import PhotoLimits, decode_slot, process_photo, read_photo_facts
 from tests.factories import CITY_HALL
-from tests.photo_factory import assert_clean, bad_files, make_exif, make_image
+from tests.photo_factory import (
+    ASCII,
+    RATIONAL,
+    SRATIONAL,
+    assert_clean,
+    bad_files,
+    make_exif,
+    make_image,
+    rationals,
+    raw_exif,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -70,6 +80,46 @@ def test_read_photo_facts_ignores_malformed_gps_and_dates():
     exif[ExifTags.IFD.Exif] = {ExifTags.Base.DateTimeOriginal: "0000:00:00 00:00:00"}
     facts = read_photo_facts(make_image(exif=exif))
     assert facts.lonlat is None and facts.taken_at is None
+
+
+def _gps_with_latitude(kind: int, count: int, payload: bytes, ref: bytes = b"S\x00"):
+    return [(1, ASCII, 2, ref), (2, kind, count, payload), (3, ASCII, 2, b"E\x00"),
+            (4, RATIONAL, 3, rationals((126, 1), (58, 1), (0, 1)))]
+
+
+@pytest.mark.parametrize("ref", [b"S\x00", b"N\x00"])
+def test_read_photo_facts_negative_degrees_stay_south_with_or_without_an_s_ref(ref):
+    # Some writers store 37 deg 34' S as -37 deg 34' (with or without the S).
+    latitude = rationals((-37, 1), (34, 1), (12, 1), signed=True)
+    data = make_image(exif=raw_exif(_gps_with_latitude(SRATIONAL, 3, latitude, ref)))
+    assert read_photo_facts(data).lonlat == pytest.approx((126.9666667, -37.57), abs=1e-6)
+
+
+def test_read_photo_facts_refuses_minutes_or_seconds_of_60_or_more():
+    for latitude in (rationals((37, 1), (75, 1), (0, 1)), rationals((37, 1), (0, 1), (60, 1))):
+        data = make_image(exif=raw_exif(_gps_with_latitude(RATIONAL, 3, latitude),
+                                        "2026:11:28 10:00:00", 6))
+        facts = read_photo_facts(data)
+        assert facts.lonlat is None
+        assert facts.taken_at == datetime(2026, 11, 28, 10, 0) and facts.orientation == 6
+
+
+@pytest.mark.parametrize("latitude", [(), (10**400, 0, 0), (float("nan"),), (1, 2, 3, 4)])
+def test_gps_that_cannot_be_read_gives_no_position(latitude):
+    gps = {ExifTags.GPS.GPSLatitude: latitude, ExifTags.GPS.GPSLatitudeRef: "N",
+           ExifTags.GPS.GPSLongitude: (126.0, 58.0, 0.0), ExifTags.GPS.GPSLongitudeRef: "E"}
+    assert imaging._gps_lonlat(gps) is None
+
+
+def test_read_photo_facts_keeps_time_and_orientation_when_gps_breaks(monkeypatch):
+    def broken_gps(_gps):
+        raise IndexError("a GPS value the parser did not expect")
+
+    monkeypatch.setattr(imaging, "_gps_lonlat", broken_gps)
+    exif = make_exif(lonlat=CITY_HALL, taken_at=datetime(2026, 11, 28, 10, 15), orientation=6)
+    facts = read_photo_facts(make_image(exif=exif))
+    assert facts.lonlat is None
+    assert facts.taken_at == datetime(2026, 11, 28, 10, 15) and facts.orientation == 6
 
 
 def test_read_photo_facts_falls_back_to_gps_time_in_utc():
