@@ -324,23 +324,31 @@ def signature_is_valid(secret_key: str, photo_id: int, variant: str, expires: in
 # --- housekeeping ---------------------------------------------------------------------------
 
 
+def _keys_in_use(session: Session, keys: list[str]) -> set[str]:
+    """Return those of ``keys`` that a committed photo row refers to (image or thumbnail)."""
+    return set(session.scalars(union(
+        select(ComplaintPhoto.sha256).where(ComplaintPhoto.sha256.in_(keys)),
+        select(ComplaintPhoto.thumb_sha256).where(ComplaintPhoto.thumb_sha256.in_(keys)))))
+
+
 def sweep_orphan_photos(session: Session, store: PhotoStore,
                         older_than_seconds: float = 3600.0, batch: int = 500) -> int:
     """Delete stored blobs no photo row refers to; return how many were deleted.
 
     Only blobs older than ``older_than_seconds`` are considered, so a request that has
-    written its blobs but not yet committed its rows is never robbed. Safe to run twice.
+    written its blobs but not yet committed its rows is never robbed; the age and the rows
+    are checked again right before each deletion. Safe to run twice.
     """
     removed = 0
     keys = list(store.keys(older_than_seconds))
     for start in range(0, len(keys), batch):
         chunk = keys[start:start + batch]
-        used = set(session.scalars(union(
-            select(ComplaintPhoto.sha256).where(ComplaintPhoto.sha256.in_(chunk)),
-            select(ComplaintPhoto.thumb_sha256).where(ComplaintPhoto.thumb_sha256.in_(chunk)))))
+        used = _keys_in_use(session, chunk)
         for key in chunk:
-            if key not in used:
-                store.delete(key)
+            # Checked again right before deleting: an old orphan uploaded again (an
+            # offline replay hours later) may have been refreshed and committed since.
+            if (key not in used and not _keys_in_use(session, [key])
+                    and store.delete(key, older_than_seconds)):
                 removed += 1
     cleaner = getattr(store, "remove_stale_temp_files", None)
     if cleaner is not None:

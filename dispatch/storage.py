@@ -49,8 +49,11 @@ class PhotoStore(Protocol):
     def exists(self, key: str) -> bool:
         """Say whether ``key`` is stored."""
 
-    def delete(self, key: str) -> None:
-        """Remove ``key`` if present."""
+    def delete(self, key: str, older_than_seconds: float = 0.0) -> bool:
+        """Remove ``key`` if present and last written more than ``older_than_seconds`` ago.
+
+        Return whether it was removed; a blob written or refreshed since is kept.
+        """
 
     def keys(self, older_than_seconds: float = 0.0) -> Iterator[str]:
         """Yield every stored key last written more than ``older_than_seconds`` ago."""
@@ -74,8 +77,11 @@ class LocalPhotoStore:
         if target.exists():
             # Refresh the time so the orphan sweeper, which spares young files, cannot
             # delete a blob that a request still in flight is about to reference.
-            os.utime(target)
-            return key
+            try:
+                os.utime(target)
+                return key
+            except FileNotFoundError:
+                pass  # the sweeper took it in between: write it again below
         target.parent.mkdir(parents=True, exist_ok=True)
         # The temp file is in the target's folder so the rename is atomic (same file system).
         handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -104,9 +110,25 @@ class LocalPhotoStore:
         """Say whether ``key`` is stored."""
         return self.path(key).is_file()
 
-    def delete(self, key: str) -> None:
-        """Remove ``key`` if present."""
-        self.path(key).unlink(missing_ok=True)
+    def delete(self, key: str, older_than_seconds: float = 0.0) -> bool:
+        """Remove ``key`` if present and older than ``older_than_seconds``; say if it went.
+
+        The file is first renamed aside (atomic) and its time checked there: a ``put`` that
+        refreshed it just before shows in that time and the file is put back; a ``put``
+        just after finds no file and writes a new one. Either way the blob a request
+        goes on to reference survives.
+        """
+        target = self.path(key)
+        aside = target.with_name(f".tmp-delete-{key}-{os.getpid()}-{time.monotonic_ns()}")
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime > time.time() - older_than_seconds:
+            os.replace(aside, target)  # refreshed meanwhile: same bytes, so replacing is safe
+            return False
+        aside.unlink(missing_ok=True)
+        return True
 
     def keys(self, older_than_seconds: float = 0.0) -> Iterator[str]:
         """Yield keys of files older than ``older_than_seconds`` (temp files skipped)."""

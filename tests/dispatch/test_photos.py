@@ -1,4 +1,6 @@
 import io
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -205,6 +207,51 @@ def test_sweep_orphan_photos_deletes_only_unreferenced_blobs(session, settings, 
     assert not store.exists(orphan)
     assert store.exists(row.sha256) and store.exists(row.thumb_sha256)
     assert photos.sweep_orphan_photos(session, store, older_than_seconds=0) == 0
+
+
+class StoreWithAReplayDuringTheSweep:
+    """A store whose first deletion lets a replayed upload in, as another worker would."""
+
+    def __init__(self, store: LocalPhotoStore, keys: list[str], replay) -> None:
+        self.store, self.fixed_keys, self.replay = store, keys, replay
+
+    def keys(self, older_than_seconds: float = 0.0):
+        return iter(self.fixed_keys)  # the orphan that goes first, then the replayed ones
+
+    def delete(self, key: str, older_than_seconds: float = 0.0) -> bool:
+        if key == self.fixed_keys[0]:
+            self.replay()
+        return self.store.delete(key, older_than_seconds)
+
+
+def _age(store: LocalPhotoStore, *keys: str) -> None:
+    for key in keys:
+        os.utime(store.path(key), (time.time() - 7200, time.time() - 7200))
+
+
+@pytest.mark.parametrize("replay_commits_a_row", [False, True])
+def test_sweep_spares_an_old_orphan_uploaded_again_during_the_sweep(
+        session, settings, tmp_path, create_complaint, replay_commits_a_row):
+    store = LocalPhotoStore(tmp_path)
+    complaint = create_complaint()
+    photo = photos.process_photo(make_image())
+    orphan = store.put(b"a true orphan")
+    image, thumb = store.put(photo.image), store.put(photo.thumb)
+    _age(store, orphan, image, thumb)
+
+    def replay():
+        if replay_commits_a_row:
+            photos.attach_photos(session, settings, store, complaint, [photo],
+                                 kind=PhotoKind.REPORT, actor=Actor.citizen())
+            _age(store, image, thumb)  # so only the row can save them (a store without mtimes)
+        else:
+            store.put(photo.image)  # the request has refreshed them, its rows not yet committed
+            store.put(photo.thumb)
+
+    swept = StoreWithAReplayDuringTheSweep(store, [orphan, image, thumb], replay)
+    assert photos.sweep_orphan_photos(session, swept, older_than_seconds=3600) == 1
+    assert not store.exists(orphan)
+    assert store.get(image) == photo.image and store.get(thumb) == photo.thumb
 
 
 def test_sweep_photo_store_job_removes_orphans_of_the_configured_store(session, settings,

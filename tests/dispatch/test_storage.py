@@ -32,11 +32,36 @@ def test_put_again_refreshes_the_file_time(tmp_path):
     assert list(store.keys(older_than_seconds=3600)) == []
 
 
+def test_put_writes_the_file_again_when_it_vanishes_before_the_time_refresh(tmp_path,
+                                                                            monkeypatch):
+    store = LocalPhotoStore(tmp_path)
+    key = store.put(b"swept meanwhile")
+    refresh = os.utime
+
+    def sweeper_deletes_first(path, *args, **kwargs):
+        store.delete(key)  # the sweeper wins the race between exists() and utime()
+        return refresh(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "utime", sweeper_deletes_first)
+    assert store.put(b"swept meanwhile") == key
+    assert store.get(key) == b"swept meanwhile"
+
+
+def test_delete_spares_a_blob_younger_than_asked_and_leaves_no_temp_file(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    key = store.put(b"refreshed by a replay")
+    assert store.delete(key, older_than_seconds=3600) is False
+    assert store.get(key) == b"refreshed by a replay"
+    os.utime(store.path(key), (time.time() - 7200, time.time() - 7200))
+    assert store.delete(key, older_than_seconds=3600) is True
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 def test_get_of_missing_key_raises_not_found_and_delete_is_idempotent(tmp_path):
     store = LocalPhotoStore(tmp_path)
     key = store.put(b"gone soon")
-    store.delete(key)
-    store.delete(key)
+    assert store.delete(key) is True
+    assert store.delete(key) is False
     assert not store.exists(key)
     with pytest.raises(NotFound):
         store.get(key)
