@@ -284,7 +284,10 @@ def read_photo_facts(data: bytes, *, assume_tz: str | None = None,
 
 def _resamplable(image: Image.Image) -> Image.Image:
     """Return ``image`` in a mode that shrinks smoothly: 8-bit grey, RGB, RGBA or CMYK."""
-    if image.mode == "P" and "transparency" in image.info or image.mode == "PA":
+    # A tRNS chunk makes one key colour (palette entries, a grey level or an RGB value)
+    # transparent; as RGBA it is flattened on white like any other alpha.
+    transparent_key = image.mode in ("P", "L", "RGB") and "transparency" in image.info
+    if transparent_key or image.mode == "PA":
         return image.convert("RGBA")
     if image.mode == "P":
         return image.convert("RGB")

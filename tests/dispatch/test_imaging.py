@@ -199,6 +199,18 @@ def test_process_photo_flattens_transparency_on_white():
         pytest.approx(255, abs=2),) * 3
 
 
+@pytest.mark.parametrize(("mode", "key"), [("RGB", (255, 0, 0)), ("L", 0)])
+def test_process_photo_flattens_a_transparent_key_colour_on_white(mode, key):
+    # A PNG tRNS chunk in an RGB or greyscale image: pixels of the key colour are transparent.
+    image = Image.new(mode, (50, 50), key)
+    image.paste(Image.new(mode, (25, 50), (0, 0, 255) if mode == "RGB" else 128), (0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=key)
+    stored = Image.open(io.BytesIO(process_photo(buffer.getvalue()).image)).convert("RGB")
+    assert stored.getpixel((45, 25)) == (pytest.approx(255, abs=2),) * 3
+    assert stored.getpixel((5, 25)) != stored.getpixel((45, 25))
+
+
 def test_process_photo_converts_cmyk_and_grayscale():
     for mode in ("CMYK", "L"):
         result = process_photo(make_image((64, 64), mode=mode))
