@@ -171,7 +171,12 @@ class SuggestionSchema(Schema):
     staff_id = fields.Integer()
     display_name = fields.String()
     open_assignments = fields.Integer()
-    distance_m = fields.Float(allow_none=True)
+    distance_m = fields.Float(allow_none=True, metadata={
+        "description": "metres from the spot; null when not on duty (no recent position)"})
+    on_duty = fields.Boolean(metadata={
+        "description": "on duty with a position reported within DASAN_DUTY_FRESH_MINUTES"})
+    suggested = fields.Boolean(metadata={
+        "description": "one of the first on-duty inspectors of the ranking"})
 
 
 class TimelineSchema(Schema):
@@ -439,10 +444,16 @@ class SuggestedAssignees(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema, description="not_found")
     @staff_required("supervisor", "dispatcher", "admin")
     def get(self, public_id):
-        """On-duty inspectors of the district, lightest load first, then nearest"""
+        """Every active inspector of the district, those on duty first
+
+        On duty: a position reported within `DASAN_DUTY_FRESH_MINUTES`; they are ranked by
+        open assignments, then distance, and the first five are `suggested`. The others
+        follow by open assignments, without a distance.
+        """
         session = get_session()
         complaint = workflow.load_for_staff(session, current_staff(), public_id)
-        return queue_view.suggest_assignees(session, complaint)
+        return queue_view.suggest_assignees(session, complaint,
+                                            fresh_minutes=settings().duty_fresh_minutes)
 
 
 @blp.route("/staff/me/position")

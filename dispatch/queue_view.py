@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import Float, cast, func, null, select
+from sqlalchemy import Float, and_, case, cast, func, null, select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import Forbidden
@@ -132,8 +132,21 @@ def nearby_open(session: Session, lon: float, lat: float, category: str | None,
     return session.execute(query).all()
 
 
-def suggest_assignees(session: Session, complaint: Complaint, limit: int = 5) -> list[dict]:
-    """On-duty inspectors of the complaint's district: lightest load first, then nearest."""
+# How many of the on-duty inspectors are marked as suggested (the top of the ranking).
+SUGGESTED = 5
+
+
+def suggest_assignees(session: Session, complaint: Complaint, *, fresh_minutes: int,
+                      now: datetime | None = None) -> list[dict]:
+    """Every active inspector of the complaint's district, those on duty first.
+
+    On duty means on_duty and a position reported within ``fresh_minutes``: the flag alone
+    stays true after an inspector closes the app, so a stale one would rank first forever.
+    On-duty inspectors are ranked by open assignments, then distance; the first
+    ``SUGGESTED`` of them are suggested. The rest follow by load and name, without a
+    distance (an old position says nothing of where they are now).
+    """
+    now = now or datetime.now(UTC)
     load = (select(func.count()).select_from(Complaint)
             .where(Complaint.assignee_id == Staff.id,
                    Complaint.status.in_([S.ASSIGNED.value, S.ON_SITE.value]))
@@ -141,17 +154,23 @@ def suggest_assignees(session: Session, complaint: Complaint, limit: int = 5) ->
     from geoalchemy2.shape import to_shape
 
     site = to_shape(complaint.location)
-    distance = func.ST_Distance(func.Geography(Staff.last_location),
-                                func.Geography(_point((site.x, site.y))))
+    # Never NULL (it sorts): no position at all is off duty too.
+    on_duty = and_(Staff.on_duty.is_(True), Staff.last_seen_at.is_not(None),
+                   Staff.last_seen_at >= now - timedelta(minutes=fresh_minutes))
+    distance = case((on_duty, func.ST_Distance(func.Geography(Staff.last_location),
+                                               func.Geography(_point((site.x, site.y))))))
     rows = session.execute(
-        select(Staff.id, Staff.display_name, load.label("load"), distance.label("distance_m"))
-        .where(Staff.role == "inspector", Staff.active.is_(True), Staff.on_duty.is_(True),
+        select(Staff.id, Staff.display_name, load.label("load"),
+               distance.label("distance_m"), on_duty.label("on_duty"))
+        .where(Staff.role == "inspector", Staff.active.is_(True),
                Staff.district_code == complaint.district_code)
-        .order_by(load, distance.nulls_last(), Staff.id).limit(limit)).all()
+        .order_by(on_duty.desc(), load, distance.nulls_last(), Staff.display_name, Staff.id)
+    ).all()
     return [{"staff_id": row.id, "display_name": row.display_name,
              "open_assignments": row.load,
-             "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None}
-            for row in rows]
+             "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None,
+             "on_duty": bool(row.on_duty), "suggested": bool(row.on_duty) and rank < SUGGESTED}
+            for rank, row in enumerate(rows)]
 
 
 def record_position(session: Session, staff: Staff, lonlat: tuple[float, float],

@@ -125,6 +125,9 @@ class Settings:
     client_read_timeout_s: float = _setting(
         15.0, doc="seconds a client may stall while sending a request before it gets 408")
     token_ttl_hours: float = _setting(12.0, doc="How long a staff login token is valid")
+    duty_fresh_minutes: int = _setting(
+        30, doc="An inspector counts as on duty for assignment suggestions only with a "
+        "position reported within this many minutes (the field app reports every 2)")
     sms_backend: str = _setting(
         "log", doc="log (write texts to the outbox row and the log only) or kannel")
     sms_sender: str = _setting("1899-0120", doc="Sender number shown on outgoing texts")
@@ -372,6 +375,8 @@ def _process_problems(settings: Settings) -> list[str]:
         problems.append("DASAN_WEB_WORKERS and DASAN_WEB_THREADS must be at least 1")
     if settings.db_statement_timeout_ms < 0:
         problems.append("DASAN_DB_STATEMENT_TIMEOUT_MS must not be negative (0 disables it)")
+    if settings.duty_fresh_minutes < 1:
+        problems.append("DASAN_DUTY_FRESH_MINUTES must be at least 1")
     if settings.sla_warning_minutes < 1:
         problems.append("DASAN_SLA_WARNING_MINUTES must be at least 1")
     if settings.log_level.strip().upper() not in LOG_LEVELS:

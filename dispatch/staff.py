@@ -168,7 +168,12 @@ def staff_for_token(session: Session, token: str) -> Staff:
 
 
 def logout(session: Session, token: str) -> None:
-    """Revoke a token (idempotent)."""
+    """Revoke a token and take its owner off duty (idempotent)."""
     session.execute(update(StaffToken).where(StaffToken.token_hash == hash_token(token),
                                              StaffToken.revoked_at.is_(None))
                     .values(revoked_at=datetime.now(UTC)))
+    # Someone who logs out is not waiting for work: the assignment suggestions skip them
+    # until the field app reports a position again.
+    owner = select(StaffToken.staff_id).where(StaffToken.token_hash == hash_token(token))
+    session.execute(update(Staff).where(Staff.id.in_(owner.scalar_subquery()))
+                    .values(on_duty=False))

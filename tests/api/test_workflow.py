@@ -1,6 +1,6 @@
 """The lifecycle through the API, role by role, with versions, transfers and duplicates."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -411,6 +411,33 @@ def test_suggested_assignees_prefer_light_load_then_distance(client, staff):
     again = client.get(f"/api/v1/complaints/{pid2}/suggested-assignees",
                        headers=h(staff, "supervisor")).get_json()
     assert again[0]["staff_id"] == staff["inspector"][0].id  # lighter load wins
+
+
+def test_suggested_assignees_list_every_inspector_on_duty_first(client, staff, session):
+    pid = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()[
+        "public_id"]
+    url = f"/api/v1/complaints/{pid}/suggested-assignees"
+    nobody = client.get(url, headers=h(staff, "supervisor")).get_json()
+    # Nobody on duty: still every active inspector of the district, none suggested.
+    assert {p["staff_id"] for p in nobody} == {staff["inspector"][0].id,
+                                               staff["other_inspector"][0].id}
+    assert not any(p["on_duty"] or p["suggested"] for p in nobody)
+    for name in ("inspector", "other_inspector"):
+        client.post("/api/v1/staff/me/position", headers=h(staff, name),
+                    json={"location": {"type": "Point", "coordinates": list(PLACES["ddp"][0])}})
+    # A position from last night does not count: on_duty is still true, but stale.
+    staff["inspector"][0].last_seen_at = datetime.now(UTC) - timedelta(hours=9)
+    session.flush()
+    people = client.get(url, headers=h(staff, "supervisor")).get_json()
+    assert [p["staff_id"] for p in people] == [staff["other_inspector"][0].id,
+                                              staff["inspector"][0].id]
+    assert people[0]["on_duty"] and people[0]["suggested"] and people[0]["distance_m"]
+    assert people[1] == {**people[1], "on_duty": False, "suggested": False, "distance_m": None}
+    # Logging out takes the inspector off duty at once.
+    assert client.post("/api/v1/auth/logout", headers=h(staff, "other_inspector")
+                       ).status_code == 204
+    after = client.get(url, headers=h(staff, "supervisor")).get_json()
+    assert not any(p["on_duty"] for p in after) and len(after) == 2
 
 
 def test_queue_items_say_how_many_photos_the_reporter_sent(client, staff, settings):
