@@ -79,7 +79,9 @@ def _message(event: live.LiveEvent, timezone: str) -> str:
             "overdue": bool(event.due_at and event.due_at < datetime.now(UTC)
                             and event.status in live.OPEN_STATUSES),
             "due_at": local_time(event.due_at, timezone).isoformat() if event.due_at else None,
-            "at": local_time(event.at, timezone).isoformat()}
+            "at": local_time(event.at, timezone).isoformat(),
+            "from_district": event.from_district, "to_district": event.to_district,
+            "left_district": event.left_district}
     return f"id: {event.id}\nevent: complaint\ndata: {json.dumps(body)}\n\n"
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch import models
@@ -32,6 +32,11 @@ class LiveEvent:
     priority: int
     due_at: datetime | None
     at: datetime
+    # A transfer names both districts; ``left_district`` tells a district's stream that the
+    # complaint is no longer its own (its map drops the marker).
+    from_district: str | None = None
+    to_district: str | None = None
+    left_district: bool = False
 
 
 def latest_event_id(session: Session) -> int:
@@ -41,20 +46,27 @@ def latest_event_id(session: Session) -> int:
 
 def _read_events(session: Session, ids: list[int],
                  district_code: str | None) -> list[LiveEvent]:
+    from_district = ComplaintEvent.data["from_district"].astext
+    to_district = ComplaintEvent.data["to_district"].astext
     query = (
         select(ComplaintEvent.id, ComplaintEvent.kind, ComplaintEvent.at, Complaint.public_id,
                Complaint.status, Complaint.category_code, Complaint.district_code,
                func.ST_X(Complaint.location), func.ST_Y(Complaint.location),
-               Complaint.priority, Complaint.due_at)
+               Complaint.priority, Complaint.due_at, from_district, to_district)
         .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
         .where(ComplaintEvent.id.in_(ids))
         .order_by(ComplaintEvent.id)
     )
     if district_code is not None:
-        query = query.where(Complaint.district_code == district_code)
+        # A transfer out is news to the old district too: otherwise its map keeps a marker
+        # for a complaint it can no longer see.
+        query = query.where(or_(Complaint.district_code == district_code,
+                                from_district == district_code))
     return [LiveEvent(id=row[0], kind=row[1], at=row[2], public_id=row[3], status=row[4],
                       category=row[5], district=row[6], lon=float(row[7]), lat=float(row[8]),
-                      priority=row[9], due_at=row[10])
+                      priority=row[9], due_at=row[10], from_district=row[11],
+                      to_district=row[12],
+                      left_district=district_code is not None and row[6] != district_code)
             for row in session.execute(query)]
 
 

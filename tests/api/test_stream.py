@@ -86,3 +86,21 @@ def test_a_stream_ends_once_its_token_is_revoked(client, create_staff, login, mo
         assert next(chunks, None) is None  # the stream ended at the next check
     finally:
         response.close()
+
+
+def test_a_transfer_message_tells_the_old_district_to_drop_the_marker():
+    import json
+    from datetime import UTC, datetime
+
+    from api.stream import _message
+    from dispatch.live import LiveEvent
+
+    event = LiveEvent(id=7, kind="transferred", public_id="261129-0000001", status="transferred",
+                      category="garbage", district="11680", lon=127.0, lat=37.5, priority=3,
+                      due_at=None, at=datetime.now(UTC), from_district="11140",
+                      to_district="11680", left_district=True)
+    text = _message(event, "Asia/Seoul")
+    assert text.startswith("id: 7\nevent: complaint\n")
+    body = json.loads(text.split("data: ", 1)[1])
+    assert body["left_district"] is True
+    assert (body["from_district"], body["to_district"]) == ("11140", "11680")

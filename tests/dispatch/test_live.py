@@ -105,3 +105,25 @@ def test_a_district_cursor_skips_other_districts_but_moves_past_them(session, cr
     ours = create_complaint()
     clock.now += 1
     assert {e.public_id for e in cursor.poll(session)} == {ours.public_id}
+
+
+def test_a_transfer_out_reaches_the_old_districts_stream_too(session, settings,
+                                                             create_complaint, create_staff):
+    from dispatch.workflow import MoveRequest, apply_move
+
+    clock = FakeClock()
+    start = live.latest_event_id(session)
+    old = live.LiveCursor(start, "11140", lookback=0, clock=clock)
+    new = live.LiveCursor(start, "11680", lookback=0, clock=clock)
+    complaint = create_complaint()
+    assert {e.public_id for e in old.poll(session)} == {complaint.public_id}
+    dispatcher = create_staff("dispatcher")
+    apply_move(session, settings, complaint, MoveRequest(
+        "transfer", version=complaint.version, district_code="11680",
+        internal_note="Gangnam's side of the street"), dispatcher)
+    clock.now += 1
+    (gone,) = old.poll(session)
+    assert (gone.kind, gone.from_district, gone.to_district) == ("transferred", "11140", "11680")
+    assert gone.left_district and gone.district == "11680"
+    arrived = [e for e in new.poll(session) if e.kind == "transferred"]
+    assert len(arrived) == 1 and not arrived[0].left_district
