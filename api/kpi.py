@@ -49,8 +49,10 @@ class FiguresSchema(Schema):
     code = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
     received = fields.Integer()
-    open_now = fields.Integer()
-    overdue_now = fields.Integer()
+    open_now = fields.Integer(allow_none=True, metadata={
+        "description": "open now; null when the period ended before now"})
+    overdue_now = fields.Integer(allow_none=True, metadata={
+        "description": "open and past due now; null when the period ended before now"})
     closed = fields.Integer()
     closed_within_sla = fields.Integer()
     share_within_sla = fields.Float(allow_none=True)
@@ -84,7 +86,7 @@ def _panel(args: dict) -> dict:
     until = args.get("until") or datetime.now(UTC)
     since = args.get("since") or until - timedelta(days=30)
     session = get_session()
-    kpi = compute_kpi(session, since, until, now=min(until, datetime.now(UTC)))
+    kpi = compute_kpi(session, since, until, now=datetime.now(UTC))
     staff, reader = current_staff(), language()
     districts = [d for d in kpi.districts
                  if staff.is_city_wide or d.code == staff.district_code]

@@ -83,7 +83,7 @@ def run(database_url: str, stages: list[int], repeat: int) -> list[Result]:
 
             def kpi_month():
                 until = datetime.now(UTC)
-                return compute_kpi(session, until - timedelta(days=30), until)
+                return compute_kpi(session, until - timedelta(days=30), until, now=until)
 
             def district_queue():
                 code = rng.choice(boxes)[0]

@@ -163,8 +163,13 @@ class ComplaintEvent(Base):
     """One change of a complaint: who, when, where, from which status to which, notes."""
 
     __tablename__ = "complaint_events"
-    # KPIs ask "what closed in this period": events by time and target status.
-    __table_args__ = (Index("ix_complaint_events_at_status", "at", "to_status"),)
+    # KPIs ask "what closed in this period": events by time and target status; and which
+    # complaints were reopened since (their earlier closure still counts in its period).
+    __table_args__ = (
+        Index("ix_complaint_events_at_status", "at", "to_status"),
+        Index("ix_complaint_events_reopened", "at", postgresql_include=["complaint_id"],
+              postgresql_where=text("kind = 'reopened'")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(

@@ -121,3 +121,45 @@ def test_a_supervisor_exports_only_their_district_and_an_inspector_nothing(clien
     assert client.get("/api/v1/kpi/export").status_code == 401
     bad = client.get("/api/v1/kpi/export?since=yesterday", headers=supervisor)
     assert bad.status_code == 422 and bad.get_json()["error"] == "validation_error"
+
+
+def q(moment: datetime) -> str:
+    return moment.isoformat().replace("+", "%2B")
+
+
+def test_a_past_period_has_no_now_figures(client, dispatcher, create_complaint):
+    create_complaint(lonlat=PLACES["city_hall"][0])
+    now = datetime.now(UTC)
+    past = client.get(f"/api/v1/kpi?since={q(now - timedelta(days=40))}"
+                      f"&until={q(now - timedelta(days=10))}", headers=dispatcher).get_json()
+    assert past["city"]["open_now"] is None and past["city"]["overdue_now"] is None
+    assert all(d["open_now"] is None and d["overdue_now"] is None for d in past["districts"])
+    current = client.get(f"/api/v1/kpi?until={q(now + timedelta(days=1))}",
+                         headers=dispatcher).get_json()
+    assert current["city"]["open_now"] >= 1 and current["city"]["overdue_now"] is not None
+    csv_text = client.get(f"/api/v1/kpi/export?since={q(now - timedelta(days=40))}"
+                          f"&until={q(now - timedelta(days=10))}", headers=dispatcher
+                          ).get_data(as_text=True)
+    city = csv_text[1:].splitlines()[1].split(",")
+    header = csv_text[1:].splitlines()[0].split(",")
+    assert city[header.index("open_now")] == "" and city[header.index("overdue_now")] == ""
+
+
+def test_a_closure_counts_in_its_period_though_reopened_later(client, session, dispatcher,
+                                                              create_complaint):
+    complaint = create_complaint(lonlat=(126.9829, 37.5663), category="illegal_parking")
+    close(session, complaint, 30)
+    closed_at = complaint.created_at + timedelta(minutes=30)
+    period = f"?since={q(closed_at - timedelta(hours=1))}&until={q(closed_at + timedelta(hours=1))}"
+    before = client.get("/api/v1/kpi" + period, headers=dispatcher).get_json()["city"]
+    # The reporter reopens it: closed_at is cleared, the status is open again.
+    record_event(session, complaint, kind="reopened", actor=Actor.citizen(),
+                 at=closed_at + timedelta(hours=2), from_status="resolved",
+                 to_status="dispatched")
+    session.execute(update(Complaint).where(Complaint.id == complaint.id)
+                    .values(status="dispatched", closed_at=None, version=Complaint.version + 1))
+    session.flush()
+    after = client.get("/api/v1/kpi" + period, headers=dispatcher).get_json()["city"]
+    assert after["closed"] == before["closed"] >= 1
+    assert after["closed_within_sla"] == before["closed_within_sla"]
+    assert after["median_minutes_to_close"] == before["median_minutes_to_close"]
