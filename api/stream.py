@@ -109,7 +109,7 @@ def stream():
     district = None if staff.is_city_wide else staff.district_code
     last_id = _last_event_id()
     if last_id is None:
-        last_id = live.latest_event_id(get_session())
+        last_id = live.fresh_start_id(get_session())
     config = settings()
     poll = max(0.05, config.sse_poll_seconds)
 
@@ -118,8 +118,10 @@ def stream():
 
     def generate():
         started = beat = time.monotonic()
-        # Tell the browser how soon to reconnect, and open the stream at once.
-        yield f"retry: 1000\n: stream from {last_id}\n\n"
+        # Tell the browser how soon to reconnect, and open the stream at once. The id line
+        # (and each heartbeat's) gives even a quiet district's browser a Last-Event-ID, so
+        # its reconnect resumes where this stream was instead of at the newest event then.
+        yield f"retry: 1000\nid: {cursor.resume_id}\n: stream from {last_id}\n\n"
         while time.monotonic() - started < STREAM_SECONDS:
             with session_scope() as session:
                 events = cursor.poll(session)
@@ -129,7 +131,7 @@ def stream():
                 beat = time.monotonic()
                 if not _still_admitted(token, district):
                     return  # the browser reconnects and hears 401, or its new district
-                yield ": heartbeat\n\n"
+                yield f"id: {cursor.resume_id}\n: heartbeat\n\n"
             if not events:
                 time.sleep(poll)
 

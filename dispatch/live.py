@@ -6,7 +6,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -40,8 +40,22 @@ class LiveEvent:
 
 
 def latest_event_id(session: Session) -> int:
-    """Return the newest event id (0 when there is none): a new stream starts after it."""
+    """Return the newest event id (0 when there is none)."""
     return session.scalar(select(func.coalesce(func.max(ComplaintEvent.id), 0))) or 0
+
+
+def fresh_start_id(session: Session, lookback: float | None = None,
+                   now: datetime | None = None) -> int:
+    """Where a stream without Last-Event-ID starts: the newest event older than the look-back.
+
+    Starting exactly at max(id) would skip an event with a lower id that commits a moment
+    later; starting a look-back earlier re-sends at most a few seconds of events, which the
+    map takes again harmlessly. Reads the primary key backwards, stopping at the first match.
+    """
+    lookback = LOOKBACK_SECONDS if lookback is None else lookback
+    cut = (now or datetime.now(UTC)) - timedelta(seconds=lookback)
+    return session.scalar(select(ComplaintEvent.id).where(ComplaintEvent.at < cut)
+                          .order_by(ComplaintEvent.id.desc()).limit(1)) or 0
 
 
 def _read_events(session: Session, ids: list[int],
@@ -95,6 +109,16 @@ class LiveCursor:
         self.clock = clock
         self.seen: set[int] = set()
         self._marks: deque[tuple[float, int]] = deque()  # (when, highest id read by then)
+
+    @property
+    def resume_id(self) -> int:
+        """Where a reconnecting stream may start without missing an event: the floor.
+
+        Every id at or below it is final and was read; ids above it may still be joined by
+        a lower one committing late, so a resume from there re-reads them (at most the
+        look-back's worth is sent twice, never one lost).
+        """
+        return self.floor
 
     @property
     def last_id(self) -> int:

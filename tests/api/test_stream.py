@@ -21,7 +21,8 @@ def test_the_stream_opens_with_a_retry_hint(client, create_staff, login):
         assert response.mimetype == "text/event-stream"
         assert response.headers["Cache-Control"] == "no-cache"
         first = next(response.response)
-        assert first.startswith(b"retry: 1000\n: stream from ")
+        assert first.startswith(b"retry: 1000\nid: ")
+        assert b"\n: stream from " in first
     finally:
         response.close()
 
@@ -80,7 +81,7 @@ def test_a_stream_ends_once_its_token_is_revoked(client, create_staff, login, mo
     try:
         chunks = iter(response.response)
         assert next(chunks).startswith(b"retry: 1000")
-        assert next(chunks) == b": heartbeat\n\n"  # still admitted
+        assert next(chunks).endswith(b": heartbeat\n\n")  # still admitted
         assert client.post("/api/v1/auth/logout", headers={
             "Authorization": f"Bearer {token}"}).status_code == 204
         assert next(chunks, None) is None  # the stream ended at the next check
@@ -104,3 +105,23 @@ def test_a_transfer_message_tells_the_old_district_to_drop_the_marker():
     body = json.loads(text.split("data: ", 1)[1])
     assert body["left_district"] is True
     assert (body["from_district"], body["to_district"]) == ("11140", "11680")
+
+
+def test_the_opening_and_every_heartbeat_carry_the_cursor_position(client, create_staff, login,
+                                                                   monkeypatch):
+    """A quiet district's browser still gets a Last-Event-ID to resume from."""
+    import re
+
+    from api import stream
+
+    monkeypatch.setattr(stream, "HEARTBEAT_SECONDS", 0.0)
+    token = login(create_staff(role="supervisor", district_code="11140"))[
+        "Authorization"].split()[1]
+    response = client.get(f"/api/v1/stream?access_token={token}",
+                          headers={"Last-Event-ID": "12345"})
+    try:
+        chunks = iter(response.response)
+        assert re.match(rb"retry: 1000\nid: 12345\n", next(chunks))
+        assert re.fullmatch(rb"id: \d+\n: heartbeat\n\n", next(chunks))
+    finally:
+        response.close()

@@ -127,3 +127,20 @@ def test_a_transfer_out_reaches_the_old_districts_stream_too(session, settings,
     assert gone.left_district and gone.district == "11680"
     arrived = [e for e in new.poll(session) if e.kind == "transferred"]
     assert len(arrived) == 1 and not arrived[0].left_district
+
+
+def test_a_fresh_stream_starts_a_look_back_before_the_newest_event(session, create_complaint):
+    """An event written just before the stream opened, with a lower id committing late, is
+    not skipped: the start is the newest event older than the look-back, not max(id)."""
+    from datetime import UTC, datetime, timedelta
+
+    before = live.latest_event_id(session)
+    complaint = create_complaint(description="just now")
+    newest = live.latest_event_id(session)
+    assert newest > before
+    start = live.fresh_start_id(session)
+    assert start <= before < newest
+    cursor = live.LiveCursor(start)
+    assert complaint.public_id in {e.public_id for e in cursor.poll(session)}
+    later = datetime.now(UTC) + timedelta(seconds=live.LOOKBACK_SECONDS + 1)
+    assert live.fresh_start_id(session, now=later) == newest
