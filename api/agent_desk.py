@@ -43,7 +43,8 @@ class CallerComplaints(MethodView):
                       description="forbidden (inspectors), phone_blocked")
     @blp.alt_response(422, schema=ApiErrorSchema, description=(
         "validation_error, outside_service_area, unknown_category, invalid_phone, "
-        "invalid_location, idempotency_key_reused"))
+        "invalid_location, idempotency_key_reused, outside_your_district (a supervisor's "
+        "caller at a spot of another district: `details.district` names it)"))
     def post(self, headers, data):
         """File a complaint for a caller
 
@@ -52,13 +53,18 @@ class CallerComplaints(MethodView):
         texts as a reporter who used the app. The history records the agent who took the
         call. Citizens' per-address limits do not apply (a call centre is one address);
         blocked phones do. Send an `Idempotency-Key` made when the form opens.
+        A district supervisor files only for spots in their own district (elsewhere they
+        could not see or follow up the complaint): another district's spot answers 422
+        `outside_your_district`, and the call goes to the city desk.
         """
         agent = current_staff()
         draft = draft_from(data, channel=Channel.PHONE.value)
         session = get_session()
         result = submit_complaint(session, settings(), draft,
                                   client_ref=headers["idempotency_key"],
-                                  actor=Actor("staff", agent.id))
+                                  actor=Actor("staff", agent.id),
+                                  filer_district=None if agent.is_city_wide
+                                  else agent.district_code)
         session.commit()
         # The answer is for the agent: in the agent's language, not the caller's.
         return created_answer(result, language())

@@ -28,6 +28,12 @@ class OutsideServiceArea(DispatchError):
     code = "outside_service_area"
 
 
+class OutsideYourDistrict(DispatchError):
+    """District staff filed for a spot in another district, which they could not follow up."""
+
+    code = "outside_your_district"
+
+
 class InvalidLocation(DispatchError):
     """Coordinates that are not a valid WGS84 point."""
 

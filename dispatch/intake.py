@@ -22,11 +22,19 @@ from dispatch.errors import (
     IdempotencyKeyReused,
     InvalidComplaint,
     InvalidLocation,
+    OutsideYourDistrict,
     PhoneBlocked,
 )
 from dispatch.events import Actor, record_event
 from dispatch.i18n import is_language
-from dispatch.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus, LocationPrecision
+from dispatch.models import (
+    OPEN_STATUSES,
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    District,
+    LocationPrecision,
+)
 from dispatch.notifications import remember_push_inspectors
 from dispatch.settings import LANGUAGES, Settings
 from geo.errors import InvalidGeometry
@@ -75,6 +83,7 @@ def submit_complaint(
     actor: Actor | None = None,
     now: datetime | None = None,
     dong_only: bool = False,
+    filer_district: str | None = None,
 ) -> IntakeResult:
     """Validate, route and store a complaint with its ``received`` and ``dispatched`` events.
 
@@ -82,11 +91,14 @@ def submit_complaint(
     key and content return the complaint stored first, even when the repeats race.
     ``dong_only``: the location stands for the whole dong (a report by text), so no nearby
     complaint is taken for the same problem; staff can still link it by hand.
+    ``filer_district``: district staff filing for a caller; a spot in another district is
+    refused, since they could neither see nor follow up the complaint there.
     Flushes; the caller commits.
 
     :raises IdempotencyKeyReused: the key was used before with different content.
     :raises InvalidLocation: coordinates that are not a WGS84 position.
     :raises OutsideServiceArea: the point is beyond the routing tolerance.
+    :raises OutsideYourDistrict: the point lies outside ``filer_district``.
     :raises UnknownCategory, InvalidPhone, InvalidComplaint: for bad fields.
     """
     fingerprint = draft.fingerprint()
@@ -99,6 +111,8 @@ def submit_complaint(
             raise
         return IntakeResult(existing, created=False)
     category, lon, lat, phone, attributes, routed = checked
+    if filer_district is not None and routed.district_code != filer_district:
+        _refuse_other_district(session, routed.district_code)
 
     now = now or datetime.now(UTC)
     actor = actor or Actor.citizen()
@@ -166,6 +180,19 @@ def submit_complaint(
                  data=routing)
     session.flush()
     return IntakeResult(complaint, created=True)
+
+
+def _refuse_other_district(session: Session, district_code: str) -> None:
+    """Refuse district staff's filing for a spot elsewhere, naming whose spot it is.
+
+    :raises OutsideYourDistrict: always.
+    """
+    district = session.get(District, district_code)
+    name = district.name if district else district_code
+    raise OutsideYourDistrict(
+        f"this spot is in {name} ({district_code}), not your district: hand the call to "
+        "the city desk (dispatchers file for any district)",
+        district=district_code, district_name=name)
 
 
 # Built once, values passed at execution (ORM bulk insert with RETURNING): building it with

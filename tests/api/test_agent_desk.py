@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dispatch.models import Complaint, ComplaintEvent, Notification
 from tests.factories import PLACES, complaint_json
@@ -121,6 +121,24 @@ def test_a_blocked_phone_is_refused_for_the_agent_too(client, create_staff, logi
     _, headers = agent
     response = file_for_caller(client, headers, phone="010-6666-7777")
     assert (response.status_code, response.get_json()["error"]) == (403, "phone_blocked")
+
+
+def test_a_supervisor_cannot_file_for_a_spot_in_another_district(client, session,
+                                                                 create_staff, login, agent):
+    supervisor = login(create_staff("supervisor", "11140"))
+    coex = {"type": "Point", "coordinates": list(PLACES["coex"][0])}
+    before = session.scalar(select(func.count()).select_from(Complaint))
+    refused = file_for_caller(client, supervisor, location=coex, phone="010-4444-5555")
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert body["error"] == "outside_your_district"
+    assert body["details"]["district"] == PLACES["coex"][1]
+    assert "city desk" in body["message"]
+    assert session.scalar(select(func.count()).select_from(Complaint)) == before
+    # Their own district's spot is fine, and the city desk files anywhere.
+    assert file_for_caller(client, supervisor).status_code == 201
+    _, dispatcher = agent
+    assert file_for_caller(client, dispatcher, location=coex).status_code == 201
 
 
 def test_the_point_decides_the_district_not_the_agent(client, agent):
