@@ -134,7 +134,10 @@ class KpiExport(MethodView):
         rows = ([{**panel["city"], "code": "city"}] if panel["city"] else []) + panel["districts"]
         for row in rows:
             writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
-        name = f"dasan-kpi-{panel['since']:%Y%m%d}-{panel['until']:%Y%m%d}.csv"
+        # Named by the last day the period includes: ``until`` is exclusive, so November
+        # (until 1 December, 00:00) is ...-20261130.csv.
+        last_day = panel["until"] - timedelta(microseconds=1)
+        name = f"dasan-kpi-{panel['since']:%Y%m%d}-{last_day:%Y%m%d}.csv"
         return Response(out.getvalue(), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"'})
 

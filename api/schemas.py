@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from api.context import settings
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
 from dispatch.settings import LANGUAGES
@@ -18,9 +20,22 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+class LocalDateTime(fields.AwareDateTime):
+    """A date-time whose value without an offset is read in the service's time zone.
+
+    Staff think in local time: ``since=2024-03-01`` is midnight in Seoul, not 09:00.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        moment = fields.DateTime._deserialize(self, value, attr, data, **kwargs)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=ZoneInfo(settings().timezone))
+        return moment
+
+
 def period_datetime(**kwargs) -> fields.AwareDateTime:
-    """A time-zone-aware date-time between 2000 and 2100 (UTC when no offset is given)."""
-    return fields.AwareDateTime(default_timezone=UTC, validate=validate.Range(
+    """A date-time between 2000 and 2100 (in DASAN_TIMEZONE when no offset is given)."""
+    return LocalDateTime(validate=validate.Range(
         min=EARLIEST, max=LATEST, error="must be between 2000-01-01 and 2100-01-01"), **kwargs)
 
 

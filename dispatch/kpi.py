@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from dispatch.models import District
 from dispatch.stats import OPEN_STATUSES
 
 # Closed by an inspector's decision (cancelled and duplicate ones are not "handled").
@@ -111,7 +112,7 @@ _RATED = text("""
 
 def compute_kpi(session: Session, since: datetime, until: datetime,
                 now: datetime | None = None) -> Kpi:
-    """Compute the panel's figures for complaints over [since, until).
+    """Compute the panel's figures for complaints over [since, until), every district listed.
 
     ``open_now`` and ``overdue_now`` are today's figures: for a period that ended before
     ``now`` they are None (today's open set is not that period's).
@@ -122,6 +123,10 @@ def compute_kpi(session: Session, since: datetime, until: datetime,
     def of(code):
         return figures.setdefault(code, DistrictFigures(code))
 
+    # Every district has a row, with zeros when nothing happened there: a monthly report
+    # always lists all of them.
+    for code in session.scalars(select(District.code)):
+        of(code)
     params = {"since": since, "until": until, "now": now,
               "open": [s.value for s in OPEN_STATUSES], "closed": list(CLOSED_STATUSES)}
     for row in session.execute(_RECEIVED, params):

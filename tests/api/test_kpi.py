@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from dispatch.events import Actor, record_event
 from dispatch.models import Complaint, ComplaintStatus
@@ -163,3 +163,32 @@ def test_a_closure_counts_in_its_period_though_reopened_later(client, session, d
     assert after["closed"] == before["closed"] >= 1
     assert after["closed_within_sla"] == before["closed_within_sla"]
     assert after["median_minutes_to_close"] == before["median_minutes_to_close"]
+
+
+def test_times_without_an_offset_are_seoul_time_and_every_district_is_listed(client, session,
+                                                                            dispatcher):
+    from dispatch.models import District
+
+    body = client.get("/api/v1/kpi?since=2024-03-01&until=2024-04-01T00:00:00",
+                      headers=dispatcher).get_json()
+    assert body["since"] == "2024-03-01T00:00:00+09:00"
+    assert body["until"] == "2024-04-01T00:00:00+09:00"
+    codes = sorted(session.scalars(select(District.code)))
+    assert len(codes) > 1
+    # Nothing was filed in March 2024, yet every district has its row of zeros.
+    assert [d["code"] for d in body["districts"]] == codes
+    assert all(d["received"] == 0 and d["closed"] == 0 for d in body["districts"])
+    explicit = client.get("/api/v1/kpi?since=2024-03-01T00:00:00Z&until=2024-04-01T00:00:00Z",
+                          headers=dispatcher).get_json()
+    assert explicit["since"] == "2024-03-01T09:00:00+09:00"  # an offset given is kept
+
+
+def test_the_export_is_named_by_the_last_day_it_includes(client, dispatcher):
+    response = client.get("/api/v1/kpi/export?since=2026-11-01&until=2026-12-01",
+                          headers=dispatcher)
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="dasan-kpi-20261101-20261130.csv"')
+    rows = response.get_data(as_text=True)[1:].splitlines()
+    panel = client.get("/api/v1/kpi?since=2026-11-01&until=2026-12-01",
+                       headers=dispatcher).get_json()
+    assert len(rows) == 2 + len(panel["districts"])  # header, city, every district
