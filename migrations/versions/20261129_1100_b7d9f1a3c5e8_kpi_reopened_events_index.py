@@ -1,7 +1,7 @@
 """Reopen events by time: the KPI counts a closure even after the reporter reopened it.
 
 Revision ID: b7d9f1a3c5e8
-Revises: a3c6e8f0b2d5
+Revises: b4d7f9a1c3e6
 Create Date: 2026-11-29 11:00:00.000000+00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d9f1a3c5e8'
-down_revision = 'a3c6e8f0b2d5'
+down_revision = 'b4d7f9a1c3e6'
 branch_labels = None
 depends_on = None
 
