@@ -8,7 +8,7 @@ import { callerForm, fillCallerChoices } from './caller.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
-import { move, staffView, suggestedAssignees } from './workflow.js';
+import { move, nearby, staffView, suggestedAssignees } from './workflow.js';
 
 const $ = (id) => document.getElementById(id);
 let map;
@@ -16,6 +16,11 @@ let cluster;
 let stream;
 const markers = new Map();
 const OPEN = ['received', 'dispatched', 'transferred', 'assigned', 'on_site'];
+// Below this zoom a view with more complaints than the server sends (2,000) shows the
+// server's clusters, which count every one, instead of the markers it has.
+const DETAIL_ZOOM = 14;
+let serverClusters;
+let clustered = false;
 
 function token() { return current()?.token; }
 
@@ -39,32 +44,63 @@ function icon(p) {
   });
 }
 
-function filters() {
+// A chosen day ends where the next one begins: the server compares `until` with `<`.
+function nextDay(date) {
+  const day = new Date(`${date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+function period() {
+  const f = new FormData($('filters'));
   const params = new URLSearchParams();
+  if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
+  if (f.get('until')) params.set('until', `${nextDay(f.get('until'))}T00:00:00+09:00`);
+  return params;
+}
+
+function filters() {
+  const params = period();
   const f = new FormData($('filters'));
   if (f.get('status')) params.append('status', f.get('status'));
   if (f.get('category')) params.set('category', f.get('category'));
   if (f.get('district')) params.set('district', f.get('district'));
   if (f.get('overdue')) params.set('overdue', 'true');
-  if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
-  if (f.get('until')) params.set('until', `${f.get('until')}T23:59:59+09:00`);
   return params;
 }
 
-function matches(p) {
+// Whether a complaint made at `createdAt` (ISO time) lies in the chosen period.
+function inPeriod(createdAt) {
+  const p = period();
+  const at = Date.parse(createdAt);
+  if (p.get('since') && !(at >= Date.parse(p.get('since')))) return false;
+  if (p.get('until') && !(at < Date.parse(p.get('until')))) return false;
+  return true;
+}
+
+// The map's view as the API's bbox (minLon,minLat,maxLon,maxLat).
+function viewBox() {
+  const b = map.getBounds();
+  const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value)).toFixed(5);
+  return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180),
+    clamp(b.getNorth(), 90)].join(',');
+}
+
+function matches(p, coordinates) {
   const f = new FormData($('filters'));
   if (f.get('status') ? p.status !== f.get('status') : !OPEN.includes(p.status)) return false;
   if (f.get('category') && p.category !== f.get('category')) return false;
   if (f.get('district') && p.district !== f.get('district')) return false;
   if (f.get('overdue') && !p.overdue) return false;
-  return true;
+  if (!inPeriod(p.created_at)) return false;
+  return map.getBounds().contains([coordinates[1], coordinates[0]]);
 }
 
 function upsert(p, coordinates) {
   const old = markers.get(p.public_id);
   if (old) cluster.removeLayer(old);
   markers.delete(p.public_id);
-  if (!matches(p)) return;
+  if (!matches(p, coordinates)) return;
   const marker = L.marker([coordinates[1], coordinates[0]], {
     icon: icon(p), keyboard: true,
     title: `${p.public_id} · ${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
@@ -73,7 +109,16 @@ function upsert(p, coordinates) {
   marker.properties = p;
   marker.on('click', () => openPanel(p.public_id));
   markers.set(p.public_id, marker);
-  cluster.addLayer(marker);
+  if (!clustered) cluster.addLayer(marker);
+}
+
+// A live change as the map's row: the stream does not say when a complaint was made, so
+// one the map does not have yet counts as made now only if the event is its receipt (in a
+// past period, an unknown ticket's other events stay off the map).
+function liveRow(change) {
+  const known = markers.get(change.public_id)?.properties;
+  const createdAt = known?.created_at || (change.kind === 'received' ? change.at : null);
+  return { ...change, created_at: createdAt };
 }
 
 // The map's complaints as a table as well: usable without the map (screen readers, keyboard),
@@ -114,17 +159,76 @@ function renderList() {
   }));
 }
 
+let complaintLoads = 0;
+let viewTimer = null;
+function scheduleComplaints(delay = 400) {
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(loadComplaints, delay);
+}
+
 async function loadComplaints() {
+  const mine = ++complaintLoads;
+  const params = filters();
+  params.set('bbox', viewBox());
   try {
-    const data = await api(`/api/v1/map/complaints?${filters()}`, { token: token() });
+    const data = await api(`/api/v1/map/complaints?${params}`, { token: token() });
+    const counted = data.truncated ? await loadClusters(params) : null;
+    if (mine !== complaintLoads) return; // the view moved on meanwhile
+    clustered = Boolean(counted) && map.getZoom() < DETAIL_ZOOM;
     cluster.clearLayers();
     markers.clear();
     for (const f of data.features) upsert(f.properties, f.geometry.coordinates);
+    showClusters(clustered ? counted.features : []);
+    showTruncation(data.truncated, markers.size, counted?.total);
     $('map').dataset.count = String(markers.size);
     renderList();
   } catch (err) {
     if (!lostSession(err)) show($('notice'), explain(err), 'error');
   }
+}
+
+// Every complaint in view, counted by the server on a grid fitted to the zoom.
+async function loadClusters(params) {
+  const query = new URLSearchParams(params);
+  query.set('zoom', String(Math.round(map.getZoom())));
+  const data = await api(`/api/v1/map/clusters?${query}`, { token: token() });
+  const total = data.features.reduce((sum, f) => sum + f.properties.count, 0);
+  return { features: data.features, total };
+}
+
+function clusterIcon(p) {
+  const size = p.count < 100 ? 36 : p.count < 1000 ? 44 : 52;
+  return L.divIcon({
+    className: `server-cluster${p.overdue ? ' cluster-overdue' : ''}`,
+    html: `<span>${p.count}</span>`,
+    iconSize: [size, size],
+  });
+}
+
+// The server's clusters in place of the markers; a click zooms in towards the cell.
+function showClusters(features) {
+  serverClusters.clearLayers();
+  for (const f of features) {
+    const [lon, lat] = f.geometry.coordinates;
+    const marker = L.marker([lat, lon], {
+      icon: clusterIcon(f.properties), keyboard: true,
+      title: t('map_cluster').replace('{n}', f.properties.count),
+    });
+    marker.on('click', () => map.setView([lat, lon], Math.min(map.getZoom() + 2, DETAIL_ZOOM)));
+    serverClusters.addLayer(marker);
+  }
+  $('map').dataset.clusters = String(features.length);
+}
+
+// The server sends at most 2,000 complaints: say so, with how many there are.
+function showTruncation(truncated, shown, total) {
+  const note = $('map-truncated');
+  const format = (n) => Number(n).toLocaleString(document.documentElement.lang);
+  note.hidden = !truncated;
+  note.textContent = truncated
+    ? t('map_truncated').replace('{shown}', format(shown)).replace('{total}', format(total ?? '?'))
+    : '';
+  $('map').dataset.truncated = String(Boolean(truncated));
 }
 
 // A small form for one move: a choice, a note (a transfer must say why), a button.
@@ -143,6 +247,83 @@ function moveForm(labelKey, select, onSubmit) {
   form.append(label, select, noteLabel, note, button);
   form.addEventListener('submit', (e) => { e.preventDefault(); onSubmit(select.value, note.value.trim()); });
   return form;
+}
+
+// Every inspector the server lists (suggested ones first, off-duty ones marked): a supervisor
+// can always assign, also when nobody is near or on duty.
+async function assignForm(publicId, run) {
+  const select = document.createElement('select');
+  select.id = 'assign-staff';
+  let people = [];
+  try { people = await suggestedAssignees(publicId, token()); } catch (err) { /* an empty choice says so */ }
+  const ordered = [...people].sort((a, b) => Number(Boolean(b.suggested)) - Number(Boolean(a.suggested)));
+  select.append(...ordered.map((x) => {
+    const marks = [x.suggested ? t('suggested') : '', x.on_duty === false ? t('off_duty') : ''].filter(Boolean);
+    const option = new Option(`${x.display_name} (${x.open_assignments})${marks.length ? ` · ${marks.join(' · ')}` : ''}`, x.staff_id);
+    option.dataset.onDuty = String(x.on_duty !== false);
+    return option;
+  }));
+  if (!select.options.length) { select.append(new Option(t('no_inspectors'), '')); select.disabled = true; }
+  return moveForm('reassign', select, (v, note) => {
+    if (v) run('assign', { assignee_id: Number(v), ...(note ? { internal_note: note } : {}) });
+  });
+}
+
+const REFER_OUTCOMES = ['other_agency', 'private_property', 'police', 'other'];
+
+// Refer: the matter belongs elsewhere; the reporter reads the outcome and the note.
+function referForm(run) {
+  const select = document.createElement('select');
+  select.id = 'refer-outcome';
+  select.append(...REFER_OUTCOMES.map((o) => new Option(t(`outcome_${o}`), o)));
+  const form = moveForm('refer', select, (outcome, note) => {
+    if (!note) { show($('notice'), t('invalid_outcome'), 'error'); return; }
+    run('refer', { outcome, public_note: note });
+  });
+  const noteLabel = form.querySelector(`label[for="${select.id}-note"]`);
+  noteLabel.textContent = t('note_for_reporter');
+  form.querySelector('textarea').required = true;
+  return form;
+}
+
+// "Duplicate of…": open reports of the same category close by, or a ticket number typed in.
+async function duplicateForm(c, run) {
+  const select = document.createElement('select');
+  select.id = 'duplicate-parent';
+  select.append(new Option(t('duplicate_pick'), ''));
+  try {
+    const near = await nearby(c.location.coordinates, c.category.code);
+    select.append(...near.filter((n) => n.public_id !== c.public_id)
+      .map((n) => new Option(`${n.public_id} · ${Math.round(n.distance_m)} m`, n.public_id)));
+  } catch (err) { /* the ticket field still works */ }
+  const form = document.createElement('form');
+  const label = document.createElement('label');
+  label.textContent = t('duplicate_of_action');
+  label.htmlFor = select.id;
+  const ticketLabel = document.createElement('label');
+  ticketLabel.textContent = t('duplicate_ticket');
+  const ticket = document.createElement('input');
+  ticket.id = 'duplicate-ticket'; ticket.maxLength = 32; ticket.autocomplete = 'off';
+  ticketLabel.htmlFor = ticket.id;
+  const button = document.createElement('button');
+  button.type = 'submit'; button.className = 'secondary'; button.textContent = t('link_duplicate');
+  form.append(label, select, ticketLabel, ticket, button);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const parent = ticket.value.trim() || select.value;
+    if (!parent) { show($('notice'), t('duplicate_pick_first'), 'error'); return; }
+    run('link-duplicate', { parent });
+  });
+  return form;
+}
+
+// "Not a duplicate": the complaint goes back to its district's queue.
+function unlinkButton(run) {
+  const button = document.createElement('button');
+  button.type = 'button'; button.id = 'unlink-duplicate'; button.className = 'secondary';
+  button.textContent = t('unlink_duplicate');
+  button.addEventListener('click', () => run('unlink-duplicate', {}));
+  return button;
 }
 
 // What an agent on the phone needs at a glance: where, how it came in, who reported, links.
@@ -178,7 +359,8 @@ function facts(c) {
 let panelLoads = 0;
 
 // A caller quotes a ticket number (open it) or has lost it (their number finds their reports).
-const TICKET = /^\d{6}-\d{7}$/;
+// The serial is zero-padded to 7 digits and grows past them.
+const TICKET = /^\d{6}-\d{7,}$/;
 const PHONE = /^\+?[\d\s-]{9,20}$/;
 
 async function find(value) {
@@ -246,15 +428,7 @@ async function openPanel(publicId) {
     } catch (err) { if (!lostSession(err)) show($('notice'), explain(err), 'error'); }
   };
   const allowed = c.allowed_moves || [];
-  if (allowed.includes('assign')) {
-    const select = document.createElement('select');
-    select.id = 'assign-staff';
-    try {
-      const people = await suggestedAssignees(publicId, token());
-      select.append(...people.map((x) => new Option(`${x.display_name} (${x.open_assignments})`, x.staff_id)));
-    } catch (err) { /* no suggestions */ }
-    if (select.options.length) parts.push(moveForm('reassign', select, (v, note) => run('assign', { assignee_id: Number(v), ...(note ? { internal_note: note } : {}) })));
-  }
+  if (allowed.includes('assign')) parts.push(await assignForm(publicId, run));
   if (allowed.includes('transfer')) {
     const select = $('f-district').cloneNode(true);
     select.id = 'transfer-district';
@@ -262,6 +436,9 @@ async function openPanel(publicId) {
     select.querySelector(`option[value="${CSS.escape(c.district.code)}"]`)?.remove(); // not to itself
     parts.push(moveForm('transfer', select, (v, note) => run('transfer', { district_code: v, ...(note ? { internal_note: note } : {}) })));
   }
+  if (allowed.includes('refer')) parts.push(referForm(run));
+  if (OPEN.includes(c.status)) parts.push(await duplicateForm(c, run));
+  if (c.status === 'duplicate') parts.push(unlinkButton(run));
   if (mine === panelLoads) detail.replaceChildren(...parts);
 }
 
@@ -284,7 +461,7 @@ function connect() {
   });
   stream.addEventListener('complaint', (event) => {
     const change = JSON.parse(event.data);
-    upsert(change, change.coordinates);
+    upsert(liveRow(change), change.coordinates);
     $('map').dataset.count = String(markers.size);
     $('map').dataset.lastEvent = change.public_id;
     scheduleList();
@@ -294,14 +471,6 @@ function connect() {
 
 let kpiTimer = null;
 function scheduleKpi() { clearTimeout(kpiTimer); kpiTimer = setTimeout(loadKpi, 1000); }
-
-function period() {
-  const f = new FormData($('filters'));
-  const params = new URLSearchParams();
-  if (f.get('since')) params.set('since', `${f.get('since')}T00:00:00+09:00`);
-  if (f.get('until')) params.set('until', `${f.get('until')}T23:59:59+09:00`);
-  return params;
-}
 
 // The figures of the chosen period as a spreadsheet for the monthly report. A link cannot send
 // the bearer token, so the file is fetched and handed to the browser as a download.
@@ -345,12 +514,12 @@ async function loadKpi() {
     const div = document.createElement('div');
     div.dataset.kpi = key;
     const strong = document.createElement('strong');
-    strong.textContent = value ?? 0;
+    strong.textContent = value ?? '—'; // *_now figures are null for a past period
     div.append(strong, t(key));
     return div;
   }));
   const rows = kpi.districts.filter((d) => d.open_now || d.overdue_now)
-    .map((d) => ({ label: d.name || d.code, open: d.open_now, overdue: d.overdue_now }));
+    .map((d) => ({ label: d.name || d.code, open: d.open_now ?? 0, overdue: d.overdue_now ?? 0 }));
   $('kpi-chart').replaceChildren(barChart(rows, [
     { key: 'open', label: t('open_now'), colour: '#1565c0' },
     { key: 'overdue', label: t('overdue'), colour: '#b71c1c' },
@@ -389,6 +558,8 @@ async function start() {
     map = baseMap($('map'), await config());
     cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
     map.addLayer(cluster);
+    serverClusters = L.layerGroup().addTo(map);
+    map.on('moveend', () => scheduleComplaints());
     districtLayer(map).catch(() => {});
     const traffic = trafficLayer(map);
     L.control.layers(null, { [t('traffic')]: traffic.group, [t('live')]: cluster }).addTo(map);

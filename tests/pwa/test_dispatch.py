@@ -179,3 +179,157 @@ def test_the_panels_dates_follow_the_chosen_language(new_context, live_server):
     expect(page.locator("#detail h3")).to_contain_text(public_id)
     due = page.locator("#detail p").first.text_content()
     assert ("AM" in due or "PM" in due) and "오전" not in due and "오후" not in due, due
+
+
+def _mark_truncated(seen: list):
+    """A route handler: the real map answer, said to be cut at the server's limit."""
+    def handle(route):
+        seen.append(route.request.url)
+        response = route.fetch()
+        body = response.json()
+        body["truncated"] = True
+        route.fulfill(response=response, json=body)
+    return handle
+
+
+def test_a_cut_map_shows_the_servers_clusters_and_says_how_many_there_are(new_context,
+                                                                          live_server):
+    public_id = file_complaint(live_server, "browser test: one of very many",
+                               (127.0320, 37.5520))
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    seen: list[str] = []
+    page.route("**/api/v1/map/complaints*", _mark_truncated(seen))
+    open_as(page, "/dispatch", "disp1")
+    # The map asks for its view only, and reads the cut: clusters count every complaint.
+    assert "bbox=" in seen[-1]
+    expect(page.locator("#map-truncated")).to_be_visible()
+    total = sum(row[0] for row in live_server.sql(
+        "SELECT count(*) FROM complaints WHERE status IN "
+        "('received', 'dispatched', 'transferred', 'assigned', 'on_site')"))
+    shown = int(page.locator("#map").get_attribute("data-count"))
+    expect(page.locator("#map-truncated")).to_have_text(
+        KO["map_truncated"].replace("{shown}", f"{shown:,}").replace("{total}", f"{total:,}"))
+    assert page.locator(".server-cluster").count() > 0
+    expect(page.locator(".complaint-marker")).to_have_count(0)
+    # The list beside the map still has what the server sent.
+    expect(page.locator("#list-body tr", has_text=public_id)).to_have_count(1)
+    # Moving the map asks again for the new view; a whole answer brings the markers back.
+    page.unroute("**/api/v1/map/complaints*")
+    with page.expect_request(lambda r: "/api/v1/map/complaints" in r.url) as request:
+        page.locator(".leaflet-control-zoom-in").click()
+    assert "bbox=" in request.value.url and request.value.url.split("bbox=")[1] != \
+        seen[-1].split("bbox=")[1]
+    expect(page.locator("#map")).to_have_attribute("data-truncated", "false")
+    expect(page.locator("#map-truncated")).to_be_hidden()
+    expect(page.locator(".server-cluster")).to_have_count(0)
+
+
+def test_a_past_period_ends_at_midnight_keeps_new_tickets_off_and_shows_no_current_figures(
+        new_context, live_server):
+    page = open_dispatch(new_context)
+    # The other engineer's server says null for "now" figures of a past period.
+    def no_current_figures(route):
+        response = route.fetch()
+        body = response.json()
+        for row in [body.get("city") or {}, *body["districts"]]:
+            row["open_now"] = row["overdue_now"] = None
+        route.fulfill(response=response, json=body)
+    page.route("**/api/v1/kpi?*", no_current_figures)
+    page.fill("#f-since", "2020-02-01")
+    page.fill("#f-until", "2020-02-29")
+    with page.expect_request(lambda r: "/api/v1/map/complaints" in r.url) as request:
+        page.locator("#filters button[type=submit]").click()
+    # The last day counts up to the next day's midnight (the server compares with <).
+    assert "until=2020-03-01T00%3A00%3A00%2B09%3A00" in request.value.url
+    expect(page.locator("[data-kpi=open_now] strong")).to_have_text("—")
+    public_id = file_complaint(live_server, "browser test: not in February 2020",
+                               (127.0330, 37.5510))
+    expect(page.locator("#map")).to_have_attribute("data-last-event", public_id)
+    page.wait_for_timeout(500)  # the list is redrawn 300 ms after an event
+    expect(page.locator("#list-body tr", has_text=public_id)).to_have_count(0)
+    expect(page.locator(".complaint-marker[title^='" + public_id + "']")).to_have_count(0)
+
+
+def test_a_ticket_number_with_an_eight_digit_serial_is_a_ticket_not_a_phone(new_context,
+                                                                           live_server):
+    page = open_dispatch(new_context)
+    page.fill("#find-id", "261129-12345678")
+    page.locator("#find button").click()
+    expect(page.locator("#notice")).to_have_text(KO["not_found"])
+    expect(page.locator("#detail h3")).to_have_count(0)
+
+
+def _staff_id(live_server, username: str) -> int:
+    return live_server.sql("SELECT id FROM staff WHERE username = :u", u=username)[0][0]
+
+
+def test_every_inspector_is_offered_for_assignment_off_duty_ones_marked(new_context,
+                                                                        live_server):
+    page = open_dispatch(new_context)
+    insp1, insp2 = _staff_id(live_server, "insp1"), _staff_id(live_server, "insp2")
+    people = [  # the server's answer: suggested ones first, then everyone else of the district
+        {"staff_id": insp1, "display_name": "insp1", "open_assignments": 0,
+         "distance_m": 300.0, "on_duty": True, "suggested": True},
+        {"staff_id": insp2, "display_name": "insp2", "open_assignments": 4,
+         "distance_m": None, "on_duty": False, "suggested": False},
+    ]
+    page.route("**/suggested-assignees*", lambda route: route.fulfill(json=people))
+    public_id = file_with_photo(page.request, live_server, "garbage",
+                                "browser test: assign whoever", (126.9970, 37.5640))
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    options = page.locator("#assign-staff option")
+    expect(options).to_have_count(2)
+    expect(options.nth(0)).to_contain_text(KO["suggested"])
+    expect(options.nth(1)).to_contain_text(KO["off_duty"])
+    page.select_option("#assign-staff", str(insp2))
+    page.locator("#assign-staff ~ button").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_assigned"])
+    assert live_server.sql("SELECT assignee_id FROM complaints WHERE public_id = :p",
+                           p=public_id)[0][0] == insp2
+    # With nobody to offer, the form still says so rather than vanishing.
+    page.unroute("**/suggested-assignees*")
+    page.route("**/suggested-assignees*", lambda route: route.fulfill(json=[]))
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#assign-staff")).to_have_text(KO["no_inspectors"])
+
+
+def test_a_dispatcher_links_a_duplicate_unlinks_it_and_refers_it(new_context, live_server):
+    page = open_dispatch(new_context)
+    parent = file_complaint(live_server, "browser test: the lamp, first report",
+                            (127.0100, 37.5700))
+    # 100 m away: beyond the 30 m in which intake links a lamp report by itself.
+    child = file_complaint(live_server, "browser test: the same lamp again",
+                           (127.0100, 37.5709))
+    page.fill("#find-id", child)
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_contain_text(child)
+    # Nearby open reports of the same category are offered; the parent among them.
+    expect(page.locator(f"#duplicate-parent option[value='{parent}']")).to_have_count(1)
+    # Someone else changed it meanwhile: the link is refused and the page says why.
+    live_server.sql("UPDATE complaints SET version = version + 1 WHERE public_id = :p", p=child)
+    page.select_option("#duplicate-parent", parent)
+    page.locator("#duplicate-parent ~ button").click()
+    expect(page.locator("#notice")).to_have_text(KO["stale_version"])
+    page.locator("#detail h3").evaluate("(title) => { title.dataset.stale = 'yes'; }")
+    page.fill("#find-id", child)
+    page.locator("#find button").click()
+    page.wait_for_selector("#detail h3:not([data-stale])")  # the panel at its new version
+    page.fill("#duplicate-ticket", parent)  # the ticket number typed in works as well
+    page.locator("#duplicate-parent ~ button").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_duplicate"])
+    expect(page.locator("#detail dl.facts")).to_contain_text(parent)
+    assert live_server.sql("SELECT c.status, p.public_id FROM complaints c JOIN complaints p "
+                           "ON p.id = c.parent_id WHERE c.public_id = :p",
+                           p=child)[0] == ("duplicate", parent)
+    # Not a duplicate after all: back to the district's queue.
+    page.locator("#unlink-duplicate").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_dispatched"])
+    # It is another agency's matter: refer it with a note for the reporter.
+    page.select_option("#refer-outcome", "police")
+    page.fill("#refer-outcome-note", "The police handle lamps on this bridge.")
+    page.locator("#refer-outcome ~ button").click()
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_referred"])
+    assert live_server.sql("SELECT status, outcome, parent_id FROM complaints "
+                           "WHERE public_id = :p", p=child)[0] == ("referred", "police", None)
