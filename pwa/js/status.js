@@ -2,11 +2,37 @@
 import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
 import { citizenMove, timeline } from './workflow.js';
 import { listPhotos, photoStrip } from './photos.js';
+import { saveTicket, ticket } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const publicId = decodeURIComponent(location.pathname.split('/').pop());
-const token = new URLSearchParams(location.search).get('t') || '';
+let token = '';
 let complaint = null;
+
+// The reporter's token gives cancel, reopen, rating and the photos: it must not stay in the
+// address bar, the history or a link copied to share. A link that brings it (after filing, or
+// by text message) hands it to this phone's `tickets` store and drops it from the URL; the
+// page without it finds it there later.
+async function takeToken() {
+  const url = new URL(location.href);
+  const brought = url.searchParams.get('t');
+  if (brought) {
+    url.searchParams.delete('t');
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    try {
+      await saveTicket({ ...(await ticket(publicId)), public_id: publicId, token: brought });
+    } catch (err) { /* no storage (private mode): this visit still has it */ }
+    return brought;
+  }
+  try { return (await ticket(publicId))?.token || ''; } catch (err) { return ''; }
+}
+
+// A link for others: the same page, never the token.
+function shareLink() {
+  const link = $('share');
+  link.href = `${location.origin}/status/${encodeURIComponent(publicId)}`;
+  link.textContent = t('share_link');
+}
 
 async function render() {
   try {
@@ -112,8 +138,11 @@ async function act(name) {
 }
 
 async function main() {
+  token = await takeToken();
   await loadLanguage();
   languageSwitcher($('lang'));
+  shareLink();
+  document.addEventListener('dasan:language', shareLink);
   registerServiceWorker();
   $('cancel').addEventListener('click', () => act('cancel'));
   $('reopen').addEventListener('click', () => act('reopen'));

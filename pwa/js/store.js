@@ -48,6 +48,7 @@ export async function claimStaffData(staffId) {
 
 export async function saveTicket(ticket) { return (await dbPromise).put('tickets', ticket); }
 export async function tickets() { return (await dbPromise).getAll('tickets'); }
+export async function ticket(publicId) { return (await dbPromise).get('tickets', publicId); }
 
 // After a move's answer, the complaint's later waiting moves (made on a screen that showed
 // that move as done) are based on the version it produced: kept in the outbox, so a flush

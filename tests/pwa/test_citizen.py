@@ -334,3 +334,39 @@ def test_reopen_is_offered_only_within_its_window_and_a_refusal_is_explained(new
     page.click("#reopen")
     expect(page.locator("#notice")).to_have_text(KO["reopen_too_late"])
     expect(page.locator("#reopen")).to_be_hidden()
+
+
+def test_the_status_page_keeps_the_reporters_token_out_of_the_address_bar(new_context,
+                                                                          live_server):
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": "browser test: my link, not yours",
+        "location": {"type": "Point", "coordinates": [126.9710, 37.5560]}},
+        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, body
+    public_id, token = body["public_id"], body["citizen_token"]
+    page = new_context().new_page()
+    page.goto(f"/status/{public_id}?t={token}")
+    page.wait_for_selector("body[data-ready=true]")
+    # The token left the address bar and the history entry; the reporter may still act.
+    assert page.url == f"{live_server.url}/status/{public_id}", page.url
+    expect(page.locator("#cancel")).to_be_visible()
+    share = page.locator("#share").get_attribute("href")
+    assert share == f"{live_server.url}/status/{public_id}"
+    expect(page.locator("#share")).to_have_text(KO["share_link"])
+    # Opened later on the same phone without the token, the page finds it in its storage.
+    page.goto("/")
+    page.go_back()
+    page.wait_for_selector("body[data-ready=true]")
+    assert "t=" not in page.url
+    expect(page.locator("#cancel")).to_be_visible()
+    page.goto(f"/status/{public_id}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#cancel")).to_be_visible()
+    # Someone given the shared link sees the state but has none of the reporter's rights.
+    other = new_context().new_page()
+    other.goto(share)
+    other.wait_for_selector("body[data-ready=true]")
+    expect(other.locator("#timeline li").first).to_be_visible()
+    expect(other.locator("#cancel")).to_be_hidden()
