@@ -166,6 +166,14 @@ function scheduleComplaints(delay = 400) {
   viewTimer = setTimeout(loadComplaints, delay);
 }
 
+// A cut view's clusters and count go stale as events come in; refresh them now and then
+// (at most every 5 s: a storm's steady stream must not keep pushing the refresh away).
+let cutViewTimer = null;
+function refreshCutView() {
+  if (cutViewTimer || $('map').dataset.truncated !== 'true') return;
+  cutViewTimer = setTimeout(() => { cutViewTimer = null; loadComplaints(); }, 5_000);
+}
+
 async function loadComplaints() {
   const mine = ++complaintLoads;
   const params = filters();
@@ -462,6 +470,7 @@ function connect() {
   stream.addEventListener('complaint', (event) => {
     const change = JSON.parse(event.data);
     upsert(liveRow(change), change.coordinates);
+    refreshCutView();
     $('map').dataset.count = String(markers.size);
     $('map').dataset.lastEvent = change.public_id;
     scheduleList();

@@ -213,6 +213,9 @@ def test_a_cut_map_shows_the_servers_clusters_and_says_how_many_there_are(new_co
     expect(page.locator(".complaint-marker")).to_have_count(0)
     # The list beside the map still has what the server sent.
     expect(page.locator("#list-body tr", has_text=public_id)).to_have_count(1)
+    # New tickets while the view is cut: the view (clusters, N) is asked for again shortly.
+    with page.expect_request(lambda r: "/api/v1/map/clusters" in r.url, timeout=15_000):
+        file_complaint(live_server, "browser test: and one more", (127.0322, 37.5522))
     # Moving the map asks again for the new view; a whole answer brings the markers back.
     page.unroute("**/api/v1/map/complaints*")
     with page.expect_request(lambda r: "/api/v1/map/complaints" in r.url) as request:
