@@ -11,6 +11,7 @@ import {
 import { move, queue, staffView } from './workflow.js';
 import { pushKey, subscribe } from './push.js';
 import { listPhotos, photoStrip } from './photos.js';
+import { passwordChange } from './password.js';
 
 const $ = (id) => document.getElementById(id);
 let sort = 'due';
@@ -477,6 +478,7 @@ async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
+  $('change-password').hidden = false;
   show($('notice'), '');
   await claimStaffData(me());
   if (!map) {
@@ -533,6 +535,7 @@ async function main() {
   $('sort-due').addEventListener('click', () => setSort('due'));
   $('sort-distance').addEventListener('click', () => setSort('distance'));
   $('logout').addEventListener('click', leave);
+  passwordChange($('change-password'), { token, onLostSession: lostSession });
   window.addEventListener('online', () => { $('offline').hidden = true; replay(); });
   window.addEventListener('offline', () => { $('offline').hidden = false; });
   document.addEventListener('visibilitychange', () => { if (!document.hidden && token()) replay(); });
