@@ -16,7 +16,7 @@ blp = Blueprint("pwa", __name__)
 # Folders of pwa/ that are served as they are (never node_modules).
 ASSET_FOLDERS = ("js", "css", "i18n", "icons")
 PAGES = {"citizen": "citizen.html", "status": "status.html", "field": "field.html",
-         "dispatch": "dispatch.html", "info": "info.html"}
+         "dispatch": "dispatch.html", "info": "info.html", "staff": "staff.html"}
 
 
 def tile_origin(tile_url: str) -> str:
@@ -75,6 +75,12 @@ def field():
 def dispatch_map():
     """The dispatcher's live map and KPI panel."""
     return _page("dispatch")
+
+
+@blp.get("/staff")
+def staff_list():
+    """The staff list for supervisors, dispatchers and admins (admins add and change accounts)."""
+    return _page("staff")
 
 
 def shell_revision() -> str:

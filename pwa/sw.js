@@ -7,11 +7,12 @@ workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false })
 const REVISION = '__SHELL_REVISION__';
 const LANGS = ['ko', 'en', 'zh', 'ja', 'mn', 'vi'];
 const SHELL = [
-  '/', '/info', '/field', '/dispatch', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
+  '/', '/info', '/field', '/dispatch', '/staff', '/status/_shell', '/manifest.webmanifest', '/pwa/config.json',
   '/pwa/css/app.css', '/pwa/js/common.js', '/pwa/js/store.js', '/pwa/js/citizen.js',
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
   '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js',
-  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/caller.js', '/pwa/js/photos.js', '/pwa/js/report_request.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/caller.js', '/pwa/js/photos.js', '/pwa/js/report_request.js',
+  '/pwa/js/staff.js', '/pwa/js/password.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',

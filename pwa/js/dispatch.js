@@ -9,6 +9,7 @@ import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
 import { current, forget, loginForm, logout } from './session.js';
 import { move, nearby, staffView, suggestedAssignees } from './workflow.js';
+import { passwordChange } from './password.js';
 
 const $ = (id) => document.getElementById(id);
 let map;
@@ -563,6 +564,8 @@ async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
+  $('change-password').hidden = false;
+  $('staff-link').hidden = !['supervisor', 'dispatcher', 'admin'].includes(current()?.staff?.role);
   if (!map) {
     map = baseMap($('map'), await config());
     cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
@@ -591,6 +594,7 @@ async function main() {
   $('kpi-export').addEventListener('click', exportKpi);
   $('find').addEventListener('submit', (e) => { e.preventDefault(); find($('find-id').value.trim()); });
   $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
+  passwordChange($('change-password'), { token, onLostSession: lostSession });
   loginForm($('login'), $('notice'), start);
   if (token()) start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }
 }

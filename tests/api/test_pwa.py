@@ -9,7 +9,7 @@ import pytest
 from api.pwa import tile_origin
 from api.static import ROOT
 
-PAGES = ["/", "/status/261129-0000001", "/field", "/dispatch"]
+PAGES = ["/", "/status/261129-0000001", "/field", "/dispatch", "/staff"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -41,7 +41,7 @@ def test_every_script_and_page_of_the_app_is_precached_for_offline_use(client):
     body = client.get("/sw.js").get_data(as_text=True)
     scripts = sorted(f"/pwa/js/{path.name}" for path in (PWA / "js").glob("*.js"))
     assert [script for script in scripts if f"'{script}'" not in body] == []
-    for page in ("/", "/info", "/field", "/dispatch", "/status/_shell"):
+    for page in ("/", "/info", "/field", "/dispatch", "/staff", "/status/_shell"):
         assert f"'{page}'" in body
 
 
@@ -68,7 +68,8 @@ def test_six_catalogues_with_the_same_keys(client):
 # Codes a citizen or an inspector may meet; each needs a message, not "Something went wrong".
 USER_FACING_CODES = ["invalid_outcome", "complaint_closed", "too_many_photos", "corrupt_image",
                      "image_too_large", "empty_file", "unknown_category", "version_required",
-                     "evidence_required", "invalid_phone", "stale_version", "invalid_transition"]
+                     "evidence_required", "invalid_phone", "stale_version", "invalid_transition",
+                     "wrong_password", "invalid_staff", "last_admin"]
 
 
 def test_every_error_a_user_may_meet_has_a_message(client):

@@ -81,7 +81,7 @@ def _cli(env: dict, *args: str, stdin: str | None = None) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(redis_url, tmp_path_factory):
-    """gunicorn serving the app on a free port, with staff disp1/insp1/insp2 (11140).
+    """gunicorn serving the app on a free port, with staff disp1, admin1, insp1/insp2 (11140).
 
     The database has Seoul's areas, the synthetic road links and the facility points.
     """
@@ -107,6 +107,7 @@ def live_server(redis_url, tmp_path_factory):
     _cli(env, "load-seoul")
     _cli(env, "load-traffic-fixtures")  # road links and facilities for the traffic layers
     _cli(env, "create-staff", "--role", "dispatcher", "disp1", stdin=STAFF_PASSWORD)
+    _cli(env, "create-staff", "--role", "admin", "admin1", stdin=STAFF_PASSWORD)
     for username in ("insp1", "insp2"):
         _cli(env, "create-staff", "--role", "inspector", "--district", "11140", username,
              stdin=STAFF_PASSWORD)
