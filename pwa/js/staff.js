@@ -70,6 +70,11 @@ function fillChoices() {
   });
 }
 
+// A city-wide role has no district: its select is off (and left out of the form's data).
+function syncDistrict(roleSelect, districtSelect) {
+  districtSelect.disabled = !DISTRICT_ROLES.includes(roleSelect.value);
+}
+
 async function loadDistricts() {
   try {
     const data = await api('/api/v1/districts');
@@ -147,6 +152,7 @@ function fillEdit(account) {
   $('e-role').value = account.role;
   $('e-district').value = account.district_code || '';
   $('e-language').value = account.language;
+  syncDistrict($('e-role'), $('e-district'));
   $('toggle-active').textContent = t(account.active ? 'staff_disable' : 'staff_enable');
   $('toggle-active').className = account.active ? 'danger' : 'secondary';
 }
@@ -252,6 +258,7 @@ async function addAccount(event) {
     const account = await api('/api/v1/staff/accounts', { method: 'POST', token: token(), body });
     $('add-form').reset();
     fillChoices();
+    syncDistrict($('a-role'), $('a-district'));
     show($('result'), `${t('staff_added')} ${account.username}`, 'success');
     await loadAccounts();
   } catch (err) { failed(err); }
@@ -285,6 +292,8 @@ async function main() {
   });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadAccounts(); });
   $('add-form').addEventListener('submit', addAccount);
+  $('a-role').addEventListener('change', () => syncDistrict($('a-role'), $('a-district')));
+  $('e-role').addEventListener('change', () => syncDistrict($('e-role'), $('e-district')));
   $('edit-form').addEventListener('submit', saveEdit);
   $('toggle-active').addEventListener('click', toggleActive);
   $('reset-form').addEventListener('submit', resetPassword);

@@ -84,14 +84,9 @@ def test_an_admin_adds_an_inspector_who_can_then_log_in(new_context, live_server
 
 def test_disabling_an_inspector_hands_their_ticket_back_and_shows_it(new_context, live_server):
     add_inspector(live_server, "leaving1")
-    public_id = file_complaint(live_server, "browser test: held by a leaver", (126.9930, 37.5610))
+    public_id = accepted_by(live_server, "leaving1", "browser test: held by a leaver",
+                            (126.9930, 37.5610))
     inspector = staff_headers(live_server, "leaving1")
-    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
-                                 headers=inspector)
-    assert status == 200, view
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
-                           {**inspector, "If-Match": headers["ETag"]})
-    assert status == 200, body
     page = open_as(new_context(viewport=WIDE).new_page(), "/staff", "admin1")
     row = account_row(page, "leaving1")
     row.locator("button").click()
@@ -130,6 +125,43 @@ def test_disabling_an_inspector_hands_their_ticket_back_and_shows_it(new_context
     assert status == 200
 
 
+def accepted_by(live_server, username: str, description: str, lonlat) -> str:
+    """A complaint filed in Jung-gu and accepted by ``username``; returns its public id."""
+    public_id = file_complaint(live_server, description, lonlat)
+    headers = staff_headers(live_server, username)
+    status, view, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                                headers=headers)
+    assert status == 200, view
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
+                           {**headers, "If-Match": answer["ETag"]})
+    assert status == 200, body
+    return public_id
+
+
+def test_an_admin_renames_moves_and_promotes_an_inspector(new_context, live_server):
+    add_inspector(live_server, "mover1")
+    public_id = accepted_by(live_server, "mover1", "browser test: held by a mover",
+                            (126.9960, 37.5620))
+    page = open_as(new_context(viewport=WIDE).new_page(), "/staff", "admin1")
+    row = account_row(page, "mover1")
+    row.locator("button").click()
+    page.fill("#e-name", "Moved One")
+    page.select_option("#e-district", "11110")
+    page.click("#edit-form button[type=submit]")
+    # Moved to Jongno-gu: the Jung-gu ticket goes back to Jung-gu's queue.
+    expect(page.locator("#result")).to_have_text(
+        f"{KO['staff_saved']} {KO['staff_handed_back']} {public_id}")
+    expect(row).to_contain_text("Moved One")
+    expect(row).to_contain_text(district_name(live_server, "11110"))
+    # A dispatcher works city-wide: the district is off and dropped.
+    page.select_option("#e-role", "dispatcher")
+    expect(page.locator("#e-district")).to_be_disabled()
+    page.click("#edit-form button[type=submit]")
+    expect(row).to_contain_text(KO["role_dispatcher"])
+    assert live_server.sql("SELECT display_name, role, district_code FROM staff "
+                           "WHERE username = 'mover1'")[0] == ("Moved One", "dispatcher", None)
+
+
 def test_the_last_admin_cannot_be_disabled_and_is_told_why(new_context, live_server):
     page = open_as(new_context(viewport=WIDE).new_page(), "/staff", "admin1")
     page.select_option("#f-role", "admin")
@@ -156,7 +188,9 @@ def test_a_dispatcher_reads_the_list_without_edit_controls(new_context, live_ser
     # The filters narrow the list on the server.
     page.select_option("#f-role", "dispatcher")
     page.click("#filters button[type=submit]")
-    expect(page.locator("#list-body tr")).to_have_count(1)
+    expect(account_row(page, "insp1")).to_have_count(0)
+    expect(account_row(page, "disp1")).to_have_count(1)
+    expect(page.locator("#list-body tr", has_not_text=KO["role_dispatcher"])).to_have_count(0)
 
 
 def test_an_inspector_has_no_staff_list_and_no_link_to_it(new_context, live_server):
