@@ -7,7 +7,7 @@ import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
-import { current, forget, loginForm, logout } from './session.js';
+import { current, enterApp, forget, loginForm, logout } from './session.js';
 import { move, nearby, staffView, suggestedAssignees } from './workflow.js';
 import { passwordChange } from './password.js';
 
@@ -559,12 +559,7 @@ function legend() {
 }
 
 async function start() {
-  // Ready again only once the signed-in app is: the login page had said ready before.
-  document.body.dataset.ready = 'false';
-  $('login').hidden = true;
-  $('app').hidden = false;
-  $('logout').hidden = false;
-  $('change-password').hidden = false;
+  enterApp();
   $('staff-link').hidden = !['supervisor', 'dispatcher', 'admin'].includes(current()?.staff?.role);
   if (!map) {
     map = baseMap($('map'), await config());

@@ -4,7 +4,7 @@ import {
   show, STATUS_COLOURS, t,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
-import { current, forget, loginForm, logout } from './session.js';
+import { current, enterApp, forget, loginForm, logout } from './session.js';
 import {
   askForSync, cacheGet, cachePut, claimStaffData, enqueue, flush, pending, rebase, remove, update,
 } from './store.js';
@@ -473,12 +473,7 @@ async function reportPosition() {
 }
 
 async function start() {
-  // Ready again only once the signed-in app is: the login page had said ready before.
-  document.body.dataset.ready = 'false';
-  $('login').hidden = true;
-  $('app').hidden = false;
-  $('logout').hidden = false;
-  $('change-password').hidden = false;
+  enterApp();
   show($('notice'), '');
   await claimStaffData(me());
   if (!map) {

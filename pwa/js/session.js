@@ -40,3 +40,11 @@ export async function logout() {
   await forgetStaffData().catch(() => {});
   if (saved) api('/api/v1/auth/logout', { method: 'POST', token: saved.token }).catch(() => {});
 }
+
+// Swap the login form for the signed-in app. The page says ready again only once the app
+// has loaded (the login page had said ready before, and a click then would miss handlers).
+export function enterApp() {
+  document.body.dataset.ready = 'false';
+  document.getElementById('login').hidden = true;
+  for (const id of ['app', 'logout', 'change-password']) document.getElementById(id).hidden = false;
+}

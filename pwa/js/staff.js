@@ -3,7 +3,7 @@
 import {
   api, explain, lang, LANG_NAMES, LANGS, languageSwitcher, loadLanguage, registerServiceWorker, show, t,
 } from './common.js';
-import { current, forget, loginForm, logout } from './session.js';
+import { current, enterApp, forget, loginForm, logout } from './session.js';
 import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, passwordChange } from './password.js';
 
 const $ = (id) => document.getElementById(id);
@@ -265,12 +265,7 @@ async function addAccount(event) {
 }
 
 async function start() {
-  // Ready again only once the signed-in app is: the login page had said ready before.
-  document.body.dataset.ready = 'false';
-  $('login').hidden = true;
-  $('app').hidden = false;
-  $('logout').hidden = false;
-  $('change-password').hidden = false;
+  enterApp();
   const admin = isAdmin();
   $('add').hidden = !admin;
   $('actions-col').hidden = !admin;
