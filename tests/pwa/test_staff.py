@@ -267,3 +267,29 @@ def test_the_staff_page_passes_axe(new_context, live_server):
     page.click("#change-password")
     violations = axe_violations(page)
     assert violations == [], violations
+
+
+@pytest.mark.parametrize(("path", "role"), [("/dispatch", "dispatcher"), ("/staff", "supervisor")])
+def test_the_password_dialog_works_from_the_dispatcher_and_staff_pages(new_context, live_server,
+                                                                       path, role):
+    username = f"pw-{role}"
+    status, body, _ = call(live_server, "POST", "/api/v1/staff/accounts", {
+        "username": username, "display_name": username, "role": role,
+        "district_code": "11140" if role == "supervisor" else None,
+        "password": STAFF_PASSWORD}, staff_headers(live_server, "admin1"))
+    assert status == 201, body
+    page = new_context(viewport=WIDE).new_page()
+    page.goto(path)
+    page.wait_for_selector("body[data-ready=true]")
+    log_in_with(page, username, STAFF_PASSWORD)
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#change-password")
+    dialog = page.locator("#password-dialog")
+    page.fill("#pw-current", STAFF_PASSWORD)
+    page.fill("#pw-new", NEW_PASSWORD)
+    page.fill("#pw-again", NEW_PASSWORD)
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#pw-message")).to_have_text(KO["password_changed"])
+    status, _, _ = call(live_server, "POST", "/api/v1/auth/login",
+                        {"username": username, "password": NEW_PASSWORD})
+    assert status == 200
