@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 import redis.exceptions
 import sqlalchemy.exc
+import sqlalchemy.orm.exc
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -143,9 +144,31 @@ def handle_http_exception(err: HTTPException):
     return response
 
 
+# Two requests that changed the same rows at once: one lost (a deadlock, a serialization
+# failure, a row lock it could not get). Nothing is wrong with the request; it may be sent
+# again at once. Told apart from an outage, which answers 503.
+RACE_PGCODES = {"40P01": "deadlock", "40001": "serialization_failure",
+                "55P03": "lock_not_available"}
+
+
+def conflict_retry(reason: str):
+    """A request that lost a race with another change of the same record -> 409, send again."""
+    log.warning("request %s lost a race (%s); answered 409", request_id(), reason)
+    response = jsonify(error_body(409, "conflict_retry",
+                                  "someone changed the same record at the same moment; "
+                                  "reload it and try again"))
+    response.status_code = 409
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def handle_unavailable(err: Exception):
     """PostgreSQL or Redis unreachable -> 503 with Retry-After, never a 500 or a hang."""
-    log.warning("dependency unavailable (request %s): %s", request_id(), err.__class__.__name__)
+    pgcode = getattr(getattr(err, "orig", None), "pgcode", None)
+    if pgcode in RACE_PGCODES:
+        return conflict_retry(RACE_PGCODES[pgcode])
+    log.warning("dependency unavailable (request %s): %s %s", request_id(),
+                err.__class__.__name__, pgcode or "")
     response = jsonify(error_body(503, "service_unavailable",
                                   "the service is briefly unavailable; try again shortly"))
     response.status_code = 503
@@ -154,15 +177,26 @@ def handle_unavailable(err: Exception):
 
 
 def handle_statement_error(err: sqlalchemy.exc.StatementError):
-    """A value the driver cannot send (e.g. NUL in text that slipped past the guards) -> 422."""
+    """A value the database refuses -> 4xx: unstorable text 422, a lost race 409."""
+    pgcode = getattr(err.orig, "pgcode", None)
     # 22P05 untranslatable_character (a \u0000 in JSONB), 22021 character_not_in_repertoire.
-    if isinstance(err.orig, ValueError) or getattr(err.orig, "pgcode", None) in (
-            "22P05", "22021"):
+    if isinstance(err.orig, ValueError) or pgcode in ("22P05", "22021"):
         response = jsonify(error_body(422, "invalid_text",
                                       "a value holds characters that cannot be stored"))
         response.status_code = 422
         return response
+    # 23505 unique, 23503 foreign key: a check passed, then a concurrent request made the
+    # same row (or removed the one referred to) before this one committed.
+    if pgcode in ("23505", "23503"):
+        return conflict_retry(f"integrity {pgcode}")
+    if pgcode in RACE_PGCODES:
+        return conflict_retry(RACE_PGCODES[pgcode])
     return handle_unexpected(err)
+
+
+def handle_stale_data(err: sqlalchemy.orm.exc.StaleDataError):
+    """A versioned row changed by another request between our read and our write -> 409."""
+    return conflict_retry(f"stale row: {err.__class__.__name__}")
 
 
 def handle_client_timeout(err: TimeoutError):
@@ -192,5 +226,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(redis.exceptions.ConnectionError, handle_unavailable)
     app.register_error_handler(redis.exceptions.TimeoutError, handle_unavailable)
     app.register_error_handler(sqlalchemy.exc.StatementError, handle_statement_error)
+    app.register_error_handler(sqlalchemy.orm.exc.StaleDataError, handle_stale_data)
     app.register_error_handler(TimeoutError, handle_client_timeout)
     app.register_error_handler(Exception, handle_unexpected)

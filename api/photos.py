@@ -189,6 +189,9 @@ class ComplaintPhotos(MethodView):
         session = get_session()
         config = settings()
         kind = PhotoKind.EVIDENCE if viewer.staff else PhotoKind.REPORT
+        # Lock and re-read before the checks: a close or a reassignment committed since the
+        # complaint was read must be seen (the photo went onto a closed ticket otherwise).
+        photos.lock_complaint(session, complaint)
         if viewer.staff:
             photos.check_may_add_evidence(viewer.staff, complaint)
         rows = photos.attach_photos(session, config, photo_store(config.photo_dir), complaint,

@@ -61,7 +61,8 @@ class MoveSchema(Schema):
     internal_note = fields.String(validate=validate.Length(max=2000),
                                   metadata={"description": "staff only"})
     location = fields.Nested(PointSchema, metadata={"description": "the actor's GPS"})
-    assignee_id = fields.Integer(metadata={"description": "assign: the inspector"})
+    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1),
+                                 metadata={"description": "assign: the inspector"})
     district_code = fields.String(validate=validate.Length(max=16),
                                   metadata={"description": "transfer: the new district"})
 
@@ -204,6 +205,10 @@ def _lonlat(data: dict) -> tuple[float, float] | None:
 
 def _move(public_id: str, move: str, data: dict):
     session, staff = get_session(), current_staff()
+    if move in ("accept", "assign"):
+        workflow.lock_staff(session, [staff.id, data.get("assignee_id")])
+        if not staff.active:  # disabled between the token check and the lock
+            raise Unauthorized("this account is disabled", reason="disabled")
     complaint = workflow.load_for_staff(session, staff, public_id, lock=True)
     evidence = count_evidence_photos(session, complaint) if move == "resolve" else None
     workflow.apply_move(session, settings(), complaint, workflow.MoveRequest(

@@ -54,8 +54,8 @@ from geo.points import haversine_m
 
 # Re-exported: intake and the PWA read a photo's position and time from here.
 __all__ = ["HEIC_SUPPORTED", "PhotoFacts", "PhotoLimits", "ProcessedPhoto", "Upload",
-           "attach_photos", "check_may_add_evidence", "count_evidence_photos", "process_photo",
-           "read_photo_facts"]
+           "attach_photos", "check_may_add_evidence", "count_evidence_photos", "lock_complaint",
+           "process_photo", "read_photo_facts"]
 
 # Statuses in which a complaint takes no more photos (the workflow owns the full list).
 # A duplicate stays open to photos: its reporter may still show what they saw.
@@ -163,9 +163,10 @@ def attach_photos(
         order.append(photo.sha256)
 
     # Serialise uploads to one complaint so two requests cannot both pass the count.
-    # NO KEY UPDATE leaves the foreign-key share locks of inserts elsewhere unblocked.
-    session.execute(select(Complaint.id).where(Complaint.id == complaint.id)
-                    .with_for_update(key_share=True))
+    lock_complaint(session, complaint)
+    if complaint.status in CLOSED_STATUSES:  # closed since it was read
+        raise ComplaintClosed(f"complaint {complaint.public_id} is {complaint.status} and "
+                              "takes no more photos", status=complaint.status)
     existing = {row.sha256: row for row in session.scalars(
         select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint.id))}
     same_kind = sum(1 for row in existing.values() if row.kind == kind.value)
@@ -208,6 +209,16 @@ def attach_photos(
 
 
 # --- reading ----------------------------------------------------------------------------------
+
+
+def lock_complaint(session: Session, complaint: Complaint) -> None:
+    """Lock ``complaint`` (FOR NO KEY UPDATE) and re-read it, for checks that must hold.
+
+    NO KEY UPDATE leaves the foreign-key share locks of inserts elsewhere unblocked.
+    """
+    session.scalars(select(Complaint).where(Complaint.id == complaint.id)
+                    .with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)).all()
 
 
 def count_evidence_photos(session: Session, complaint: Complaint) -> int:

@@ -112,6 +112,21 @@ def allowed_moves(staff: Staff, complaint: Complaint) -> list[str]:
                      and complaint.assignee_id != staff.id)]
 
 
+def lock_staff(session: Session, staff_ids) -> None:
+    """Hold the staff rows a move depends on (FOR SHARE) and re-read them.
+
+    Take them before the complaint, in id order: the order an account change takes them
+    (its own row, then the tickets it hands back). Without this an inspector could accept,
+    or be assigned, a ticket while being disabled or moved: the change did not see the
+    uncommitted assignment and handed nothing back.
+    """
+    ids = sorted({staff_id for staff_id in staff_ids if staff_id is not None})
+    if ids:
+        session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.id)
+                        .with_for_update(read=True)
+                        .execution_options(populate_existing=True)).all()
+
+
 def load_for_staff(session: Session, staff: Staff, public_id: str, *,
                    lock: bool = False) -> Complaint:
     """Return a complaint this member of staff may see.

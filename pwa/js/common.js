@@ -51,7 +51,8 @@ export function explain(error) {
   if (code && messages[code]) return t(code);
   if (code === 'outside_service_area') return t('outside_city');
   if (code === 'invalid_location') return t('outside_city');
-  if (code === 'version_mismatch' || code === 'precondition_failed' || code === 'conflict') return t('stale_version');
+  if (code === 'version_mismatch' || code === 'precondition_failed' || code === 'conflict'
+      || code === 'conflict_retry') return t('stale_version');
   if (error && error.status === 415) return t('unsupported_media_type');
   if (error && error.status === 401) return t('unauthorized');
   return t('unknown_error');

@@ -176,3 +176,38 @@ def test_locate_outside_city_is_422_outside_service_area(client):
 @pytest.mark.parametrize("query", ["detail=everything", "lang=xx"])
 def test_area_lists_refuse_bad_options(client, query):
     assert_error(client.get(f"/api/v1/dongs?{query}"), 422, "validation_error")
+
+
+@pytest.mark.parametrize(("pgcode", "status", "error"), [
+    ("40P01", 409, "conflict_retry"), ("40001", 409, "conflict_retry"),
+    ("55P03", 409, "conflict_retry"), ("57014", 503, "service_unavailable")])
+def test_a_lost_race_is_409_to_send_again_and_an_outage_503(app, pgcode, status, error):
+    import sqlalchemy.exc
+
+    from api.errors import handle_unavailable
+
+    class Orig(Exception):
+        pass
+
+    orig = Orig("from the database")
+    orig.pgcode = pgcode
+    with app.test_request_context("/api/v1/queue"):
+        response = handle_unavailable(sqlalchemy.exc.OperationalError("SELECT", {}, orig))
+    assert response.status_code == status and response.get_json()["error"] == error
+
+
+def test_a_unique_violation_from_a_race_is_409_not_500(client, create_staff, login):
+    from unittest import mock
+
+    import sqlalchemy.exc
+
+    class Orig(Exception):
+        pgcode = "23505"
+
+    admin = login(create_staff("admin"))
+    violation = sqlalchemy.exc.IntegrityError("INSERT", {}, Orig("duplicate key"))
+    # Stands in for the concurrent insert of the same username that the check did not see.
+    with mock.patch("dispatch.staff.check_password_rules", side_effect=violation):
+        response = client.post("/api/v1/staff/accounts", headers=admin, json={
+            "username": "raced", "role": "dispatcher", "password": "long-enough-pass"})
+    assert response.status_code == 409 and response.get_json()["error"] == "conflict_retry"

@@ -353,3 +353,40 @@ def test_photo_summary_counts_kinds_and_lists_evidence_flags(session, settings,
     # Assigned again (a reopen, a hand-over): the earlier photo is not this visit's.
     complaint.assigned_at = datetime.now(UTC) + timedelta(seconds=1)
     assert photos.photo_summary(session, complaint)["evidence_this_visit"] == 0
+
+
+def test_a_complaint_closed_while_a_photo_was_on_its_way_takes_no_photo(engine, settings,
+                                                                        store):
+    import uuid
+
+    from sqlalchemy import delete, update
+    from sqlalchemy.orm import Session
+
+    from dispatch.intake import ComplaintDraft, submit_complaint
+    from dispatch.models import Complaint, Notification
+
+    with Session(engine) as session:
+        complaint = submit_complaint(session, settings, ComplaintDraft(
+            category="other", lon=CITY_HALL[0], lat=CITY_HALL[1],
+            description=f"photo race {uuid.uuid4().hex[:8]}")).complaint
+        session.commit()
+        complaint_id = complaint.id
+    uploader = Session(engine)
+    try:
+        seen = uploader.get(Complaint, complaint_id)  # read while still open
+        assert seen.status == "dispatched"
+        with Session(engine) as other:  # an inspector closes it meanwhile
+            other.execute(update(Complaint).where(Complaint.id == complaint_id)
+                          .values(status="unfounded", version=Complaint.version + 1))
+            other.commit()
+        with pytest.raises(ComplaintClosed):
+            photos.attach_photos(uploader, settings, store, seen, [Upload(make_image())],
+                                 kind=PhotoKind.EVIDENCE, actor=Actor("staff", None))
+        uploader.rollback()
+    finally:
+        uploader.close()
+        with Session(engine) as session:
+            for model in (ComplaintPhoto, ComplaintEvent, Notification):
+                session.execute(delete(model).where(model.complaint_id == complaint_id))
+            session.execute(delete(Complaint).where(Complaint.id == complaint_id))
+            session.commit()

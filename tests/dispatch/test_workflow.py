@@ -79,6 +79,62 @@ def test_two_inspectors_accepting_at_once_one_wins(engine, settings):
             session.commit()
 
 
+def test_an_inspector_disabled_while_accepting_gets_the_ticket_handed_back(engine, settings):
+    import time
+
+    from dispatch.models import Notification, StaffToken
+    from dispatch.staff_admin import StaffChanges, update_staff
+
+    suffix = uuid.uuid4().hex[:8]
+    with Session(engine) as session:
+        inspector = create_staff(session, username=f"c-{suffix}", password="x" * 12,
+                                 role="inspector", district_code="11140")
+        complaint = submit_complaint(session, settings, ComplaintDraft(
+            category="other", lon=126.9779, lat=37.5663,
+            description=f"race {suffix}")).complaint
+        session.commit()
+        public_id, inspector_id = complaint.public_id, inspector.id
+    handed_back = []
+    mover = Session(engine)
+    try:
+        # The accept holds the inspector's row (as the API's move does) and is not committed
+        # yet when the account change starts.
+        staff = mover.get(Staff, inspector_id)
+        workflow.lock_staff(mover, [inspector_id])
+        row = workflow.load_for_staff(mover, staff, public_id, lock=True)
+        workflow.apply_move(mover, settings, row, workflow.MoveRequest(
+            move="accept", version=1), staff)
+
+        def disable():
+            with Session(engine) as session:
+                target = session.scalar(select(Staff).where(Staff.id == inspector_id)
+                                        .with_for_update(key_share=True))
+                done = update_staff(session, target, StaffChanges(active=False))
+                handed_back.extend(c.public_id for c in done.handed_back)
+                session.commit()
+
+        thread = threading.Thread(target=disable)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive(), "the account change must wait for the accept"
+        mover.commit()
+        thread.join(timeout=10)
+        assert handed_back == [public_id]
+        with Session(engine) as session:
+            row = session.scalar(select(Complaint).where(Complaint.public_id == public_id))
+            assert (row.status, row.assignee_id) == ("dispatched", None)
+    finally:
+        mover.close()
+        with Session(engine) as session:
+            cid = select(Complaint.id).where(Complaint.public_id == public_id)
+            session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(cid)))
+            session.execute(delete(Notification).where(Notification.complaint_id.in_(cid)))
+            session.execute(delete(Complaint).where(Complaint.public_id == public_id))
+            session.execute(delete(StaffToken).where(StaffToken.staff_id == inspector_id))
+            session.execute(delete(Staff).where(Staff.id == inspector_id))
+            session.commit()
+
+
 def test_district_sla_overrides_category_sla(session, settings):
     from dispatch.categories import forget_cached_categories
     from dispatch.models import DistrictSla
