@@ -146,8 +146,9 @@ class Account(MethodView):
         their open tickets back to their district's queue (listed in ``handed_back``).
         """
         session = get_session()
-        staff = staff_admin.get_staff(session, current_staff(), staff_id, lock=True)
-        done = staff_admin.update_staff(session, staff, staff_admin.StaffChanges(**changes))
+        wanted = staff_admin.StaffChanges(**changes)
+        staff = staff_admin.lock_for_change(session, current_staff(), staff_id, wanted)
+        done = staff_admin.update_staff(session, staff, wanted)
         session.commit()
         return _view(done.staff, done.handed_back)
 

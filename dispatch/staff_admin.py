@@ -76,6 +76,26 @@ def get_staff(session: Session, viewer: Staff, staff_id: int, *, lock: bool = Fa
     return staff
 
 
+def lock_for_change(session: Session, viewer: Staff, staff_id: int,
+                    changes: StaffChanges) -> Staff:
+    """Lock the account to change (and, if the change could remove an admin, every active
+    admin) in id order, and return it re-read.
+
+    One statement in one order: two admins demoting each other at once used to lock their
+    targets first and each other's rows second, a deadlock. Now the second waits and then
+    sees the first's change.
+
+    :raises NotFound: no such account, or one of another district.
+    """
+    ids = select(Staff.id).where(Staff.id == staff_id, visible_staff(viewer))
+    if changes.role is not None or changes.active is False:
+        ids = ids.union(select(Staff.id).where(Staff.role == Role.ADMIN.value, Staff.active))
+    session.scalars(select(Staff).where(Staff.id.in_(ids)).order_by(Staff.id)
+                    .with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)).all()
+    return get_staff(session, viewer, staff_id)
+
+
 def update_staff(session: Session, staff: Staff, changes: StaffChanges,
                  now: datetime | None = None) -> StaffUpdate:
     """Apply ``changes`` to ``staff`` (locked by the caller); flushes, the caller commits.
@@ -126,11 +146,12 @@ def disable_staff(session: Session, username: str) -> StaffUpdate:
     :raises InvalidStaff: when there is no such user.
     :raises LastAdmin: when it is the last active admin.
     """
-    staff = session.scalar(select(Staff).where(Staff.username == username)
-                           .with_for_update(key_share=True))
-    if staff is None:
+    staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
+    if staff_id is None:
         raise InvalidStaff(f"no staff {username!r}", field="username")
-    return update_staff(session, staff, StaffChanges(active=False))
+    changes = StaffChanges(active=False)
+    system = Staff(role=Role.ADMIN.value)  # the command line sees every account
+    return update_staff(session, lock_for_change(session, system, staff_id, changes), changes)
 
 
 def _works_tickets(staff: Staff) -> bool:
@@ -138,8 +159,8 @@ def _works_tickets(staff: Staff) -> bool:
 
 
 def _keep_an_admin(session: Session, leaving: Staff) -> None:
-    # Locking the other admins' rows makes two admins demoting each other at once queue
-    # up, so the second sees the first's change and is refused.
+    # The caller holds every active admin's row (lock_for_change, in id order), so two
+    # admins demoting each other queue up and the second sees the first's change.
     others = session.scalar(select(func.count()).select_from(
         select(Staff.id).where(Staff.role == Role.ADMIN.value, Staff.active,
                                Staff.id != leaving.id).with_for_update(key_share=True).subquery()))

@@ -485,9 +485,18 @@ def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor:
     child.assignee_id = child.assigned_at = None
     _change(session, child, S.DUPLICATE, "linked_duplicate", actor, now,
             MoveRequest("link"), {"parent": parent.public_id})
-    # Grandchildren follow: a parent that becomes a duplicate hands its own over.
-    for grandchild in session.scalars(select(Complaint).where(Complaint.parent_id == child.id)):
+    # Grandchildren follow: a parent that becomes a duplicate hands its own over, each
+    # locked and with its event (as hand_over_duplicates does), so a concurrent change of
+    # one waits instead of failing the whole link.
+    with session.no_autoflush:
+        grandchildren = list(session.scalars(select(Complaint).where(
+            Complaint.parent_id == child.id, Complaint.status == S.DUPLICATE.value)
+            .order_by(Complaint.id).with_for_update()))
+    for grandchild in grandchildren:
         grandchild.parent_id = parent.id
+        _change(session, grandchild, S.DUPLICATE, "relinked_duplicate", actor, now,
+                MoveRequest("link"), {"parent": parent.public_id,
+                                      "former_parent": child.public_id})
     session.flush()
     return child
 

@@ -377,6 +377,31 @@ def test_duplicates_are_linked_in_one_district_and_follow_a_transfer(client, sta
         child_texts)
 
 
+def test_linking_a_parent_moves_its_duplicates_with_an_event_each(client, staff, session):
+    from sqlalchemy import select
+
+    from dispatch.models import Complaint, ComplaintEvent
+
+    a = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
+    spot = {"type": "Point", "coordinates": [126.9850, 37.5640]}
+    b = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", location=spot)).get_json()
+    c = client.post("/api/v1/complaints", json=complaint_json(
+        category="garbage", phone="010-7777-0002", location=spot)).get_json()
+    assert (b["status"], c["status"]) == ("dispatched", "duplicate")
+    linked = client.post(f"/api/v1/complaints/{b['public_id']}/link-duplicate",
+                         json={"parent": a["public_id"]}, headers=h(staff, "supervisor", 1))
+    assert linked.status_code == 200, linked.get_json()
+    grandchild = session.scalar(select(Complaint).where(Complaint.public_id == c["public_id"]))
+    session.refresh(grandchild)
+    parent_id = session.scalar(select(Complaint.id).where(Complaint.public_id == a["public_id"]))
+    assert grandchild.parent_id == parent_id
+    event = session.scalars(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == grandchild.id).order_by(ComplaintEvent.id.desc())).first()
+    assert (event.kind, event.data["parent"], event.data["former_parent"]) == (
+        "relinked_duplicate", a["public_id"], b["public_id"])
+
+
 def test_queue_filters_and_sorts_by_distance(client, staff):
     near = client.post("/api/v1/complaints", json=complaint_json(category="garbage")).get_json()
     far = client.post("/api/v1/complaints", json=complaint_json(

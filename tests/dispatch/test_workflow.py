@@ -161,3 +161,47 @@ def test_an_offline_action_replayed_applies_once(session, settings, create_staff
     events = session.scalars(select(ComplaintEvent.kind).where(
         ComplaintEvent.complaint_id == complaint.id)).all()
     assert events.count("assigned") == 1 and complaint.version == 2
+
+
+def test_two_admins_demoting_each_other_at_once_queue_up_instead_of_deadlocking(engine):
+    from dispatch.errors import LastAdmin
+    from dispatch.staff_admin import StaffChanges, lock_for_change, update_staff
+
+    suffix = uuid.uuid4().hex[:8]
+    with Session(engine) as session:
+        admins = [create_staff(session, username=f"adm{n}-{suffix}", password="x" * 12,
+                               role="admin") for n in (1, 2)]
+        session.commit()
+        ids = [admin.id for admin in admins]
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def demote(actor_id, target_id):
+        with Session(engine) as session:
+            actor = session.get(Staff, actor_id)
+            barrier.wait()
+            try:
+                changes = StaffChanges(role="dispatcher")
+                update_staff(session, lock_for_change(session, actor, target_id, changes),
+                             changes)
+                session.commit()
+                outcomes.append("demoted")
+            except LastAdmin:
+                outcomes.append("last_admin")
+            except Exception as exc:  # noqa: BLE001 - a deadlock would land here
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=demote, args=pair)
+               for pair in ((ids[0], ids[1]), (ids[1], ids[0]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    try:
+        # Both finish with an answer (another admin of the test database may leave both
+        # free to step down); neither dies of a deadlock.
+        assert all(outcome in ("demoted", "last_admin") for outcome in outcomes), outcomes
+        assert len(outcomes) == 2
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(Staff).where(Staff.id.in_(ids)))
+            session.commit()
