@@ -34,7 +34,15 @@ COMMON = dict(
     process_revision_directives=alembic_helpers.writer,
     render_item=alembic_helpers.render_item,
     compare_type=True,
+    # One transaction per migration: a lock one takes (an ALTER's ACCESS EXCLUSIVE) ends with
+    # it, not with the last of a batch of migrations.
+    transaction_per_migration=True,
 )
+
+# A migration that cannot get its lock within this time fails (run it again later) instead of
+# queueing behind a long query while every other query on the table queues behind it.
+LOCK_TIMEOUT = "10s"
+
 
 
 def run_migrations_offline() -> None:
@@ -52,7 +60,8 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(_database_url(), poolclass=pool.NullPool)
+    engine = create_engine(_database_url(), poolclass=pool.NullPool,
+                           connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT}"})
     with engine.connect() as connection:
         context.configure(connection=connection, **COMMON)
         with context.begin_transaction():
