@@ -18,20 +18,45 @@ let point = null;
 let map;
 let pin;
 
+// Where the pin is, as the page knows it: 'none' (not picked), 'inside' (with the area's
+// names), 'outside' (the server said so) or 'unknown' (offline: the server checks at intake).
+let area = { state: 'none' };
+
+function renderArea() {
+  const el = $('area');
+  el.dataset.state = area.state;
+  if (area.state === 'inside') el.textContent = area.names;
+  else if (area.state === 'unknown') {
+    el.textContent = `${t('area_offline')} (${point[1].toFixed(5)}, ${point[0].toFixed(5)})`;
+  } else el.textContent = t('area_unknown');
+  show($('location-error'), area.error ? explain(area.error) : '', 'error');
+}
+
 async function locate(lonlat) {
   point = lonlat;
   $('area').textContent = '…';
   try {
     const where = await locateArea(lonlat);
-    $('area').textContent = `${where.district.name} ${where.dong.name}`;
-    $('area').dataset.state = 'inside';
-    show($('location-error'), '');
+    area = { state: 'inside', names: `${where.district.name} ${where.dong.name}` };
     loadNearby(lonlat);
   } catch (err) {
-    $('area').textContent = t('area_unknown');
-    $('area').dataset.state = 'outside';
-    if (err.status !== 0) show($('location-error'), explain(err), 'error');
+    // A network failure says nothing about the place: the report may still be queued.
+    area = err.status === 0 ? { state: 'unknown' } : { state: 'outside', error: err };
   }
+  renderArea();
+}
+
+// A new language: the area's names are asked for again; offline, the old names stay.
+async function relocateInNewLanguage() {
+  renderArea();
+  if (area.state !== 'inside') return;
+  const asked = point;
+  try {
+    const where = await locateArea(asked);
+    if (asked !== point) return; // the pin moved meanwhile
+    area = { ...area, names: `${where.district.name} ${where.dong.name}` };
+    renderArea();
+  } catch (err) { /* keep the names we have */ }
 }
 
 function placePin(lonlat) {
@@ -58,7 +83,10 @@ async function loadCategories() {
   let data;
   try { data = await api('/api/v1/categories'); } catch (err) { return; }
   const items = Array.isArray(data) ? data : data.items || data.categories || [];
-  list.replaceChildren(...items.map((category, index) => {
+  // Rebuilt in a new language: the citizen's choice stays. None is pre-chosen: a wrong default
+  // sent unnoticed sends the report to the wrong team.
+  const chosen = form.querySelector('input[name=category]:checked')?.value;
+  list.replaceChildren(...items.map((category) => {
     const label = document.createElement('label');
     label.className = 'choice';
     const input = document.createElement('input');
@@ -66,7 +94,7 @@ async function loadCategories() {
     input.name = 'category';
     input.value = category.code;
     input.required = true;
-    if (index === 0) input.checked = true;
+    input.checked = category.code === chosen;
     const icon = document.createElement('img');
     icon.className = 'icon';
     icon.src = `/pwa/icons/categories/${ICONS.includes(category.icon) ? category.icon : 'other'}.svg`;
@@ -205,6 +233,11 @@ async function submit(event) {
     return;
   }
   const data = new FormData(form);
+  if (!data.get('category')) {
+    show(notice, t('category_pick_first'), 'error');
+    form.querySelector('input[name=category]')?.focus();
+    return;
+  }
   const report = { category: data.get('category'), lon: point[0], lat: point[1],
     description: data.get('description') || '', phone: data.get('phone') || '', language: lang };
   // Sent again while still waiting (offline): the waiting entry takes the new content.
@@ -232,7 +265,11 @@ async function main() {
   districtLayer(map).catch(() => {});
   map.on('click', (e) => placePin([e.latlng.lng, e.latlng.lat]));
   await loadCategories();
-  document.addEventListener('dasan:language', () => { loadCategories(); renderMine(); });
+  renderArea();
+  document.addEventListener('dasan:language', () => {
+    loadCategories(); renderMine(); relocateInNewLanguage();
+    if (pin) pin.getElement()?.setAttribute('title', t('location'));
+  });
   $('gps').addEventListener('click', useGps);
   $('photo').addEventListener('change', (e) => addPhotos([...e.target.files]));
   form.addEventListener('submit', submit);

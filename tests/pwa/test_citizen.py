@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import KO, jpeg_bytes, screenshot
+from tests.pwa.conftest import CITY_HALL, KO, jpeg_bytes, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +64,7 @@ def test_citizen_files_a_report_with_gps_and_a_photo(new_context, live_server):
 def test_an_offline_report_arrives_once_when_back_online(new_context, live_server):
     context = new_context()
     page = open_report(context)
+    page.locator("#categories input[value=garbage]").check()
     page.fill("#description", "browser test: offline lamp")
     context.set_offline(True)
     page.click("#submit")
@@ -84,6 +85,54 @@ def test_an_offline_report_arrives_once_when_back_online(new_context, live_serve
     })""") == 0
 
 
+def test_offline_a_newly_picked_place_is_queued_and_arrives_once_online(new_context,
+                                                                       live_server):
+    """Offline, /locate cannot answer: that says nothing about the place, so it is queued."""
+    context = new_context()
+    page = open_report(context)
+    page.locator("#categories input[value=garbage]").check()
+    page.fill("#description", "browser test: offline new place")
+    context.set_offline(True)
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40)
+    expect(page.locator("#area")).to_have_attribute("data-state", "unknown")
+    expect(page.locator("#area")).to_contain_text(KO["area_offline"])
+    expect(page.locator("#location-error")).to_be_hidden()
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["queued_offline"])
+    assert complaints_with(live_server, "browser test: offline new place") == []
+    context.set_offline(False)
+    page.wait_for_selector("#notice[data-kind=success]")
+    [(lon, lat)] = live_server.sql(
+        "SELECT ST_X(location), ST_Y(location) FROM complaints WHERE description = :d",
+        d="browser test: offline new place")
+    # The clicked place, not City Hall where the GPS put the pin first.
+    assert (round(lon, 4), round(lat, 4)) != (CITY_HALL["longitude"], CITY_HALL["latitude"])
+
+
+def test_a_report_needs_a_category_chosen(new_context, live_server):
+    page = open_report(new_context())
+    expect(page.locator("#categories input:checked")).to_have_count(0)
+    page.fill("#description", "browser test: no category")
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["category_pick_first"])
+    page.wait_for_timeout(300)
+    assert complaints_with(live_server, "browser test: no category") == []
+
+
+def test_switching_language_keeps_the_category_and_the_area(new_context):
+    page = open_report(new_context())
+    page.locator("#categories input[value=illegal_parking]").check()
+    page.select_option("#lang", "en")
+    expect(page.locator("h1")).to_have_text("Dasan complaint report")
+    expect(page.locator("#categories input[value=illegal_parking]")).to_be_checked()
+    expect(page.locator("#categories input:checked")).to_have_count(1)
+    expect(page.locator("#area")).to_have_attribute("data-state", "inside")
+    expect(page.locator("#area")).not_to_have_text("Choose a place")
+    expect(page.locator("#area")).not_to_have_text("…")
+    expect(page.locator(".leaflet-marker-icon")).to_have_attribute("title", "Location")
+
+
 def test_background_sync_sends_a_queued_report_with_no_report_page_open(new_context,
                                                                         live_server):
     """The citizen left the report page: the service worker's sync event sends the report."""
@@ -92,6 +141,7 @@ def test_background_sync_sends_a_queued_report_with_no_report_page_open(new_cont
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     page.wait_for_selector("#area[data-state=inside]")
+    page.locator("#categories input[value=garbage]").check()
     page.fill("#description", "browser test: sent by the service worker")
     context.set_offline(True)
     page.click("#submit")
@@ -239,6 +289,7 @@ def test_the_reporter_rates_a_closed_complaint_from_the_status_page(new_context,
 
 def test_the_draft_stays_until_the_server_accepts_it(new_context, live_server):
     page = open_report(new_context())
+    page.locator("#categories input[value=garbage]").check()
     page.fill("#description", "browser test: draft kept")
     page.fill("#phone", "12")  # refused by the server: 422 invalid_phone
     page.click("#submit")
