@@ -50,10 +50,28 @@ registerRoute(({ url, request }) => request.method === 'GET'
   && ['/api/v1/categories', '/api/v1/districts'].includes(url.pathname),
 new StaleWhileRevalidate({ cacheName: 'dasan-reference' }));
 
-// Location info: fresh when online; offline, the last answer for that place is better than none.
+// Location info: fresh when online; offline, the last answer for that place is better than none,
+// but not an old one: traffic from an hour ago is not current. At most 50 answers are kept and
+// none older than 10 minutes is served (by the response's Date header). This is what Workbox's
+// ExpirationPlugin does; a plugin of our own avoids vendoring another module for a few lines.
+const INFO_CACHE = 'dasan-info';
+const INFO_MAX_ENTRIES = 50;
+const INFO_MAX_AGE_MS = 10 * 60 * 1000;
+const infoExpiry = {
+  cachedResponseWillBeUsed: async ({ cachedResponse }) => {
+    if (!cachedResponse) return null;
+    const date = Date.parse(cachedResponse.headers.get('Date') || '');
+    return Number.isNaN(date) || Date.now() - date > INFO_MAX_AGE_MS ? null : cachedResponse;
+  },
+  cacheDidUpdate: async () => {
+    const cache = await caches.open(INFO_CACHE);
+    const keys = await cache.keys();
+    await Promise.all(keys.slice(0, Math.max(0, keys.length - INFO_MAX_ENTRIES)).map((key) => cache.delete(key)));
+  },
+};
 registerRoute(({ url, request }) => request.method === 'GET'
   && ['/api/v1/facilities/nearest', '/api/v1/traffic/summary', '/api/v1/locate'].includes(url.pathname),
-new NetworkFirst({ cacheName: 'dasan-info', networkTimeoutSeconds: 4 }));
+new NetworkFirst({ cacheName: INFO_CACHE, networkTimeoutSeconds: 4, plugins: [infoExpiry] }));
 
 // Photo thumbnails, so an inspector offline still sees the reporter's photo: a signed URL
 // changes with each listing, the picture does not, so the cache key is the path and size only.

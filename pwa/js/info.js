@@ -1,7 +1,7 @@
 // The citizen's location view: traffic around a point and the nearest public facilities.
 /* global L */
 import {
-  api, baseMap, config, districtLayer, explain, languageSwitcher, loadLanguage,
+  api, baseMap, config, districtLayer, explain, lang, languageSwitcher, loadLanguage,
   registerServiceWorker, show, t,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
@@ -29,16 +29,37 @@ async function loadArea() {
   } catch (err) { $('place').textContent = explain(err); }
 }
 
+const FRESH_MS = 5 * 60 * 1000; // a summary older than this (a cached one) says when it was
+
+function clock(iso) {
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Seoul' })
+    .format(new Date(iso));
+}
+
+// The server's sentence already says when the feed is stale: it is shown as it is.
+function trafficText(summary) {
+  const updated = summary.feed_updated_at && Date.parse(summary.feed_updated_at);
+  const old = updated && Date.now() - updated > FRESH_MS;
+  return old ? `${summary.text} (${t('info_as_of').replace('{time}', clock(summary.feed_updated_at))})` : summary.text;
+}
+
+function incidentLine(feature) {
+  const p = feature.properties;
+  const detour = p.detour ? ` · ${t('info_detour')}` : '';
+  const until = p.ends_at ? ` · ${t('info_until').replace('{time}', clock(p.ends_at))}` : '';
+  const li = document.createElement('li');
+  li.textContent = `${t(`incident_${p.kind}`)}: ${p.description || ''}${detour}${until}`;
+  return li;
+}
+
 async function loadTraffic() {
   try {
     const summary = await api(`/api/v1/traffic/summary?lon=${point.lon}&lat=${point.lat}&radius=${RADIUS_M}`);
-    $('traffic-text').textContent = summary.stale ? `${t('traffic_stale_note')} ${summary.text}` : summary.text;
-    $('incidents').replaceChildren(...summary.incidents.map((f) => {
-      const li = document.createElement('li');
-      const detour = f.properties.detour ? ` · ${t('info_detour')}` : '';
-      li.textContent = `${t(`incident_${f.properties.kind}`)}: ${f.properties.description || ''}${detour}`;
-      return li;
-    }));
+    $('traffic-text').textContent = trafficText(summary);
+    // A cached answer may list incidents that have ended since.
+    const current = summary.incidents.filter((f) => !f.properties.ends_at
+      || Date.parse(f.properties.ends_at) > Date.now());
+    $('incidents').replaceChildren(...current.map(incidentLine));
   } catch (err) {
     $('traffic-text').textContent = explain(err);
   }

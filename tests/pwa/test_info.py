@@ -105,3 +105,57 @@ def test_the_inspector_and_dispatcher_maps_draw_the_traffic_layer(new_context, t
         expect(page.locator("#map")).to_have_attribute("data-incidents", "1")
         assert int(page.locator("#map").get_attribute("data-traffic-links")) > 0
         assert page.locator("#map path.leaflet-interactive").count() > 0
+
+
+def test_an_old_summary_says_when_it_was_and_ended_incidents_are_dropped(new_context, traffic):
+    """A cached answer replayed later: the server's sentence once, its time, current incidents."""
+    summary = {"text": "세종대로 정체 · 교통 정보가 10분 넘게 갱신되지 않았습니다",
+               "language": "ko", "stale": True, "feed_updated_at": "2026-01-05T09:30:00+09:00",
+               "jammed": [], "slow": [], "moving": [], "incidents": [
+                   {"type": "Feature", "id": 1, "geometry": None, "properties": {
+                       "id": 1, "kind": "works", "description": "끝난 공사", "detour": None,
+                       "starts_at": "2026-01-05T08:00:00+09:00",
+                       "ends_at": "2026-01-05T09:00:00+09:00"}},
+                   {"type": "Feature", "id": 2, "geometry": None, "properties": {
+                       "id": 2, "kind": "works", "description": "계속되는 공사", "detour": None,
+                       "starts_at": "2026-01-05T08:00:00+09:00",
+                       "ends_at": "2099-01-05T18:30:00+09:00"}}]}
+    page = new_context(service_workers="block").new_page()
+    page.route("**/api/v1/traffic/summary*", lambda route: route.fulfill(json=summary))
+    page.goto("/info")
+    page.wait_for_selector("body[data-ready=true]")
+    as_of = KO["info_as_of"].replace("{time}", "09:30")
+    expect(page.locator("#traffic-text")).to_have_text(f"{summary['text']} ({as_of})")
+    assert KO["traffic_stale_note"] not in page.locator("#traffic-text").inner_text()
+    expect(page.locator("#incidents li")).to_have_count(1)
+    expect(page.locator("#incidents li")).to_contain_text("계속되는 공사")
+    expect(page.locator("#incidents li")).to_contain_text(KO["info_until"].replace("{time}",
+                                                                                  "18:30"))
+
+
+def test_the_offline_location_cache_serves_no_old_answer(new_context, traffic, live_server):
+    context = new_context()
+    page = open_info(context)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+    url = f"{live_server.url}/api/v1/traffic/summary?lon=127.01&lat=37.55&radius=1000&lang=ko"
+    page.evaluate("""async ([url, hours]) => {
+        const cache = await caches.open('dasan-info');
+        const date = new Date(Date.now() - hours * 3600 * 1000).toUTCString();
+        await cache.put(url, new Response('{"text": "cached"}', {headers: {
+            'Content-Type': 'application/json', Date: date}}));
+    }""", [url, 2])
+    context.set_offline(True)
+    fetch = "async (url) => fetch(url).then((r) => r.json()).then((b) => b.text, () => 'failed')"
+    assert page.evaluate(fetch, url) == "failed"  # two hours old: not served as current
+    context.set_offline(False)
+    page.evaluate("""async ([url, hours]) => {
+        const cache = await caches.open('dasan-info');
+        const date = new Date(Date.now() - hours * 3600 * 1000).toUTCString();
+        await cache.put(url, new Response('{"text": "cached"}', {headers: {
+            'Content-Type': 'application/json', Date: date}}));
+    }""", [url, 0])
+    context.set_offline(True)
+    assert page.evaluate(fetch, url) == "cached"  # a fresh one still is
