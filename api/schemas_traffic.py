@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.mapview import BBoxField
 from api.schemas import LanguageArgsSchema
-from dispatch.facilities import KINDS, MAX_NEAREST
+from dispatch.facilities import DEFAULT_MAX_DISTANCE_M, KINDS, MAX_DISTANCE_M, MAX_NEAREST
 from dispatch.incidents import MAX_DESCRIPTION_CHARS
 from dispatch.models import IncidentKind
 from dispatch.settings import LANGUAGES
@@ -58,6 +58,9 @@ class NearestArgsSchema(PointArgsSchema):
 
     kind = fields.String(validate=validate.OneOf(KINDS))
     limit = fields.Integer(load_default=5, validate=validate.Range(1, MAX_NEAREST))
+    max_distance_m = fields.Integer(
+        load_default=DEFAULT_MAX_DISTANCE_M, validate=validate.Range(1, MAX_DISTANCE_M),
+        metadata={"description": "only facilities within this many metres (straight line)"})
 
 
 class TrafficCollectionSchema(Schema):

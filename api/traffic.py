@@ -113,7 +113,8 @@ class FacilitiesNearest(MethodView):
         """The facilities nearest to a point, with straight-line distance in metres"""
         lang = _lang(args)
         found = nearest_facilities(get_session(), args["lon"], args["lat"],
-                                   kind=args.get("kind"), limit=args["limit"])
+                                   kind=args.get("kind"), limit=args["limit"],
+                                   max_distance_m=args["max_distance_m"])
         return {"facilities": [{
             "id": near.facility.id, "kind": near.facility.kind,
             "name": pick_name(near.facility.names, lang, near.facility.name),

@@ -24,6 +24,10 @@ from geo.points import degrees_covering
 KINDS = tuple(kind.value for kind in FacilityKind)
 DERIVED_SOURCE = "derived-offices"
 MAX_NEAREST = 50
+# "Nearest" is help for someone on foot in Seoul: 5 km by default, never more than 50 km
+# (without a cap a point in New York got Seoul's toilets, 11,000 km away).
+DEFAULT_MAX_DISTANCE_M = 5_000
+MAX_DISTANCE_M = 50_000
 
 # Public offices named in facility names (e.g. the toilet of 역삼1동주민센터).
 # "구청" followed by 소년 (청소년, youth centre) or 역 (a subway station) is not an office.
@@ -202,8 +206,9 @@ class NearFacility:
 
 
 def nearest_facilities(session: Session, lon: float, lat: float, *, kind: str | None = None,
-                       limit: int = 5) -> list[NearFacility]:
-    """Return the ``limit`` facilities nearest to a point, nearest first, with metres.
+                       limit: int = 5,
+                       max_distance_m: float = DEFAULT_MAX_DISTANCE_M) -> list[NearFacility]:
+    """Return the ``limit`` facilities nearest to a point within ``max_distance_m``, with metres.
 
     The GiST index answers ``<->`` in degrees, which stretch east-west in Seoul; so a
     few more candidates than asked are taken by KNN and re-ranked by true distance.
@@ -216,7 +221,9 @@ def nearest_facilities(session: Session, lon: float, lat: float, *, kind: str | 
     metres = func.ST_Distance(func.Geography(Facility.location), func.Geography(point))
     query = (select(Facility, func.ST_X(Facility.location), func.ST_Y(Facility.location),
                     metres.label("metres"))
-             .where(Facility.id.in_(candidates.scalar_subquery()))
+             .where(Facility.id.in_(candidates.scalar_subquery()),
+                    func.ST_DWithin(func.Geography(Facility.location), func.Geography(point),
+                                    max_distance_m))
              .order_by(metres, Facility.id).limit(limit))
     return [NearFacility(row[0], row[1], row[2], float(row[3]))
             for row in session.execute(query)]

@@ -88,10 +88,13 @@ async function loadFacilities() {
     link.href = directions(lon, lat, f.name);
     link.className = 'button secondary';
     link.textContent = t('navigate');
+    // Five links with the same text: the name tells a screen reader user which one this is.
+    link.setAttribute('aria-label', t('navigate_to').replace('{name}', f.name));
     li.append(name, detail, link);
     return li;
   }));
   $('facilities').dataset.count = String(data.facilities.length);
+  $('facilities-none').hidden = data.facilities.length > 0;
 }
 
 async function moveTo(lon, lat) {

@@ -169,7 +169,20 @@ def test_nearest_facilities_by_kind_with_distance(client, facilities):
                                                  "coordinates": [126.9779, 37.5663]}
 
 
+def test_nearest_facilities_stay_within_the_distance_cap(client, facilities):
+    far = client.get("/api/v1/facilities/nearest?lon=-74&lat=40.7").get_json()
+    assert far == {"facilities": []}  # New York: nothing, not Seoul 11,000 km away
+    body = client.get("/api/v1/facilities/nearest?lon=126.9779&lat=37.5663"
+                      "&max_distance_m=500").get_json()
+    assert [f["name"] for f in body["facilities"]] == ["시청 화장실"]
+    # The default is 5 km: 을지로 (1.2 km) and 명동 are in.
+    body = client.get("/api/v1/facilities/nearest?lon=126.9779&lat=37.5663").get_json()
+    assert len(body["facilities"]) == 3
+
+
 @pytest.mark.parametrize("query", [
+    "lon=126.97&lat=37.56&max_distance_m=0", "lon=126.97&lat=37.56&max_distance_m=50001",
+    "lon=126.97&lat=37.56&max_distance_m=far",
     "lon=126.97&lat=37.56&kind=spaceport", "lon=126.97&lat=37.56&limit=51",
     "lon=126.97&lat=37.56&limit=0", "lon=126.97", "lon=126.97&lat=95",
 ])

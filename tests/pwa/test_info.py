@@ -159,3 +159,22 @@ def test_the_offline_location_cache_serves_no_old_answer(new_context, traffic, l
     }""", [url, 0])
     context.set_offline(True)
     assert page.evaluate(fetch, url) == "cached"  # a fresh one still is
+
+
+def test_far_from_any_facility_the_view_says_nothing_is_near(new_context, traffic):
+    page = open_info(new_context(geolocation={"longitude": -74.0, "latitude": 40.7}))
+    expect(page.locator("#facilities li").first).to_be_visible()  # City Hall first
+    expect(page.locator("#facilities-none")).to_be_hidden()
+    page.click("#gps")
+    expect(page.locator("body")).to_have_attribute("data-point", "-74,40.7")
+    expect(page.locator("#facilities li")).to_have_count(0)
+    expect(page.locator("#facilities-none")).to_have_text(KO["info_nothing_near"])
+
+
+def test_each_directions_link_names_its_facility(new_context, traffic):
+    page = open_info(new_context())
+    links = page.locator("#facilities li a")
+    expect(links.first).to_be_visible()
+    names = page.locator("#facilities li strong").all_inner_texts()
+    labels = [links.nth(i).get_attribute("aria-label") for i in range(links.count())]
+    assert labels == [KO["navigate_to"].replace("{name}", name) for name in names]
