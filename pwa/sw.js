@@ -46,9 +46,20 @@ registerRoute(({ request }) => request.mode === 'navigate', async ({ request }) 
 addRoute({ ignoreURLParametersMatching: [/.*/] });
 
 // Reference data for the forms and maps: served from cache, refreshed in the background.
+// Cached per language (?lang=): offline in a language not cached yet, the categories of another
+// language are better than none (the report form cannot be sent without one).
+const REFERENCE_CACHE = 'dasan-reference';
+const anyLanguage = {
+  handlerDidError: async ({ request }) => {
+    const path = new URL(request.url).pathname;
+    const cache = await caches.open(REFERENCE_CACHE);
+    const same = (await cache.keys()).find((key) => new URL(key.url).pathname === path);
+    return same ? cache.match(same) : undefined;
+  },
+};
 registerRoute(({ url, request }) => request.method === 'GET'
   && ['/api/v1/categories', '/api/v1/districts'].includes(url.pathname),
-new StaleWhileRevalidate({ cacheName: 'dasan-reference' }));
+new StaleWhileRevalidate({ cacheName: REFERENCE_CACHE, plugins: [anyLanguage] }));
 
 // Location info: fresh when online; offline, the last answer for that place is better than none,
 // but not an old one: traffic from an hour ago is not current. At most 50 answers are kept and

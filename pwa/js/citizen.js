@@ -81,7 +81,14 @@ function useGps() {
 async function loadCategories() {
   const list = $('categories');
   let data;
-  try { data = await api('/api/v1/categories'); } catch (err) { return; }
+  try {
+    data = await api('/api/v1/categories');
+  } catch (err) {
+    // Kept as they are if shown already (a language switch offline); none at all is said.
+    show($('category-error'), list.children.length ? '' : t('categories_unavailable'), 'error');
+    return;
+  }
+  show($('category-error'), '');
   const items = Array.isArray(data) ? data : data.items || data.categories || [];
   // Rebuilt in a new language: the citizen's choice stays. None is pre-chosen: a wrong default
   // sent unnoticed sends the report to the wrong team.
@@ -122,21 +129,54 @@ async function loadNearby(lonlat) {
   } catch (err) { box.hidden = true; } // the nearby list is a help, never a blocker
 }
 
+const photoUrls = new WeakMap(); // blob -> its object URL, made once per photo
+
+function photoUrl(blob) {
+  if (!photoUrls.has(blob)) photoUrls.set(blob, URL.createObjectURL(blob));
+  return photoUrls.get(blob);
+}
+
+// Each photo with a button to take it out again: a wrong photo need not stay, and at the
+// limit of five one can be replaced.
+function renderPreviews() {
+  $('previews').replaceChildren(...photos.map((blob, index) => {
+    const item = document.createElement('div');
+    item.className = 'preview';
+    const img = document.createElement('img');
+    img.src = photoUrl(blob);
+    img.alt = `${t('photo_alt')} ${index + 1}`;
+    const drop = document.createElement('button');
+    drop.type = 'button';
+    drop.className = 'secondary';
+    drop.dataset.action = 'remove-photo';
+    drop.textContent = '×';
+    drop.setAttribute('aria-label', `${t('photo_remove')} ${index + 1}`);
+    drop.addEventListener('click', () => removePhoto(blob));
+    item.append(img, drop);
+    return item;
+  }));
+}
+
+function removePhoto(blob) {
+  URL.revokeObjectURL(photoUrl(blob));
+  photos = photos.filter((p) => p !== blob);
+  show($('photo-error'), '');
+  renderPreviews();
+  $('photo').focus();
+}
+
 async function addPhotos(files) {
   show($('photo-error'), '');
   for (const file of files) {
-    if (photos.length >= MAX_PHOTOS) { show($('photo-error'), t('too_many_photos'), 'error'); return; }
+    if (photos.length >= MAX_PHOTOS) { show($('photo-error'), t('too_many_photos'), 'error'); break; }
     try {
-      const blob = await compressPhoto(file);
-      photos.push(blob);
-      const img = document.createElement('img');
-      img.src = URL.createObjectURL(blob);
-      img.alt = `${t('photo_alt')} ${photos.length}`;
-      $('previews').append(img);
+      photos.push(await compressPhoto(file));
     } catch (err) {
       show($('photo-error'), t('photo_refused'), 'error');
     }
   }
+  renderPreviews();
+  $('photo').value = ''; // the same file picked again after a removal still fires 'change'
 }
 
 // Sending one queued report (the request is built by report_request.js, shared with the worker).
@@ -267,7 +307,7 @@ async function main() {
   await loadCategories();
   renderArea();
   document.addEventListener('dasan:language', () => {
-    loadCategories(); renderMine(); relocateInNewLanguage();
+    loadCategories(); renderMine(); relocateInNewLanguage(); renderPreviews();
     if (pin) pin.getElement()?.setAttribute('title', t('location'));
   });
   $('gps').addEventListener('click', useGps);

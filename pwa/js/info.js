@@ -127,7 +127,10 @@ async function main() {
   map.on('click', (e) => moveTo(e.latlng.lng, e.latlng.lat));
   $('gps').addEventListener('click', useGps);
   $('kind').addEventListener('change', loadFacilities);
-  document.addEventListener('dasan:language', () => { traffic.refresh(); moveTo(point.lon, point.lat); });
+  document.addEventListener('dasan:language', () => {
+    traffic.refresh(); moveTo(point.lon, point.lat);
+    pin.getElement()?.setAttribute('title', t('info_pin'));
+  });
   await moveTo(point.lon, point.lat);
   document.body.dataset.ready = 'true';
 }

@@ -421,3 +421,61 @@ def test_the_status_page_keeps_the_reporters_token_out_of_the_address_bar(new_co
     other.wait_for_selector("body[data-ready=true]")
     expect(other.locator("#timeline li").first).to_be_visible()
     expect(other.locator("#cancel")).to_be_hidden()
+
+
+def test_a_photo_can_be_removed_and_replaced_at_the_limit(new_context, live_server):
+    page = open_report(new_context())
+    page.set_input_files("#photo", files=[
+        {"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800 + i, 600)}
+        for i in range(5)])  # different pictures: the server keeps one of identical ones
+    expect(page.locator("#previews img")).to_have_count(5)
+    remove = page.locator("#previews button[data-action=remove-photo]")
+    expect(remove.nth(1)).to_have_attribute("aria-label", f"{KO['photo_remove']} 2")
+    remove.nth(1).click()
+    expect(page.locator("#previews img")).to_have_count(4)
+    assert [page.locator("#previews img").nth(i).get_attribute("alt") for i in range(4)] == [
+        f"{KO['photo_alt']} {n}" for n in range(1, 5)]
+    page.set_input_files("#photo", files=[{"name": "new.jpg", "mimeType": "image/jpeg",
+                                           "buffer": jpeg_bytes(900, 600)}])
+    expect(page.locator("#previews img")).to_have_count(5)
+    expect(page.locator("#photo-error")).to_be_hidden()
+    page.locator("#categories input[value=garbage]").check()
+    page.fill("#description", "browser test: photo replaced")
+    page.click("#submit")
+    page.wait_for_selector("#notice[data-kind=success]")
+    [(_, count)] = complaints_with(live_server, "browser test: photo replaced")
+    assert count == 5
+
+
+def test_offline_in_a_language_not_cached_the_categories_of_another_are_shown(new_context):
+    context = new_context()
+    page = open_report(context)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#categories input")).not_to_have_count(0)
+    count = page.locator("#categories input").count()
+    context.set_offline(True)
+    page.evaluate("localStorage.setItem('dasan.lang', 'vi')")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#categories input")).to_have_count(count)
+    expect(page.locator("#category-error")).to_be_hidden()
+
+
+def test_with_no_categories_at_all_the_page_says_so(new_context):
+    page = new_context(service_workers="block").new_page()
+    page.route("**/api/v1/categories*", lambda route: route.abort())
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#category-error")).to_have_text(KO["categories_unavailable"])
+
+
+def test_the_photo_button_shows_keyboard_focus(new_context):
+    page = open_report(new_context())
+    label = page.locator("label[for=photo]")
+    assert label.evaluate("(el) => getComputedStyle(el).outlineStyle") == "none"
+    page.focus("#description")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "photo"
+    assert label.evaluate("(el) => getComputedStyle(el).outlineStyle") == "solid"

@@ -178,3 +178,11 @@ def test_each_directions_link_names_its_facility(new_context, traffic):
     names = page.locator("#facilities li strong").all_inner_texts()
     labels = [links.nth(i).get_attribute("aria-label") for i in range(links.count())]
     assert labels == [KO["navigate_to"].replace("{name}", name) for name in names]
+
+
+def test_the_pin_tooltip_follows_the_language(new_context, traffic):
+    page = open_info(new_context())
+    pin = page.locator(".leaflet-marker-icon")
+    expect(pin).to_have_attribute("title", KO["info_pin"])
+    page.select_option("#lang", "en")
+    expect(pin).to_have_attribute("title", EN["info_pin"])
