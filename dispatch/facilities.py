@@ -30,10 +30,12 @@ DEFAULT_MAX_DISTANCE_M = 5_000
 MAX_DISTANCE_M = 50_000
 
 # Public offices named in facility names (e.g. the toilet of 역삼1동주민센터).
-# "구청" followed by 소년 (청소년, youth centre) or 역 (a subway station) is not an office.
-_DISTRICT_OFFICE = re.compile(r"([가-힣]{1,4}구청)(?!소년|역)")
+# "구청" followed by 소년 (청소년, youth centre) or 역 (a subway station) is not an office; nor is
+# an office name followed by 점 (a shop's branch: 버거킹(종로구청점)) or 별관 (an annex elsewhere).
+_NOT_THE_OFFICE = r"(?!점|별관)"
+_DISTRICT_OFFICE = re.compile(r"([가-힣]{1,4}구청)(?!소년|역)" + _NOT_THE_OFFICE)
 _COMMUNITY_CENTRE = re.compile(
-    r"([가-힣0-9·.]{1,12}?(?:주민센터|동사무소|주민자치센터|행정복지센터))")
+    r"([가-힣0-9·.]{1,12}?(?:주민센터|동사무소|주민자치센터|행정복지센터))" + _NOT_THE_OFFICE)
 
 
 @dataclass(frozen=True)

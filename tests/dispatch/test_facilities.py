@@ -90,6 +90,8 @@ def test_import_needs_a_known_kind(session, csv_file):
     ("서울특별시성동구청", ("district_office", "성동구청")),
     ("서초구청민원실", ("district_office", "서초구청")),
     ("중구청소년수련관", None), ("강동구청역", None), ("우성스포츠센터", None),
+    ("버거킹(종로구청점)개방화장실", None), ("마포구청별관 화장실", None),
+    ("역삼1동주민센터별관", None),
 ])
 def test_derive_office_from_names(name, expected):
     assert derive_office(name) == expected
