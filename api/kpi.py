@@ -83,10 +83,13 @@ def _figures(item, name: str | None) -> dict:
 
 def _panel(args: dict) -> dict:
     """The figures of the period in ``args`` that the logged-in member of staff may see."""
-    until = args.get("until") or datetime.now(UTC)
+    # One reading of the clock: a second one, a moment later, made every default panel's
+    # `until` lie in the past, and its "now" figures came back empty.
+    now = datetime.now(UTC)
+    until = args.get("until") or now
     since = args.get("since") or until - timedelta(days=30)
     session = get_session()
-    kpi = compute_kpi(session, since, until, now=datetime.now(UTC))
+    kpi = compute_kpi(session, since, until, now=now)
     staff, reader = current_staff(), language()
     districts = [d for d in kpi.districts
                  if staff.is_city_wide or d.code == staff.district_code]

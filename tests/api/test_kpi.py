@@ -42,6 +42,9 @@ def test_kpi_counts_received_open_overdue_and_time_to_close(client, session, dis
     district = next(d for d in body["districts"] if d["code"] == "11140")
     assert district["overdue_now"] >= 1 and district["open_now"] >= 1
     assert district["median_minutes_to_close"] is not None
+    # The panel as the page first asks for it, with no period: "now" figures are there.
+    default = client.get("/api/v1/kpi", headers=dispatcher).get_json()
+    assert default["city"]["open_now"] >= 1 and default["city"]["overdue_now"] >= 1
 
 
 def test_a_merged_duplicate_counts_as_received_and_merged_never_as_closed(
