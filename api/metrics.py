@@ -74,6 +74,8 @@ def _domain_families() -> list[GaugeMetricFamily]:
 
 
 def _traffic_families(session) -> list[GaugeMetricFamily]:
+    if not settings().traffic_feeds:  # nothing polls: no coverage to watch (as /health/ready)
+        return []
     stale_minutes = settings().traffic_stale_minutes
     coverage = link_coverage(session, stale_minutes)
     share = GaugeMetricFamily("dasan_traffic_link_coverage",

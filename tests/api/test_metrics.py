@@ -67,10 +67,13 @@ def test_metrics_show_how_long_texts_have_waited(client, session, create_complai
     assert waited and float(waited.group(1)) >= 1200
 
 
-def test_metrics_show_traffic_coverage_and_age(client, seoul_links, add_readings):
+def test_metrics_show_traffic_coverage_and_age(client, seoul_links, add_readings, use_settings):
     import re
     from datetime import UTC, datetime, timedelta
 
+    # With no feed configured nothing polls: no coverage figure to alert on.
+    assert "dasan_traffic_link_coverage" not in client.get("/metrics").get_data(as_text=True)
+    use_settings(traffic_feeds=("topis",))
     add_readings({"1220003800": 30}, datetime.now(UTC).replace(microsecond=0)
                  - timedelta(minutes=3))
     text = client.get("/metrics").get_data(as_text=True)
