@@ -185,12 +185,11 @@ def handle_statement_error(err: sqlalchemy.exc.StatementError):
                                       "a value holds characters that cannot be stored"))
         response.status_code = 422
         return response
-    # 23505 unique, 23503 foreign key: a check passed, then a concurrent request made the
-    # same row (or removed the one referred to) before this one committed.
-    if pgcode in ("23505", "23503"):
-        return conflict_retry(f"integrity {pgcode}")
-    if pgcode in RACE_PGCODES:
-        return conflict_retry(RACE_PGCODES[pgcode])
+    # 23505 unique: a check passed, then a concurrent request made the same row (a username,
+    # a key) before this one committed; sent again, the check sees it. Other integrity
+    # errors are our bugs and stay 500s in the log.
+    if pgcode == "23505":
+        return conflict_retry("unique violation")
     return handle_unexpected(err)
 
 
