@@ -40,9 +40,12 @@ class StaffUpdate:
     handed_back: list[Complaint]
 
 
-def visible_staff(viewer: Staff):
-    """The SQL condition for the accounts ``viewer`` may list: a supervisor, their district's."""
-    if viewer.is_city_wide:
+def visible_staff(viewer: Staff | None):
+    """The SQL condition for the accounts ``viewer`` may list: a supervisor, their district's.
+
+    ``None`` is the command line, run by whoever runs the service: every account.
+    """
+    if viewer is None or viewer.is_city_wide:
         return true()
     return Staff.district_code == viewer.district_code
 
@@ -61,7 +64,8 @@ def list_staff(session: Session, viewer: Staff, *, role: str | None = None,
                                                Staff.display_name, Staff.id)))
 
 
-def get_staff(session: Session, viewer: Staff, staff_id: int, *, lock: bool = False) -> Staff:
+def get_staff(session: Session, viewer: Staff | None, staff_id: int, *,
+              lock: bool = False) -> Staff:
     """One account ``viewer`` may see.
 
     :raises NotFound: no such account, or one of another district (not revealed).
@@ -76,7 +80,7 @@ def get_staff(session: Session, viewer: Staff, staff_id: int, *, lock: bool = Fa
     return staff
 
 
-def lock_for_change(session: Session, viewer: Staff, staff_id: int,
+def lock_for_change(session: Session, viewer: Staff | None, staff_id: int,
                     changes: StaffChanges) -> Staff:
     """Lock the account to change (and, if the change could remove an admin, every active
     admin) in id order, and return it re-read.
@@ -150,8 +154,7 @@ def disable_staff(session: Session, username: str) -> StaffUpdate:
     if staff_id is None:
         raise InvalidStaff(f"no staff {username!r}", field="username")
     changes = StaffChanges(active=False)
-    system = Staff(role=Role.ADMIN.value)  # the command line sees every account
-    return update_staff(session, lock_for_change(session, system, staff_id, changes), changes)
+    return update_staff(session, lock_for_change(session, None, staff_id, changes), changes)
 
 
 def _works_tickets(staff: Staff) -> bool:
