@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up (scripts/setup.sh), then run the web server, the RQ workers (texts and
-# jobs; the traffic feeds) and the scheduler together in the foreground; Ctrl-C stops all three. For trying out and
+# jobs; the traffic feeds) and the scheduler together in the foreground; Ctrl-C stops them all. For trying out and
 # development: when one process exits, all stop (so it is noticed). In production run the
 # systemd units in deploy/systemd/, which restart each process on its own
 # (docs/OPERATIONS.md, "Running under systemd").
