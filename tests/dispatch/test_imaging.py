@@ -289,6 +289,8 @@ def test_process_photo_waits_for_a_decoding_slot_then_gives_up():
 def test_decode_slots_let_at_most_n_decodes_run_at_once():
     running, most = 0, 0
     lock = threading.Lock()
+    # Two inside at once, for certain (not by a sleep's luck); a third would raise `most`.
+    pair = threading.Barrier(2, timeout=5)
 
     def decode():
         nonlocal running, most
@@ -296,7 +298,8 @@ def test_decode_slots_let_at_most_n_decodes_run_at_once():
             with lock:
                 running += 1
                 most = max(most, running)
-            time.sleep(0.05)
+            pair.wait()
+            time.sleep(0.02)  # a third thread let in would be counted meanwhile
             with lock:
                 running -= 1
 

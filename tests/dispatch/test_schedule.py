@@ -84,7 +84,7 @@ def test_a_stuck_check_does_not_block_other_threads_and_the_leader_steps_down(en
 
         lock._check = hanging_check
         threading.Thread(target=lock.is_leader, daemon=True).start()
-        checking.wait(5)
+        assert checking.wait(5)
         started = time.monotonic()
         assert lock.is_leader() is True  # the last check was a moment ago
         assert time.monotonic() - started < 2
