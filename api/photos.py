@@ -189,13 +189,16 @@ class ComplaintPhotos(MethodView):
         session = get_session()
         config = settings()
         kind = PhotoKind.EVIDENCE if viewer.staff else PhotoKind.REPORT
+        # Decode and re-encode before taking any lock: it is the slow part, and workflow
+        # moves on this complaint would wait for it.
+        ready = photos.prepare_photos(config, uploads)
         # Lock and re-read before the checks: a close or a reassignment committed since the
         # complaint was read must be seen (the photo went onto a closed ticket otherwise).
         photos.lock_complaint(session, complaint)
         if viewer.staff:
             photos.check_may_add_evidence(viewer.staff, complaint)
         rows = photos.attach_photos(session, config, photo_store(config.photo_dir), complaint,
-                                    uploads, kind=kind, actor=viewer.actor)
+                                    ready, kind=kind, actor=viewer.actor)
         session.commit()
         return photo_list(rows, complaint.public_id, viewer.staff is not None), 201
 
