@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, cast, func, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import OPEN_STATUSES, Complaint, ComplaintEscalation
@@ -49,12 +49,15 @@ def oldest_waiting_notification(session: Session,
                                 now: datetime | None = None) -> dict[str, float]:
     """Seconds the longest-waiting pending row of each channel has been due (0: none waits).
 
-    Counted from when it became due (created, or its quiet-hours hold ended), so texts
-    waiting out an SMS gateway outage show up here while their retries move on.
+    Counted from when it became due (created, its quiet-hours hold ended, or sent again by
+    hand: the rule of ``notifications.waiting_since``, in SQL), so texts waiting out an SMS
+    gateway outage show up here while their retries move on.
     """
     now = now or datetime.now(UTC)
-    due_since = func.greatest(Notification.created_at,
-                              func.coalesce(Notification.hold_until, Notification.created_at))
+    # greatest() skips NULLs: no hold, or never resent, leaves created_at.
+    due_since = func.greatest(Notification.created_at, Notification.hold_until,
+                              cast(Notification.data["resent_at"].astext,
+                                   DateTime(timezone=True)))
     rows = session.execute(
         select(Notification.channel, func.min(due_since))
         .where(Notification.state == "pending", due_since <= now)

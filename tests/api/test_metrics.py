@@ -81,3 +81,23 @@ def test_metrics_show_traffic_coverage_and_age(client, seoul_links, add_readings
     age = re.search(r"^dasan_traffic_newest_reading_age_seconds (\S+)$", text, re.M)
     assert coverage and float(coverage.group(1)) == 1 / 24
     assert age and 170 <= float(age.group(1)) < 600
+
+
+def test_a_text_sent_again_by_hand_waits_from_the_resend(client, session, create_complaint):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from dispatch.models import Notification
+
+    complaint = create_complaint(phone="010-2468-1358")
+    # Failed two days ago, sent again (resend-failed) a minute ago: not a two-day wait.
+    session.execute(update(Notification).where(Notification.complaint_id == complaint.id)
+                    .values(state="pending", hold_until=None,
+                            created_at=datetime.now(UTC) - timedelta(days=2),
+                            data={"resent_at": (datetime.now(UTC)
+                                                - timedelta(minutes=1)).isoformat()}))
+    text = client.get("/metrics").get_data(as_text=True)
+    waited = re.search(r'dasan_notifications_oldest_waiting_seconds\{channel="sms"\} (\S+)', text)
+    assert waited and 30 <= float(waited.group(1)) < 3600
