@@ -41,7 +41,7 @@ def _block_of(session: Session, phone: str, viewer: Staff) -> BlockedPhone | Non
 def block_phone(session: Session, raw_phone: str, reason: str, by: Staff) -> BlockedPhone:
     """Block a number (idempotent: blocking again updates the reason).
 
-    :raises Forbidden: the number is blocked already by another district's office.
+    :raises Forbidden: the number is blocked already by an office this member does not manage.
     """
     phone = e164(raw_phone)
     row = session.get(BlockedPhone, phone)
@@ -49,7 +49,8 @@ def block_phone(session: Session, raw_phone: str, reason: str, by: Staff) -> Blo
         row = BlockedPhone(phone=phone)
         session.add(row)
     elif _block_of(session, phone, by) is None:
-        raise Forbidden("this number is blocked already by another district's office")
+        raise Forbidden("this number is blocked already by another office (a dispatcher can "
+                        "change that block)")
     row.reason, row.blocked_by = reason, by.id
     session.flush()
     return row
