@@ -134,7 +134,9 @@ def queue_item(row, language: str, timezone: str, viewer=None) -> dict:
     """One line of a queue from a ``list_queue`` row, for ``viewer`` (a member of staff).
 
     The reporter's phone is there only for whom it may be shown (the assignee, the district's
-    supervisor), so the inspector on site can call back; everyone else gets none.
+    supervisor), so the inspector on site can call back; everyone else gets none. The
+    description and every attribute (a vehicle plate too, as in the staff view) are there
+    because the field app works from this line, offline as well: it is what the inspector reads.
     """
     from dispatch.workflow import may_see_phone
 
@@ -148,6 +150,8 @@ def queue_item(row, language: str, timezone: str, viewer=None) -> dict:
         "dong": {"code": dong.code, "name": pick_name(dong.names, language, dong.name)},
         "district_code": district.code,
         "address": complaint.address or pick_name(dong.names, language, dong.name),
+        "description": complaint.description,
+        "attributes": complaint.attributes or {},  # private ones too: staff act on them
         "location": {"type": "Point", "coordinates": [point.x, point.y]},
         "location_precision": complaint.location_precision,
         "due_at": local_time(complaint.due_at, timezone), "overdue": bool(row.overdue),

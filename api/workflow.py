@@ -112,6 +112,10 @@ class QueueItemSchema(Schema):
     dong = fields.Dict()
     district_code = fields.String()
     address = fields.String()
+    description = fields.String(allow_none=True, metadata={"description": "the reporter's words"})
+    attributes = fields.Dict(metadata={
+        "description": "the category's extra attributes, private ones (a vehicle plate) too: "
+                       "a queue is for staff only"})
     location = fields.Dict()
     location_precision = fields.String(metadata={
         "description": "dong: only the dong is known (a report by text)"})

@@ -584,3 +584,27 @@ def test_evidence_comes_from_the_assignee_and_from_this_visit(client, staff, fil
     assert by_supervisor.status_code == 201
     assert move(client, pid, "resolve", h(staff, "inspector", 5), outcome="repaired",
                 public_note="Filled again.").status_code == 200
+
+
+def test_queue_items_carry_the_description_and_every_attribute_for_staff(client, staff):
+    # The inspector on site needs the reporter's words and the plate (private from the public).
+    parked = client.post("/api/v1/complaints", json=complaint_json(
+        category="illegal_parking", description="White van on the crossing",
+        attributes={"vehicle_plate": "12가3456"},
+        location={"type": "Point", "coordinates": [126.9810, 37.5655]})).get_json()
+    lamp = client.post("/api/v1/complaints", json=complaint_json(
+        category="street_lamp", description="Third lamp from the bakery",
+        location={"type": "Point", "coordinates": [126.9910, 37.5605]})).get_json()
+    items = {item["public_id"]: item for item in client.get(
+        "/api/v1/queue", headers=h(staff, "inspector")).get_json()["items"]}
+    assert items[parked["public_id"]]["description"] == "White van on the crossing"
+    assert items[parked["public_id"]]["attributes"] == {"vehicle_plate": "12가3456"}
+    assert items[lamp["public_id"]]["description"] == "Third lamp from the bakery"
+    assert items[lamp["public_id"]]["attributes"] == {}
+    # Still private everywhere public.
+    public = client.get(f"/api/v1/complaints/{parked['public_id']}").get_json()
+    assert public["attributes"] == {}
+    assert "12가3456" not in str(client.get(
+        f"/open311/v2/requests/{parked['public_id']}.json?extensions=true").get_json())
+    assert "12가3456" not in str(client.get(
+        "/api/v1/complaints/nearby?lon=126.9810&lat=37.5655").get_json())
