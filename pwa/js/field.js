@@ -19,6 +19,16 @@ let here = null;
 let map;
 let layer;
 let items = [];
+// How many of the district's tickets, by the last answer, are not in the list (not loaded yet).
+let unloaded = 0;
+// Tickets per request (the API gives at most 200); `?page_size=` lowers it, so a test can see
+// paging without filing hundreds of tickets.
+const PAGE_MAX = 200;
+const PAGE = pageSize();
+// How many of the district's tickets the inspector asked to see ("load more" adds a page).
+let wanted = PAGE;
+// Attribute labels by category and attribute code, in the app's language (/api/v1/categories).
+let attributeLabels = {};
 const OUTCOMES = {
   resolve: ['fixed', 'repaired', 'removed', 'collected', 'towed', 'warned', 'fined', 'other'],
   unfounded: ['not_found', 'no_violation', 'already_fixed', 'other'],
@@ -60,27 +70,86 @@ function lostSession() {
   show($('notice'), t('unauthorized'), 'error');
 }
 
+// The page size asked for in the address (?page_size=N), within the API's limit.
+function pageSize() {
+  const asked = Number.parseInt(new URLSearchParams(location.search).get('page_size'), 10);
+  return asked >= 1 && asked <= PAGE_MAX ? asked : PAGE_MAX;
+}
+
 // Loads may overlap (a move's replay, a sort change): only the latest one is shown.
 let loads = 0;
 
 async function loadQueue() {
-  const mine = ++loads;
+  const thisLoad = ++loads;
   let fresh;
+  let freshUnloaded;
   try {
-    const data = await queue(token(), sort, here);
-    fresh = data.items;
+    ({ items: fresh, unloaded: freshUnloaded } = await fetchQueue());
     forgetOlderAnswers(fresh);
-    await cachePut(`queue:${sort}`, fresh);
+    await saveQueue(fresh, freshUnloaded);
     for (const item of fresh) await cachePut(`complaint:${item.public_id}`, item);
     keepPhotosForOffline(fresh); // in the background
   } catch (err) {
     if (err.status === 401) { lostSession(); return; }
-    fresh = (await cacheGet(`queue:${sort}`)) || items;
+    ({ items: fresh, unloaded: freshUnloaded } = cachedQueue(await cacheGet(`queue:${sort}`)) || { items, unloaded });
     if (err.status !== 0) show($('notice'), explain(err), 'error');
   }
-  if (mine !== loads) return;
-  items = await withWaitingMoves(fresh);
+  if (thisLoad !== loads) return;
+  unloaded = freshUnloaded;
+  items = mineFirst(await withWaitingMoves(fresh));
   render();
+}
+
+// The inspector's own tickets always (in a storm the district's first pages may be all others'
+// tickets due sooner), then the district's first `wanted` tickets, page by page.
+async function fetchQueue() {
+  const own = queue(token(), sort, here, { mine: true, limit: PAGE_MAX });
+  own.catch(() => {}); // awaited below; a page failing first must not leave it unhandled
+  const district = [];
+  let districtTotal = 0;
+  for (let offset = 0; offset < wanted; offset += PAGE) {
+    const page = await queue(token(), sort, here, { offset, limit: PAGE });
+    district.push(...page.items);
+    districtTotal = page.total;
+    if (offset + PAGE >= page.total) break;
+  }
+  const list = [...(await own).items];
+  const seen = new Set(list.map((item) => item.public_id));
+  for (const item of district) if (!seen.has(item.public_id)) { seen.add(item.public_id); list.push(item); }
+  // The inspector's own tickets belong to the district's total too.
+  return { items: list, unloaded: Math.max(0, districtTotal - list.length) };
+}
+
+// The queue kept for offline use, per sort: the list and how many tickets it leaves out.
+function saveQueue(list, left) { return cachePut(`queue:${sort}`, { items: list, unloaded: left }); }
+
+// The kept queue as {items, unloaded}; null when nothing was kept.
+function cachedQueue(kept) {
+  if (!kept) return null;
+  return Array.isArray(kept) ? { items: kept, unloaded: 0 } : kept; // an older app's cache
+}
+
+// A ticket the inspector holds (accepted or on site).
+function isMine(item) { return HELD.includes(item.status) && item.assignee_id === me(); }
+
+// The tickets the inspector holds come first, in the queue's order; then the others.
+function mineFirst(list) { return [...list.filter(isMine), ...list.filter((item) => !isMine(item))]; }
+
+// "Load more": one page more of the district's tickets, kept on every refresh after.
+function loadMore() {
+  wanted += PAGE;
+  loadQueue();
+}
+
+// Labels of the categories' extra attributes (lamp-post number, vehicle plate) in the app's
+// language. The service worker keeps the categories, so the labels are there offline too;
+// without them the attribute's code stands in.
+async function loadAttributeLabels() {
+  try {
+    const categories = await api('/api/v1/categories');
+    attributeLabels = Object.fromEntries((categories || []).map((category) => [category.code,
+      Object.fromEntries((category.attributes || []).map((spec) => [spec.code, spec.name]))]));
+  } catch (err) { /* keep the labels we have */ }
 }
 
 // Moves still waiting in the outbox are shown as made: a queue fetched (or cached) before they
@@ -130,6 +199,7 @@ function render() {
       return li;
     }));
   }
+  renderCount();
   if (map) {
     layer.clearLayers();
     const points = items.map(coordinates).filter(Boolean).map((c) => [c[1], c[0]]);
@@ -143,18 +213,49 @@ function render() {
   }
 }
 
+// A list cut short says so ("N of total"), and offers the next page.
+function renderCount() {
+  const cut = unloaded > 0;
+  const count = $('queue-count');
+  count.hidden = !cut;
+  count.textContent = cut
+    ? t('queue_partial').replace('{n}', items.length).replace('{total}', items.length + unloaded) : '';
+  $('load-more').hidden = !cut;
+}
+
+// The category's extra attributes with their labels; a vehicle plate too: the inspector needs it.
+function renderAttributes(item) {
+  const labels = attributeLabels[item.category?.code || item.category] || {};
+  return Object.entries(item.attributes || {}).filter(([, value]) => value !== null && value !== '')
+    .map(([code, value]) => {
+      const line = document.createElement('p');
+      line.className = 'attribute';
+      line.dataset.attribute = code;
+      line.textContent = `${labels[code] || code}: ${value}`;
+      return line;
+    });
+}
+
 function renderItem(item) {
   const li = document.createElement('li');
   li.dataset.publicId = item.public_id;
   li.dataset.version = String(item.version ?? '');
   if (item.overdue) li.classList.add('overdue');
+  if (isMine(item)) li.classList.add('mine');
   const title = document.createElement('h2');
   title.textContent = `${item.public_id} · ${item.category?.name || item.category || ''}`;
   const state = document.createElement('p');
-  state.textContent = `${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString(lang) : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
-  const desc = document.createElement('p');
-  desc.textContent = [item.address, item.description].filter(Boolean).join(' — ');
-  li.append(title, state, desc);
+  state.textContent = `${isMine(item) ? `${t('yours')} · ` : ''}${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString(lang) : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
+  const address = document.createElement('p');
+  address.textContent = item.address || '';
+  li.append(title, state, address);
+  if (item.description) { // the reporter's own words: "third lamp from the bakery"
+    const desc = document.createElement('p');
+    desc.className = 'description';
+    desc.textContent = item.description;
+    li.append(desc);
+  }
+  li.append(...renderAttributes(item));
   if (item.location_precision === 'dong') { // a report by text: the map point is only the dong's
     const where = document.createElement('p');
     where.className = 'message';
@@ -338,9 +439,9 @@ async function act(item, name, details, photo = null) {
     kind: 'action', staff_id: me(), public_id: item.public_id, move: name, details, version: item.version, photo,
   });
   // Show the move at once; the server's answer confirms or corrects it.
-  items = await withWaitingMoves(items);
+  items = mineFirst(await withWaitingMoves(items));
   render();
-  await cachePut(`queue:${sort}`, items);
+  await saveQueue(items, unloaded);
   await replay();
 }
 
@@ -484,6 +585,7 @@ async function start() {
     L.control.layers(null, { [t('traffic')]: traffic.group }).addTo(map);
   }
   await replay();
+  await loadAttributeLabels();
   await loadQueue();
   offerPush();
   reportPosition();
@@ -515,8 +617,9 @@ async function leave() {
   location.reload();
 }
 
-function setSort(wanted) {
-  sort = wanted;
+function setSort(order) {
+  sort = order;
+  wanted = PAGE; // a new order starts again from its first page
   $('sort-due').setAttribute('aria-pressed', String(sort === 'due'));
   $('sort-distance').setAttribute('aria-pressed', String(sort === 'distance'));
   if (sort === 'distance') position().then((p) => { here = p; loadQueue(); }); else loadQueue();
@@ -526,9 +629,14 @@ async function main() {
   await loadLanguage();
   languageSwitcher($('lang'));
   registerServiceWorker();
-  document.addEventListener('dasan:language', () => { render(); renderOutbox(); });
+  document.addEventListener('dasan:language', async () => {
+    render(); renderOutbox();
+    await loadAttributeLabels(); // the labels in the new language
+    render();
+  });
   $('sort-due').addEventListener('click', () => setSort('due'));
   $('sort-distance').addEventListener('click', () => setSort('distance'));
+  $('load-more').addEventListener('click', loadMore);
   $('logout').addEventListener('click', leave);
   passwordChange($('change-password'), { token, onLostSession: lostSession });
   window.addEventListener('online', () => { $('offline').hidden = true; replay(); });
@@ -536,10 +644,10 @@ async function main() {
   document.addEventListener('visibilitychange', () => { if (!document.hidden && token()) replay(); });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'flush-outbox') replay(); });
   // Open the complaint a notification pointed at (?c=<public_id>).
-  const wanted = new URLSearchParams(location.search).get('c');
+  const opened = new URLSearchParams(location.search).get('c');
   loginForm($('login'), $('notice'), start);
   if (token()) await start(); else { $('login').hidden = false; document.body.dataset.ready = 'true'; }
-  if (wanted) document.querySelector(`[data-public-id="${CSS.escape(wanted)}"]`)?.scrollIntoView();
+  if (opened) document.querySelector(`[data-public-id="${CSS.escape(opened)}"]`)?.scrollIntoView();
 }
 
 main();

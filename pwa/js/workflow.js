@@ -30,9 +30,11 @@ export function suggestedAssignees(publicId, token) {
   return api(`/api/v1/complaints/${enc(publicId)}/suggested-assignees`, { token });
 }
 
-export function queue(token, sort, lonlat) {
+// One page of the district queue ({items, total}); `mine` keeps only the caller's own tickets.
+export function queue(token, sort, lonlat, { mine = false, offset = 0, limit = 200 } = {}) {
   const near = sort === 'distance' && lonlat ? `&lon=${lonlat[0]}&lat=${lonlat[1]}` : '';
-  return api(`/api/v1/queue?sort=${sort}&limit=200${near}`, { token });
+  const own = mine ? '&mine=true' : '';
+  return api(`/api/v1/queue?sort=${sort}&limit=${limit}&offset=${offset}${own}${near}`, { token });
 }
 
 // Which district and dong own a point ([lon, lat]); 422 outside_service_area beyond the city.

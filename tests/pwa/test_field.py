@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.factories import STAFF_PASSWORD
 from tests.pwa.conftest import KO, file_with_photo, jpeg_bytes, login, open_as, screenshot
+from tests.services import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -23,18 +25,21 @@ def call(live_server, method: str, path: str, body=None, headers=None):
     request = urllib.request.Request(f"{live_server.url}{path}", data=data, method=method,
                                      headers={**content, **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # Generous: on a loaded machine an intake behind a cold cache took more than 10 s.
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.load(response), response.headers
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc), exc.headers
 
 
 def file_complaint(live_server, description: str, lonlat: tuple[float, float],
-                   phone: str | None = None) -> str:
+                   phone: str | None = None, category: str = "street_lamp",
+                   attributes: dict | None = None) -> str:
     """File a complaint in Jung-gu (each test its own spot: close ones merge as duplicates)."""
     status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
-        "category": "street_lamp", "description": description, "phone": phone,
-        "location": {"type": "Point", "coordinates": list(lonlat)}},
+        "category": category, "description": description, "phone": phone,
+        "location": {"type": "Point", "coordinates": list(lonlat)},
+        **({"attributes": attributes} if attributes else {})},
         {"Idempotency-Key": str(uuid.uuid4())})
     assert status == 201, body
     return body["public_id"]
@@ -53,6 +58,24 @@ def item(page, public_id: str):
 
 def open_field(context):
     return open_as(context.new_page(), "/field", "insp1")
+
+
+def open_installed_field(context, path: str = "/field"):
+    """Open the field app as insp1 once its service worker controls it (as an installed app)."""
+    page = context.new_page()
+    page.goto(path)
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    login(page, "insp1")
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+def reload_offline(context, page) -> None:
+    """Lose the network and open the app again: what it shows comes from its caches."""
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
 
 
 def test_inspector_accepts_and_resolves_with_evidence_partly_offline(new_context, live_server):
@@ -476,3 +499,81 @@ def test_dates_follow_the_chosen_language_not_the_browsers(new_context, live_ser
     page.wait_for_selector("body[data-ready=true]")
     state = item(page, public_id).locator("p").first.text_content()
     assert ("AM" in state or "PM" in state) and "오전" not in state and "오후" not in state, state
+
+
+def test_the_inspector_reads_the_reporters_words_and_the_plate_also_offline(new_context,
+                                                                           live_server):
+    public_id = file_complaint(live_server, "browser test: white van on the crossing",
+                               (126.9865, 37.5652), category="illegal_parking",
+                               attributes={"vehicle_plate": "34나5678"})
+    plate_label = next(spec["names"]["ko"] for category in json.loads(
+        (ROOT / "fixtures" / "categories.json").read_text(encoding="utf-8"))["categories"]
+        for spec in category["attributes"] if spec["code"] == "vehicle_plate")
+    context = new_context()
+    page = open_installed_field(context)
+    line = item(page, public_id)
+    expect(line.locator(".description")).to_have_text("browser test: white van on the crossing")
+    plate = line.locator("[data-attribute=vehicle_plate]")
+    expect(plate).to_have_text(f"{plate_label}: 34나5678")
+    screenshot(page, "field-description")
+    # Offline the cached queue still carries them, and the labels come from the kept categories.
+    reload_offline(context, page)
+    expect(line.locator(".description")).to_have_text("browser test: white van on the crossing")
+    expect(plate).to_have_text(f"{plate_label}: 34나5678")
+
+
+def mine_first(page) -> list[str]:
+    """The public ids of the inspector's own lines, asserting they come before all others."""
+    lines = page.eval_on_selector_all(
+        "#queue li", "els => els.map((e) => [e.dataset.publicId, e.classList.contains('mine')])")
+    flags = [is_mine for _, is_mine in lines]
+    assert flags == sorted(flags, reverse=True), lines
+    return [public_id for public_id, is_mine in lines if is_mine]
+
+
+def test_the_inspectors_own_ticket_stays_first_when_the_district_list_is_cut(new_context,
+                                                                            live_server):
+    # Mine is due in a day; three illegal-parking tickets filed after it are due in two hours,
+    # so a district page of two (?page_size=2) does not reach it.
+    own = file_complaint(live_server, "browser test: my own lamp", (126.9895, 37.5588))
+    inspector = staff_headers(live_server, "insp1")
+    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{own}",
+                                 headers=inspector)
+    assert status == 200, view
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{own}/accept", {},
+                           {**inspector, "If-Match": headers["ETag"]})
+    assert status == 200, body
+    for n, spot in enumerate([(126.9812, 37.5601), (126.9822, 37.5612), (126.9832, 37.5623)]):
+        file_complaint(live_server, f"browser test: storm {n}", spot, category="illegal_parking")
+    status, first, _ = call(live_server, "GET", "/api/v1/queue?limit=2", headers=inspector)
+    assert status == 200 and own not in [i["public_id"] for i in first["items"]], first
+    total = first["total"]
+
+    def partial(shown: int) -> str:
+        return KO["queue_partial"].replace("{n}", str(shown)).replace("{total}", str(total))
+
+    context = new_context()
+    page = open_installed_field(context, "/field?page_size=2")
+    lines = page.locator("#queue li")
+    expect(item(page, own)).to_have_class(re.compile(r"\bmine\b"))
+    expect(item(page, own)).to_contain_text(KO["yours"])
+    assert own in mine_first(page)
+    shown = lines.count()
+    assert shown < total
+    count = page.locator("#queue-count")
+    expect(count).to_have_text(partial(shown))
+    screenshot(page, "field-partial")
+    # The next page comes on demand; the own ticket stays first.
+    page.locator("#load-more").click()
+    expect(count).not_to_have_text(partial(shown))
+    more = lines.count()
+    assert more > shown
+    assert own in mine_first(page)
+    if more < total:
+        expect(count).to_have_text(partial(more))
+    # Offline, the kept list says the same.
+    reload_offline(context, page)
+    expect(lines).to_have_count(more)
+    assert own in mine_first(page)
+    if more < total:
+        expect(count).to_have_text(partial(more))
