@@ -11,9 +11,11 @@ from sqlalchemy.orm import object_session
 
 from dispatch.areas import describe_areas
 from dispatch.categories import cached_categories, public_attributes
+from dispatch.events import event_place
 from dispatch.i18n import pick_name
 from dispatch.models import Category, Complaint
 from dispatch.stats import OPEN_STATUSES
+from dispatch.workflow import OUTCOME_CODES
 
 OPEN_VALUES = {status.value for status in OPEN_STATUSES}
 
@@ -55,6 +57,8 @@ def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict
         "priority": complaint.priority,
         "channel": complaint.channel,
         "attributes": public_attributes(category, complaint.attributes),
+        # The outcome code of a closed complaint (a cancel records none the reporter needs).
+        "outcome": complaint.outcome if complaint.outcome in OUTCOME_CODES else None,
         "due_at": local_time(complaint.due_at, timezone),
         "created_at": local_time(complaint.created_at, timezone),
         "updated_at": local_time(complaint.updated_at, timezone),
@@ -82,14 +86,23 @@ def category_view(category: Category, language: str) -> dict:
     }
 
 
-def event_view(event, timezone: str, *, internal: bool) -> dict:
-    """One history entry; ``internal`` adds the staff-only note and the actor."""
+def event_view(event, timezone: str, *, internal: bool, site: tuple[float, float] | None = None,
+               max_distance_m: float = 0.0) -> dict:
+    """One history entry; ``internal`` adds the staff-only note, the actor and where it was.
+
+    ``site`` (the complaint's lon, lat) and ``max_distance_m`` are needed with ``internal``:
+    the actor's position is staff-only (an inspector's whereabouts), never in the timeline.
+    """
     view = {"at": local_time(event.at, timezone), "kind": event.kind,
             "from_status": event.from_status, "to_status": event.to_status,
             "public_note": event.public_note}
     if internal:
+        place = event_place(event, site, max_distance_m)
         view.update(internal_note=event.internal_note, actor_kind=event.actor_kind,
-                    actor_id=event.actor_id, data=event.data or {})
+                    actor_id=event.actor_id, data=event.data or {},
+                    location={"type": "Point", "coordinates": list(place.lonlat)}
+                    if place.lonlat else None,
+                    distance_m=place.distance_m, flags=list(place.flags))
     return view
 
 
@@ -99,8 +112,12 @@ def category_named(session, code: str, language: str) -> dict:
     return named(code, rules.names if rules else {}, language, code)
 
 
-def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -> dict:
-    """The staff view: the public one plus assignment, history, photos and (if allowed) phone."""
+def complaint_staff(complaint: Complaint, staff, language: str, timezone: str, *,
+                    max_distance_m: float) -> dict:
+    """The staff view: the public one plus assignment, history, photos and (if allowed) phone.
+
+    ``max_distance_m``: an ``on_site`` event farther than this from the spot is flagged.
+    """
     from datetime import UTC, datetime
 
     from dispatch import workflow
@@ -109,6 +126,7 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
 
     session = object_session(complaint)
     view = complaint_public(complaint, language, timezone)
+    site = tuple(view["location"]["coordinates"])
     phone = complaint.reporter_phone
     if phone and not workflow.may_see_phone(staff, complaint):
         phone = mask_phone(phone)
@@ -124,7 +142,8 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str) -
         location_precision=complaint.location_precision,
         photos=photo_summary(session, complaint),
         overdue=complaint.status in OPEN_VALUES and complaint.due_at < datetime.now(UTC),
-        history=[event_view(event, timezone, internal=True) for event in complaint.events],
+        history=[event_view(event, timezone, internal=True, site=site,
+                            max_distance_m=max_distance_m) for event in complaint.events],
         allowed_moves=workflow.allowed_moves(staff, complaint),
     )
     return view

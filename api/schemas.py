@@ -137,6 +137,9 @@ class ComplaintSchema(Schema):
     priority = fields.Integer()
     channel = fields.String()
     attributes = fields.Dict()
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "once closed: the outcome code (repaired, towed, no_violation, "
+                       "other_agency, …; see docs/WORKFLOW.md); null while open or cancelled"})
     due_at = fields.DateTime()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -67,6 +67,33 @@ class MoveSchema(Schema):
                                   metadata={"description": "transfer: the new district"})
 
 
+class EventSchema(Schema):
+    """One entry of the public timeline: a change of status, or an event naming itself."""
+
+    at = fields.DateTime(metadata={"description": "ISO 8601 in DASAN_TIMEZONE"})
+    kind = fields.String(metadata={"description": "received, dispatched, assigned, on_site, "
+                                                  "photo_added, resolved, rated, …"})
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    public_note = fields.String(allow_none=True, metadata={"description": "shown to the reporter"})
+
+
+class StaffEventSchema(EventSchema):
+    """One entry of the staff history: the public entry plus who did it, and where."""
+
+    internal_note = fields.String(allow_none=True, metadata={"description": "staff only"})
+    actor_kind = fields.String(metadata={"description": "citizen, staff, system or gateway"})
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "the staff member"})
+    data = fields.Dict(metadata={"description": "details of the kind (assignee, outcome, …)"})
+    location = fields.Nested(PointSchema, allow_none=True, metadata={
+        "description": "the actor's GPS when the move was sent with one"})
+    distance_m = fields.Float(allow_none=True, metadata={
+        "description": "metres between that position and the complaint's location"})
+    flags = fields.List(fields.String(), metadata={
+        "description": "far_from_site: an on_site event farther than "
+                       "DASAN_PHOTO_MAX_DISTANCE_M from the spot"})
+
+
 class StaffComplaintSchema(ComplaintSchema):
     """The staff view of a complaint: assignment, outcome, history, photos, phone if allowed."""
 
@@ -82,7 +109,7 @@ class StaffComplaintSchema(ComplaintSchema):
                        "location is a stand-in point inside it"})
     photos = fields.Dict()
     overdue = fields.Boolean()
-    history = fields.List(fields.Dict())
+    history = fields.List(fields.Nested(StaffEventSchema))
     allowed_moves = fields.List(fields.String())
 
 
@@ -190,7 +217,7 @@ class TimelineSchema(Schema):
     public_id = fields.String()
     status = fields.String()
     version = fields.Integer()
-    events = fields.List(fields.Dict())
+    events = fields.List(fields.Nested(EventSchema))
     rating = fields.Integer(allow_none=True, metadata={"description": "the reporter's 1-5 score"})
     ratable = fields.Boolean(metadata={"description": "whether the reporter may rate it now"})
     reopen_until = fields.DateTime(allow_none=True, metadata={
@@ -198,7 +225,9 @@ class TimelineSchema(Schema):
 
 
 def _staff_answer(complaint, code: int = 200):
-    body = complaint_staff(complaint, current_staff(), language(), settings().timezone)
+    config = settings()
+    body = complaint_staff(complaint, current_staff(), language(), config.timezone,
+                           max_distance_m=config.photo_max_distance_m)
     return body, code, etag(complaint.version)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
-from dispatch.models import Complaint, ComplaintEvent
+from dispatch.models import Complaint, ComplaintEvent, PhotoFlag
+from geo.points import haversine_m
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,33 @@ def record_event(
 
     plan_for_event(session, event)
     return event
+
+
+# Only "on site" claims to be at the spot: other moves (accept, resolve) may be made from
+# anywhere, so their position is shown but not judged.
+CHECKED_KINDS = {"on_site"}
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event was recorded: the actor's GPS, its distance from the spot, flags."""
+
+    lonlat: tuple[float, float] | None = None
+    distance_m: float | None = None
+    flags: tuple[str, ...] = ()
+
+
+def event_place(event: ComplaintEvent, site: tuple[float, float],
+                max_distance_m: float) -> EventPlace:
+    """Return where ``event`` was recorded, relative to the complaint's ``site`` (lon, lat).
+
+    An ``on_site`` event farther than ``max_distance_m`` (``DASAN_PHOTO_MAX_DISTANCE_M``, the
+    same tolerance as evidence photos) is flagged ``far_from_site``.
+    """
+    if event.location is None:
+        return EventPlace()
+    point = to_shape(event.location)
+    distance = round(haversine_m(*site, point.x, point.y), 1)
+    far = event.kind in CHECKED_KINDS and distance > max_distance_m
+    return EventPlace((point.x, point.y), distance, (PhotoFlag.FAR_FROM_SITE.value,) if far
+                      else ())

@@ -47,6 +47,8 @@ OUTCOMES = {
     S.UNFOUNDED: ("not_found", "no_violation", "already_fixed", "other"),
     S.REFERRED: ("other_agency", "private_property", "police", "other"),
 }
+# Every code a closing move may record (a cancel records the move's name, not one of these).
+OUTCOME_CODES = frozenset(code for codes in OUTCOMES.values() for code in codes)
 MAX_NOTE_CHARS = 2000
 
 

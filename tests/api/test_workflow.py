@@ -608,3 +608,76 @@ def test_queue_items_carry_the_description_and_every_attribute_for_staff(client,
         f"/open311/v2/requests/{parked['public_id']}.json?extensions=true").get_json())
     assert "12가3456" not in str(client.get(
         "/api/v1/complaints/nearby?lon=126.9810&lat=37.5655").get_json())
+ISO_SEOUL = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$"
+
+
+def test_event_times_are_iso_in_the_display_time_zone(client, staff, filed, settings):
+    import re
+
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    history = client.get(f"/api/v1/staff/complaints/{pid}",
+                         headers=h(staff, "inspector")).get_json()["history"]
+    reporter = {"X-Citizen-Token": citizen_token(settings.secret_key, pid)}
+    events = client.get(f"/api/v1/complaints/{pid}/timeline", headers=reporter).get_json()["events"]
+    assert len(history) == 3 and len(events) == 3
+    for event in history + events:
+        assert re.match(ISO_SEOUL, event["at"]), event["at"]
+    assert datetime.fromisoformat(events[0]["at"]) == datetime.fromisoformat(filed["created_at"])
+
+
+def test_staff_history_says_where_on_site_was_pressed_and_the_public_never(client, staff,
+                                                                           settings):
+    lon, lat = PLACES["city_hall"][0]
+    near = client.post("/api/v1/complaints", json=complaint_json(
+        category="road_damage")).get_json()["public_id"]
+    far = client.post("/api/v1/complaints", json=complaint_json(
+        category="illegal_dumping")).get_json()["public_id"]
+    for pid, at in ((near, [lon, lat + 0.0003]), (far, [lon + 0.01, lat])):
+        assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+        answer = move(client, pid, "on-site", h(staff, "inspector", 2),
+                      location={"type": "Point", "coordinates": at})
+        assert answer.status_code == 200, answer.get_json()
+    entries = {}
+    for pid in (near, far):
+        history = client.get(f"/api/v1/staff/complaints/{pid}",
+                             headers=h(staff, "supervisor")).get_json()["history"]
+        entries[pid] = {event["kind"]: event for event in history}
+    on_site = entries[near]["on_site"]
+    assert on_site["location"] == {"type": "Point", "coordinates": [lon, lat + 0.0003]}
+    assert 30 < on_site["distance_m"] < 37 and on_site["flags"] == []
+    far_on_site = entries[far]["on_site"]
+    assert far_on_site["distance_m"] > settings.photo_max_distance_m
+    assert far_on_site["flags"] == ["far_from_site"]
+    # An event without a position says so (no distance, no flag).
+    assert entries[near]["assigned"]["location"] is None
+    assert entries[near]["assigned"]["distance_m"] is None
+    assert entries[near]["assigned"]["flags"] == []
+    reporter = {"X-Citizen-Token": citizen_token(settings.secret_key, near)}
+    timeline = client.get(f"/api/v1/complaints/{near}/timeline", headers=reporter).get_json()
+    for event in timeline["events"]:
+        assert not {"location", "distance_m", "flags", "actor_id"} & set(event), event
+    staff_timeline = client.get(f"/api/v1/complaints/{near}/timeline",
+                                headers=h(staff, "supervisor")).get_json()
+    assert "location" not in str(staff_timeline["events"])
+
+
+def test_the_public_view_names_the_outcome_once_closed(client, staff, filed, settings):
+    pid = filed["public_id"]
+    assert client.get(f"/api/v1/complaints/{pid}").get_json()["outcome"] is None
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    move(client, pid, "on-site", h(staff, "inspector", 2))
+    upload(client, type("C", (), {"public_id": pid}), h(staff, "inspector"), make_image())
+    resolved = move(client, pid, "resolve", h(staff, "inspector", 3), outcome="repaired",
+                    public_note="Pothole filled")
+    assert resolved.status_code == 200, resolved.get_json()
+    assert client.get(f"/api/v1/complaints/{pid}").get_json()["outcome"] == "repaired"
+
+
+def test_a_cancelled_complaint_shows_no_outcome_code(client, settings):
+    body = client.post("/api/v1/complaints", json=complaint_json()).get_json()
+    pid = body["public_id"]
+    token = {"X-Citizen-Token": body["citizen_token"], "If-Match": f'"{body["version"]}"'}
+    assert client.post(f"/api/v1/complaints/{pid}/cancel", json={},
+                       headers=token).status_code == 200
+    assert client.get(f"/api/v1/complaints/{pid}").get_json()["outcome"] is None
