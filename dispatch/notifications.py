@@ -258,7 +258,10 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
     if template != "result":
         return fit_text(templates.render(template, language, **values),
                         settings.sms_max_parts), data
-    values["outcome"] = templates.phrase(RESULT_KINDS[event_row.kind], language)
+    values["status"] = templates.phrase(RESULT_KINDS[event_row.kind], language)
+    # The closing move's code (a duplicate's reporters get the parent's, which its event names).
+    code = (event_row.data or {}).get("outcome") or event_row.complaint.outcome
+    values["outcome"] = templates.outcome_line(code, language)
     question = ""
     # Reopened and closed again after a rating: the one rating a complaint takes is given.
     if event_row.kind in RATED_KINDS and not _is_rated(session, reporter):
@@ -267,7 +270,8 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
     # The inspector's note is the only free text: shorten it, never the question.
     without_note = templates.render("result", language, **values, note="") + question
     budget = UCS2_PART * settings.sms_max_parts - len(without_note.encode("utf-16-be")) // 2
-    note = (event_row.public_note or "").strip()
+    # Ended like a sentence: "Lamp replaced How satisfied…" read as one.
+    note = templates.as_sentence(event_row.public_note or "", language)
     while note and len(note.encode("utf-16-be")) // 2 > max(budget - 1, 0):
         note = note[:-2] + "…"
     body = templates.render("result", language, **values, note=note) + question

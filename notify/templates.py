@@ -26,7 +26,8 @@ TEMPLATES: dict[str, str] = {
     "received": N_("[Seoul 120] Your complaint %(public_id)s was received (%(district)s)."),
     "dispatched": N_("[Seoul 120] Complaint %(public_id)s was sent to %(office)s "
                      "(tel. %(phone)s)."),
-    "result": N_("[Seoul 120] Complaint %(public_id)s: %(outcome)s. %(note)s"),
+    # status: a RESULT phrase; outcome: the "outcome_line" phrase or empty; note: a sentence.
+    "result": N_("[Seoul 120] Complaint %(public_id)s: %(status)s. %(outcome)s %(note)s"),
     "satisfaction": N_("How satisfied are you? Reply with a number from 1 (poor) "
                        "to 5 (very good)."),
     "transferred": N_("[Seoul 120] Complaint %(public_id)s was transferred to %(district)s."),
@@ -62,10 +63,36 @@ PHRASES: dict[str, str] = {
     "outcome_resolved": N_("resolved"),
     "outcome_unfounded": N_("closed, no problem was found"),
     "outcome_referred": N_("referred to the responsible agency"),
+    "outcome_line": N_("Outcome: %(outcome)s."),
+    # A note that ends without a full stop gets the language's own before the next sentence.
+    "note_sentence": N_("%(note)s."),
     # Appended to the receipt of reports by text or by phone: those reporters have no app
     # that keeps the status link, and it is how they follow, cancel or reopen.
     "follow_link": N_("Follow, cancel or reopen it here: %(url)s"),
 }
+
+
+# The outcome codes of a closing move (dispatch.workflow.OUTCOMES), as the reporter reads them.
+OUTCOMES: dict[str, str] = {
+    "fixed": N_("fixed"),
+    "repaired": N_("repaired"),
+    "removed": N_("removed"),
+    "collected": N_("collected"),
+    "towed": N_("towed"),
+    "warned": N_("warned"),
+    "fined": N_("fined"),
+    "other": N_("other (see the note)"),
+    "not_found": N_("not found on site"),
+    "no_violation": N_("no violation"),
+    "already_fixed": N_("already fixed"),
+    "other_agency": N_("another agency's matter"),
+    "private_property": N_("private property"),
+    "police": N_("a matter for the police"),
+}
+
+# What may end a sentence, and what may follow its end (closing quotes and brackets).
+SENTENCE_ENDS = frozenset(".!?…。！？｡")
+CLOSERS = "\"'”’)]}）」』】"
 
 
 @lru_cache(maxsize=16)
@@ -96,3 +123,19 @@ def render_title(template: str, language: str, **values: str) -> str:
 def phrase(key: str, language: str, **values: str) -> str:
     """Return a phrase (office name, outcome) in ``language``."""
     return _render(PHRASES[key], language, values)
+
+
+def outcome_line(code: str | None, language: str) -> str:
+    """Return "Outcome: <words>." for an outcome code in ``language`` ("" for none or unknown)."""
+    if code not in OUTCOMES:
+        return ""
+    words = translations(language).gettext(OUTCOMES[code])
+    return phrase("outcome_line", language, outcome=words)
+
+
+def as_sentence(text: str, language: str) -> str:
+    """Return ``text`` ending like a sentence, so a following one does not run into it."""
+    text = text.strip()
+    if not text or text.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS:
+        return text
+    return phrase("note_sentence", language, note=text)

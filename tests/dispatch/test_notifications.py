@@ -144,6 +144,26 @@ def test_long_public_note_is_shortened_but_the_question_stays(create_complaint, 
     assert "…" in row.body and row.body.endswith("답장해 주세요.")
 
 
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "[Seoul 120] Complaint {id}: resolved. Outcome: towed. Car moved away. How "
+           "satisfied are you? Reply with a number from 1 (poor) to 5 (very good)."),
+    ("ko", "[서울120] 민원 {id}: 처리가 완료되었습니다. 처리 결과: 견인함. Car moved away. "
+           "처리에 만족하셨나요? 1(불만족)~5(매우 만족) 숫자로 답장해 주세요."),
+    ("ja", "[ソウル120] 苦情 {id}：対応が完了しました。結果：レッカー移動済み。 Car moved away。 "
+           "対応にご満足いただけましたか？1（不満）〜5（大変満足）の数字で返信してください。"),
+])
+def test_the_result_names_the_outcome_and_ends_the_note_before_the_question(
+        create_complaint, session, use_settings, language, expected):
+    use_settings()
+    complaint = create_complaint(phone="010-1234-5678", language=language)
+    event = record_event(session, complaint, kind="resolved", actor=Actor.system(),
+                         at=datetime.now(UTC), public_note="Car moved away",
+                         data={"outcome": "towed"})
+    session.flush()
+    [row] = session.scalars(select(Notification).where(Notification.event_id == event.id))
+    assert row.body == expected.format(id=complaint.public_id)
+
+
 @pytest.mark.parametrize(("kind", "template"), [
     ("transferred", "transferred"), ("reopened", "reopened"), ("referred", "result"),
     ("duplicate", "duplicate"), ("cancelled", None), ("on_site", None)])
@@ -384,7 +404,11 @@ def test_workflow_close_texts_each_reporter_once(create_complaint, create_staff,
     assert sorted((r.complaint_id, r.recipient) for r in results) == [
         (parent.id, "+821011110001"), (child.id, "+821011110002")]
     assert all(r.data.get("asks_rating") for r in results)
-    assert "Nothing was wrong with the lamp." in results[0].body + results[1].body
+    bodies = {r.complaint_id: r.body for r in results}
+    assert "Nothing was wrong with the lamp." in bodies[parent.id]
+    # The duplicate's reporter hears the parent's outcome, in their own language.
+    assert "Outcome: not found on site." in bodies[parent.id]
+    assert "처리 결과: 현장에서 찾지 못함." in bodies[child.id]
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from notify import templates
 from notify.sms import count_parts
 
 VALUES = dict(public_id="261128-0000042", district="강남구", dong="역삼1동",
-              office="강남구청", phone="02-3423-5114", outcome="resolved", note="교체 완료",
+              office="강남구청", phone="02-3423-5114", status="resolved", outcome="Outcome: fixed.",
+              note="교체 완료",
               parent_id="261128-0000041", url="http://127.0.0.1:8000/report",
               category="가로등 고장", districts="관악구, 강남구", example="강남구 삼성동",
               score="5")
@@ -38,7 +39,7 @@ def test_compiled_catalog_matches_po(language):
     wanted = {m.id: m.string for m in source if m.id}
     assert {m.id: m.string for m in compiled if m.id} == wanted
     sources = {*templates.TEMPLATES.values(), *templates.TITLES.values(),
-               *templates.PHRASES.values()}
+               *templates.PHRASES.values(), *templates.OUTCOMES.values()}
     assert sources == set(wanted), "run pybabel update/compile after changing a text"
 
 
@@ -47,3 +48,41 @@ def test_unknown_template_or_missing_value():
         templates.render("no_such_template", "ko")
     with pytest.raises(KeyError):
         templates.render("received", "ko", public_id="x")
+
+
+def test_every_outcome_code_of_the_workflow_has_words():
+    from dispatch.workflow import OUTCOME_CODES
+
+    assert set(templates.OUTCOMES) == OUTCOME_CODES
+
+
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+@pytest.mark.parametrize("code", sorted(templates.OUTCOMES))
+def test_each_outcome_is_said_in_each_language(code, language):
+    line = templates.outcome_line(code, language)
+    assert line and "%(" not in line
+    words = templates.translations(language).gettext(templates.OUTCOMES[code])
+    assert words in line
+    if language != "en":
+        assert words != templates.OUTCOMES[code], "untranslated outcome"
+
+
+def test_unknown_or_missing_outcome_says_nothing():
+    assert templates.outcome_line(None, "ko") == ""
+    assert templates.outcome_line("cancel", "ko") == ""
+
+
+@pytest.mark.parametrize(("language", "note", "expected"), [
+    ("en", "Lamp bulb replaced", "Lamp bulb replaced."),
+    ("en", "Lamp bulb replaced.", "Lamp bulb replaced."),
+    ("en", "Is it fixed? Yes!", "Is it fixed? Yes!"),
+    ("en", '"Lamp replaced."', '"Lamp replaced."'),
+    ("ko", "램프를 교체했습니다", "램프를 교체했습니다."),
+    ("zh", "已更换灯泡", "已更换灯泡。"),
+    ("ja", "電球を交換しました", "電球を交換しました。"),
+    ("ja", "電球を交換しました。", "電球を交換しました。"),
+    ("vi", "  Đã thay bóng đèn ", "Đã thay bóng đèn."),
+    ("en", "", ""),
+])
+def test_a_note_ends_as_a_sentence(language, note, expected):
+    assert templates.as_sentence(note, language) == expected
