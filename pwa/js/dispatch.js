@@ -359,8 +359,31 @@ function facts(c) {
   } else add('reporter_phone', c.reporter_phone); // masked: only the assignee and supervisor call back
   add('duplicate_of', c.parent);
   add('duplicates', (c.duplicates || []).join(', '));
-  add('outcome', c.outcome);
+  add('outcome', outcomeWords(c.outcome));
   return list;
+}
+
+// Where a move was made, when the inspector's phone sent its GPS: "35 m from the spot", and a
+// warning when "on site" was pressed farther away than the evidence photos may be taken.
+function eventPlace(e) {
+  if (e.distance_m == null) return [];
+  const where = document.createElement('small');
+  where.className = 'place';
+  const metres = Math.round(e.distance_m).toLocaleString(document.documentElement.lang);
+  where.textContent = ` · ${t('event_distance').replace('{m}', metres)}`;
+  const flags = (e.flags || []).map((flag) => {
+    const note = document.createElement('small');
+    note.className = 'flag';
+    note.textContent = ` ${t(`event_${flag}`)}`;
+    return note;
+  });
+  return [where, ...flags];
+}
+
+// An outcome code in words (a cancel records the move's name, which has none).
+function outcomeWords(code) {
+  const words = code && t(`outcome_${code}`);
+  return words === `outcome_${code}` ? code : words;
 }
 
 // Clicks may overlap (map, list, ticket lookup): only the latest panel is painted, so a slow
@@ -416,6 +439,7 @@ async function openPanel(publicId) {
     // A move names its new status; photo, rating and escalation events name themselves.
     const what = e.to_status ? t(`s_${e.to_status}`) : t(`event_${e.kind}`);
     li.textContent = `${new Date(e.at).toLocaleString(document.documentElement.lang)} ${what} ${e.public_note || ''}`;
+    li.append(...eventPlace(e));
     if (e.internal_note) { // staff-only: why it was transferred, reassigned, …
       const note = document.createElement('em');
       note.className = 'internal';

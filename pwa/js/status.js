@@ -46,6 +46,8 @@ async function render() {
     [t('status'), t(`s_${complaint.status}`)], [t('category'), complaint.category.name],
     [t('location'), complaint.address], [t('due'), new Date(complaint.due_at).toLocaleString(document.documentElement.lang)],
   ];
+  // Once closed, what was done (repaired, towed, no violation, …), as the result text said.
+  if (complaint.outcome) rows.splice(1, 0, [t('outcome'), t(`outcome_${complaint.outcome}`)]);
   // Questions go to the district office, or to the 120 line when its number is not on file.
   const call = document.createElement('a');
   const phone = complaint.district_office_phone || '120';

@@ -266,10 +266,14 @@ def test_the_reporter_rates_a_closed_complaint_from_the_status_page(new_context,
     assert status == 201, body
     # An inspector's closure, written directly: the workflow itself is tested elsewhere.
     live_server.sql("UPDATE complaints SET status = 'resolved', closed_at = now(),"
-                    " version = version + 1 WHERE public_id = :p", p=body["public_id"])
+                    " outcome = 'removed', version = version + 1 WHERE public_id = :p",
+                    p=body["public_id"])
     page = new_context().new_page()
     page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
     page.wait_for_selector("body[data-ready=true]")
+    # What was done, in words (the result text says it too).
+    expect(page.locator("#summary dt", has_text=KO["outcome"])).to_have_count(1)
+    expect(page.locator("#summary dd").nth(1)).to_have_text(KO["outcome_removed"])
     expect(page.locator("#rating")).to_be_visible()
     expect(page.locator("#rating legend")).to_have_text(KO["rate_question"])
     page.click("#rating button[type=submit]")

@@ -336,3 +336,32 @@ def test_a_dispatcher_links_a_duplicate_unlinks_it_and_refers_it(new_context, li
     expect(page.locator("#detail p").first).to_contain_text(KO["s_referred"])
     assert live_server.sql("SELECT status, outcome, parent_id FROM complaints "
                            "WHERE public_id = :p", p=child)[0] == ("referred", "police", None)
+
+
+def test_the_panels_history_says_where_on_site_was_pressed(new_context, live_server):
+    from geo.points import haversine_m
+
+    spot = (127.0330, 37.5490)
+    public_id = file_complaint(live_server, "browser test: where was on site", spot)
+    # Two visits' "on site", written directly (the move itself is tested in tests/api): one
+    # beside the lamp, one a kilometre away.
+    for lonlat in ((spot[0], spot[1] + 0.0003), (spot[0] + 0.0113, spot[1])):
+        live_server.sql(
+            "INSERT INTO complaint_events (complaint_id, at, actor_kind, kind, from_status,"
+            " to_status, location, data) SELECT id, now(), 'staff', 'on_site', 'assigned',"
+            " 'on_site', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), '{}'::jsonb"
+            " FROM complaints WHERE public_id = :p", lon=lonlat[0], lat=lonlat[1], p=public_id)
+    page = open_dispatch(new_context)
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    near = round(round(haversine_m(*spot, spot[0], spot[1] + 0.0003), 1))
+    places = page.locator("#detail ol li .place")
+    expect(places).to_have_count(2)
+    expect(places.first).to_have_text(f" · {KO['event_distance'].replace('{m}', str(near))}")
+    # Only the far one is flagged, as a doubtful evidence photo is.
+    flags = page.locator("#detail ol li .flag")
+    expect(flags).to_have_count(1)
+    expect(page.locator("#detail ol li").last.locator(".flag")).to_have_text(
+        f" {KO['event_far_from_site']}")
+    screenshot(page, "dispatch-history-place")
