@@ -40,7 +40,7 @@ from dispatch.models import (
     Open311Key,
 )
 from dispatch.settings import Settings
-from dispatch.workflow import CLOSED, OPEN
+from dispatch.workflow import CLOSED, OPEN, OUTCOME_CODES
 
 WINDOW = timedelta(days=90)  # the spec's longest start_date..end_date span
 DEFAULT_PAGE_SIZE = 1000  # the spec's default number of records
@@ -584,6 +584,8 @@ def request_views(session: Session, settings: Settings, complaints: list[Complai
         if extensions:
             view["extended_attributes"] = {
                 "detailed_status": complaint.status,
+                # What was done (repaired, no_violation, …); none while open or if cancelled.
+                "outcome": complaint.outcome if complaint.outcome in OUTCOME_CODES else None,
                 "district_code": complaint.district_code,
                 "dong_code": complaint.dong_code,
                 "dong_name": dong_name,

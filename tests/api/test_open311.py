@@ -566,6 +566,7 @@ def test_round_trip_post_get_close_get(client, session, settings, post_request,
     assert view["status_notes"] == "The lamp was repaired this morning"
     extended = view["extended_attributes"]
     assert extended["detailed_status"] == "unfounded"
+    assert extended["outcome"] == "already_fixed"
     assert extended["district_code"] == complaint.district_code
     assert extended["dong_code"] == complaint.dong_code
     notes = view["notes"]
