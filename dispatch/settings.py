@@ -236,7 +236,7 @@ class Settings:
         5, doc="Photos the reporter, and staff as evidence, may each attach to one complaint")
     photo_max_distance_m: float = _setting(
         200.0, doc="An evidence photo whose GPS lies farther from the complaint (metres) "
-        "is flagged far_from_site")
+        "is flagged far_from_site, and so is an on_site move sent from farther away")
     photo_url_ttl_seconds: int = _setting(
         3600, doc="How long a signed photo URL (for <img src>) stays valid")
     open311_jurisdiction: str = _setting(
