@@ -9,7 +9,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from dispatch.areas import describe_areas
+from dispatch.areas import describe_areas, office_phone_or_fallback
 from dispatch.categories import cached_categories, public_attributes
 from dispatch.events import event_place
 from dispatch.i18n import pick_name
@@ -52,7 +52,8 @@ def complaint_public(complaint: Complaint, language: str, timezone: str) -> dict
         "location": {"type": "Point", "coordinates": [point.x, point.y]},
         "district": {"code": district.code, "name": district_name},
         "dong": {"code": dong.code, "name": dong_name},
-        "district_office_phone": district.office_phone,
+        # The same number the texts give: the office's, else 120 (which connects every office).
+        "district_office_phone": office_phone_or_fallback(district),
         "routing_distance_m": complaint.routing_distance_m,
         "priority": complaint.priority,
         "channel": complaint.channel,

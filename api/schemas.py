@@ -132,7 +132,9 @@ class ComplaintSchema(Schema):
     location = fields.Nested(PointSchema)
     district = fields.Nested(NamedCodeSchema)
     dong = fields.Nested(NamedCodeSchema)
-    district_office_phone = fields.String(allow_none=True)
+    district_office_phone = fields.String(metadata={
+        "description": "the district office's number, or 120 (the Dasan Call Center, which "
+                       "connects every office) when none is on file"})
     routing_distance_m = fields.Float()
     priority = fields.Integer()
     channel = fields.String()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,13 +22,21 @@ from shapely import wkb
 from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.orm import Session
 
-from dispatch.errors import AreasNotLoaded, ImportFailed, OutsideServiceArea
+from dispatch.errors import AreasNotLoaded, ImportFailed, InvalidPhone, NotFound, OutsideServiceArea
 from dispatch.models import AreaImport, Complaint, District, Dong
 from geo.areas import AreaIndex
 from geo.errors import InvalidGeometry
 from geo.geojson import read_features, repair_area
 
 LEVELS = ("district", "dong")
+
+# Seoul's 120 Dasan Call Center connects a caller to every district office, so it is the
+# honest number to give where no office number is on file (the sample has none: see
+# fixtures/SOURCES.md). Texts and the public view both use it.
+FALLBACK_OFFICE_PHONE = "120"
+
+# A number as people dial it: digits with the usual separators, an optional leading "+".
+_OFFICE_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class LayerSpec:
     name_last_word: bool = False
     names_path: Path | None = None
     source_label: str = ""
+    phone_prop: str | None = None
 
 
 @dataclass
@@ -64,7 +74,7 @@ def _checksum(spec: LayerSpec) -> str:
     if spec.names_path:
         digest.update(Path(spec.names_path).read_bytes())
     digest.update(repr((spec.code_prop, spec.name_prop, spec.parent_prop,
-                        spec.name_last_word)).encode())
+                        spec.name_last_word, spec.phone_prop)).encode())
     return digest.hexdigest()
 
 
@@ -96,6 +106,8 @@ def import_layer(
     """
     if spec.level not in LEVELS:
         raise ImportFailed(f"level must be one of {', '.join(LEVELS)}")
+    if spec.phone_prop and spec.level != "district":
+        raise ImportFailed("an office phone belongs to a district layer, not to dongs")
     model = District if spec.level == "district" else Dong
     report = ImportReport(level=spec.level)
     try:
@@ -146,6 +158,13 @@ def import_layer(
         row.name = name
         row.names = {"ko": name, **names.get(code, {})}
         row.boundary = from_shape(boundary, srid=4326)
+        if spec.phone_prop:
+            # Given the option, the layer is the source: an empty value clears the number.
+            # Without it a re-import keeps the numbers set by `district-phone`.
+            try:
+                row.office_phone = valid_office_phone(props.get(spec.phone_prop))
+            except InvalidPhone as exc:
+                raise ImportFailed(f"feature {number} ({code}): {exc.message}") from exc
         if spec.level == "dong":
             parent = str(props.get(spec.parent_prop or "", "") or "")
             if parent not in known_districts:
@@ -164,6 +183,46 @@ def import_layer(
                            repaired=report.repaired))
     session.flush()
     return report
+
+
+def valid_office_phone(raw) -> str | None:
+    """Return an office number tidied (spaces collapsed), or None for an empty value.
+
+    :raises InvalidPhone: for anything but digits with spaces, hyphens or brackets and an
+        optional leading "+", with 3 to 15 digits (120 up to E.164's longest), ≤ 32 chars.
+    """
+    if raw is None:
+        return None
+    value = " ".join(str(raw).split())
+    if not value:
+        return None
+    digits = sum(ch.isdigit() for ch in value)
+    if not _OFFICE_PHONE.match(value) or not 3 <= digits <= 15 or len(value) > 32:
+        raise InvalidPhone(f"{value!r} is not a phone number (digits, spaces, hyphens, "
+                           "brackets, an optional leading +; 3 to 15 digits)")
+    return value
+
+
+def set_office_phone(session: Session, district_code: str, raw: str | None) -> District:
+    """Set (or with None/empty clear) a district office's phone number; flushes.
+
+    Every process sees it within DASAN_AREA_REFRESH_SECONDS (the router re-reads the
+    numbers whenever it checks the areas' revision).
+
+    :raises NotFound: for an unknown district.
+    :raises InvalidPhone: for a value that is not a phone number.
+    """
+    district = session.get(District, district_code)
+    if district is None:
+        raise NotFound(f"unknown district {district_code!r}")
+    district.office_phone = valid_office_phone(raw)
+    session.flush()
+    return district
+
+
+def office_phone_or_fallback(info) -> str:
+    """The number a citizen should call about a district: its office's, else 120."""
+    return getattr(info, "office_phone", None) or FALLBACK_OFFICE_PHONE
 
 
 def _remove_missing(session: Session, level: str, seen: set[str]) -> tuple[int, list[str]]:
@@ -292,8 +351,17 @@ def get_router(session: Session, refresh_seconds: float) -> AreaRouter:
                 )
             _router = router
         else:
+            _refresh_phones(session, router)
             router.checked_at = time.monotonic()
         return router
+
+
+def _refresh_phones(session: Session, router: AreaRouter) -> None:
+    """Take up office numbers changed without an import (``district-phone``); 25 rows."""
+    for code, phone in session.execute(select(District.code, District.office_phone)):
+        info = router.info.get(("district", code))
+        if info is not None and info.office_phone != phone:
+            router.info[("district", code)] = AreaInfo(info.code, info.name, info.names, phone)
 
 
 def reset_router() -> None:

@@ -61,9 +61,14 @@ def cmd_import_areas(args: argparse.Namespace) -> int:
         name_prop=args.name_prop, parent_prop=args.parent_prop,
         name_last_word=args.name_last_word,
         names_path=Path(args.names) if args.names else None,
+        phone_prop=args.phone_prop,
     )
     if spec.level == "dong" and not spec.parent_prop:
         print("--parent-prop (the property holding the district code) is required for dongs",
+              file=sys.stderr)
+        return 2
+    if spec.level == "dong" and spec.phone_prop:
+        print("--phone-prop is for district layers (an office phone belongs to a district)",
               file=sys.stderr)
         return 2
     return _import(spec, args.force)
@@ -334,6 +339,29 @@ def cmd_district_sla(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_district_phone(args: argparse.Namespace) -> int:
+    """Set (or with --clear remove) a district office's phone number, given in texts."""
+    from dispatch.areas import FALLBACK_OFFICE_PHONE, set_office_phone
+    from dispatch.db import configure_database, session_scope
+    from dispatch.errors import InvalidPhone, NotFound
+
+    if args.clear == bool(args.phone):
+        print("give a PHONE or --clear", file=sys.stderr)
+        return 2
+    configure_database(_settings(), for_worker=True)
+    try:
+        with session_scope() as session:
+            district = set_office_phone(session, args.district, None if args.clear else args.phone)
+            phone = district.office_phone
+    except (NotFound, InvalidPhone) as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    shown = phone or f"none (texts and the public view give {FALLBACK_OFFICE_PHONE})"
+    print(f"{args.district}: office phone {shown} "
+          "(processes pick it up within DASAN_AREA_REFRESH_SECONDS)")
+    return 0
+
+
 def _moment(value: str) -> datetime:
     """An ISO date or date-time; without a zone it is read in DASAN_TIMEZONE."""
     from zoneinfo import ZoneInfo
@@ -444,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     areas.add_argument("--name-last-word", action="store_true",
                        help="keep only the last word of the name ('서울특별시 종로구 사직동')")
     areas.add_argument("--names", help="JSON of names in other languages by code")
+    areas.add_argument("--phone-prop",
+                       help="for districts: property holding the office phone number")
     areas.add_argument("--force", action="store_true", help="reload an unchanged file")
     areas.set_defaults(func=cmd_import_areas)
 
@@ -532,6 +562,12 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_argument("--minutes", type=int)
     sla.add_argument("--clear", action="store_true")
     sla.set_defaults(func=cmd_district_sla)
+
+    phone = sub.add_parser("district-phone", help=cmd_district_phone.__doc__)
+    phone.add_argument("district")
+    phone.add_argument("phone", nargs="?", help="e.g. 02-3423-5114")
+    phone.add_argument("--clear", action="store_true")
+    phone.set_defaults(func=cmd_district_phone)
 
     resend = sub.add_parser("resend-failed", help=cmd_resend_failed.__doc__)
     resend.add_argument("--since", type=_moment, required=True,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 # Imported for its Session listeners: registering them lazily, from inside a commit's
 # after_commit hook, would change the listener list while SQLAlchemy walks it.
 import dispatch.queue  # noqa: F401
-from dispatch.areas import describe_areas
+from dispatch.areas import describe_areas, office_phone_or_fallback
 from dispatch.categories import cached_categories
 from dispatch.citizens import citizen_token
 from dispatch.errors import Forbidden, NotFound
@@ -53,7 +53,6 @@ RESULT_KINDS = {"resolved": "outcome_resolved", "unfounded": "outcome_unfounded"
                 "referred": "outcome_referred"}
 RATED_KINDS = {"resolved", "unfounded"}
 BACK_TO_QUEUE = {"assigned", "on_site"}  # a release: no second "sent to the office" text
-FALLBACK_OFFICE_PHONE = "120"
 # Reporters whose receipt carries their status link: by text or through a 120 agent they
 # have no app that keeps it (PWA and Open311 apps do).
 FOLLOW_LINK_CHANNELS = {"sms", "phone"}
@@ -199,7 +198,7 @@ def _values(session: Session, settings: Settings, complaint: Complaint,
         "district": district_name,
         "dong": pick_name(dong.names, language, dong.name),
         "office": templates.phrase("office", language, district=district_name),
-        "phone": district.office_phone or FALLBACK_OFFICE_PHONE,
+        "phone": office_phone_or_fallback(district),
         "category": pick_name(category.names if category else {}, language,
                               complaint.category_code),
     }

@@ -172,3 +172,20 @@ def test_attributes_of_a_category_no_longer_active_are_not_shown_publicly():
 
     # Its specs (and which of them are private) are unknown once it is inactive.
     assert public_attributes(None, {"vehicle_plate": "12가3456"}) == {}
+
+
+def test_the_public_view_gives_120_when_no_office_number_is_on_file(client, session):
+    # The same number the dispatched text gives (the Dasan Call Center connects every office).
+    from dispatch.areas import reset_router, set_office_phone
+
+    created = post(client, complaint_json()).get_json()
+    assert created["district"]["code"] == "11140"
+    shown = client.get(f"/api/v1/complaints/{created['public_id']}").get_json()
+    assert shown["district_office_phone"] == "120"
+    set_office_phone(session, "11140", "02-3396-4114")
+    reset_router()
+    try:
+        shown = client.get(f"/api/v1/complaints/{created['public_id']}").get_json()
+        assert shown["district_office_phone"] == "02-3396-4114"
+    finally:
+        reset_router()

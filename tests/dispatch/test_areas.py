@@ -138,3 +138,77 @@ def test_router_rebuilds_itself_after_a_reimport(session, fixtures_dir):
     after = areas.get_router(session, refresh_seconds=0)
     assert after is not before and after.revision > before.revision
     areas.reset_router()
+
+
+def _phone_layer(tmp_path, phone):
+    path = tmp_path / "gu.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"GU": "99001", "NAME": "Testgu", "TEL": phone},
+         "geometry": _square(10.0, 10.0, 0.02)}]}))
+    return path
+
+
+def test_import_takes_office_phones_from_a_property(session, tmp_path):
+    import_layer(session, LayerSpec("district", _phone_layer(tmp_path, " 051-888 1234 "),
+                                    "GU", "NAME", phone_prop="TEL"))
+    assert session.get(District, "99001").office_phone == "051-888 1234"
+    # Without the option a re-import keeps the number (set by district-phone, say).
+    import_layer(session, LayerSpec("district", _phone_layer(tmp_path, "x"), "GU", "NAME"),
+                 force=True)
+    assert session.get(District, "99001").office_phone == "051-888 1234"
+
+
+@pytest.mark.parametrize("phone", ["call us", "12", "+82 2 1234 5678 9999 0000", "02--"])
+def test_import_refuses_a_phone_that_is_not_a_number(session, tmp_path, phone):
+    with pytest.raises(ImportFailed, match="not a phone number"):
+        with session.begin_nested():
+            import_layer(session, LayerSpec("district", _phone_layer(tmp_path, phone),
+                                            "GU", "NAME", phone_prop="TEL"))
+
+
+def test_phone_prop_is_refused_for_dongs(session, tmp_path):
+    with pytest.raises(ImportFailed, match="district layer"):
+        import_layer(session, LayerSpec("dong", _phone_layer(tmp_path, "120"), "GU", "NAME",
+                                        parent_prop="P", phone_prop="TEL"))
+
+
+def test_district_phone_command(session, settings, monkeypatch, capsys):
+    from dispatch.cli import main as cli_main
+
+    monkeypatch.setenv("DASAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DASAN_SECRET_KEY", settings.secret_key)
+    # Keep SessionLocal on the test's connection (the command would bind a new engine).
+    monkeypatch.setattr("dispatch.db.configure_database", lambda *_a, **_k: None)
+    before = areas.get_router(session, refresh_seconds=0)
+    assert cli_main(["district-phone", "11680", "02-3423-5114"]) == 0
+    session.expire_all()
+    assert session.get(District, "11680").office_phone == "02-3423-5114"
+    # Running processes take it up at their next check, without an area import.
+    after = areas.get_router(session, refresh_seconds=0)
+    assert after is before
+    assert areas.describe_area(session, "district", "11680", 0).office_phone == "02-3423-5114"
+    for bad in (["11680", "tel. 3423"], ["99999", "120"], ["11680"], ["11680", "120", "--clear"]):
+        assert cli_main(["district-phone", *bad]) == 2
+    assert "not a phone number" in capsys.readouterr().err
+    assert cli_main(["district-phone", "11680", "--clear"]) == 0
+    session.expire_all()
+    assert session.get(District, "11680").office_phone is None
+    assert areas.office_phone_or_fallback(
+        areas.describe_area(session, "district", "11680", 0)) == "120"
+    areas.reset_router()
+
+
+def test_import_areas_command_takes_phone_prop(session, settings, monkeypatch, tmp_path):
+    from dispatch.cli import main as cli_main
+
+    monkeypatch.setenv("DASAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DASAN_SECRET_KEY", settings.secret_key)
+    monkeypatch.setattr("dispatch.db.configure_database", lambda *_a, **_k: None)
+    layer = str(_phone_layer(tmp_path, "051-888-1234"))
+    assert cli_main(["import-areas", "dong", layer, "--code-prop", "GU", "--name-prop", "NAME",
+                     "--parent-prop", "P", "--phone-prop", "TEL"]) == 2
+    assert cli_main(["import-areas", "district", layer, "--code-prop", "GU",
+                     "--name-prop", "NAME", "--phone-prop", "TEL"]) == 0
+    session.expire_all()
+    assert session.get(District, "99001").office_phone == "051-888-1234"
+    areas.reset_router()
