@@ -10,13 +10,15 @@ mkdir -p "$VAR/log" "$VAR/run"
 say() { printf '\033[1m[dasan]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[dasan] %s\033[0m\n' "$*" >&2; exit 1; }
 
+FAKESMSC=/usr/lib/kannel/test/fakesmsc  # Kannel's test SMSC (kannel-extras), not on PATH
+
 # Debian packages the project needs, by the command that proves each is there.
 SYSTEM_PACKAGES=(
   "pg_ctlcluster:postgresql-15"
   "/usr/share/postgresql/15/extension/postgis.control:postgresql-15-postgis-3"
   "redis-server:redis-server"
   "bearerbox:kannel"
-  "/usr/lib/kannel/test/fakesmsc:kannel-extras"
+  "$FAKESMSC:kannel-extras"
   "/usr/bin/chromium:chromium"
   "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk"
   "npm:npm"
@@ -57,6 +59,13 @@ DASAN_DATABASE_URL=postgresql://dasan:dasan@127.0.0.1:5432/dasan
 DASAN_REDIS_URL=redis://127.0.0.1:6379/0
 DASAN_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ENV
+    # Dev texts through a real Kannel with its fake SMSC (DESIGN), so complaints by text and
+    # ratings by reply can be tried: up.sh starts it. Only in a new file: an existing one is
+    # the operator's and never rewritten.
+    if have bearerbox && have "$FAKESMSC"; then
+      printf '%s\n' "# Kannel + fakesmsc, started by scripts/up.sh (README, \"Texts in dev\")" \
+        "DASAN_SMS_BACKEND=kannel" >>"$envfile"
+    fi
     umask "$saved_umask"
   fi
   local line key
@@ -159,7 +168,10 @@ ensure_vapid_keys() {
 # (kannel-extras) as children of the calling script. smsc.conf is written once and then left
 # to the operator (the carrier's SMPP account goes there).
 start_kannel() {
-  [ "${DASAN_SMS_BACKEND:-log}" = "kannel" ] || return 0
+  if [ "${DASAN_SMS_BACKEND:-log}" != "kannel" ]; then
+    say "texts are only logged (DASAN_SMS_BACKEND=${DASAN_SMS_BACKEND:-log}); DASAN_SMS_BACKEND=kannel in var/dasan.env runs Kannel with its fake SMSC"
+    return 0
+  fi
   local dir="$VAR/kannel" conf
   conf="$(dasan kannel-config --dir "$dir")" || die "could not write the Kannel config"
   rm -f "$dir"/*.pid
@@ -172,10 +184,10 @@ start_kannel() {
     return 0
   fi
   say "texts go to the fake SMSC (var/kannel/fakesmsc.log); put a carrier in var/kannel/smsc.conf for real ones"
-  # fakesmsc reads incoming texts from stdin (one line each: "from to text ..."); a FIFO
-  # in var/kannel/mo lets you inject them: echo '+821012345678 120 text 5' > var/kannel/mo
+  # fakesmsc reads incoming texts from stdin (one line each: "from to text|data ..."); a
+  # FIFO in var/kannel/mo lets you inject them: scripts/sms_in.sh FROM TEXT
   [ -p "$dir/mo" ] || mkfifo "$dir/mo"
-  (exec 3<>"$dir/mo"; exec /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r 13010 \
+  (exec 3<>"$dir/mo"; exec "$FAKESMSC" -H 127.0.0.1 -r 13010 \
      <&3 >>"$dir/fakesmsc.log" 2>&1) & pids+=($!)
 }
 

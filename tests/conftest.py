@@ -16,6 +16,10 @@ from tests.services import IN_CI, RedisServer, checkout_database_name, unavailab
 pytest_plugins = ["tests.factories", "tests.notify_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
+# The dev settings file says kannel when Kannel is installed (scripts/lib.sh load_env), and
+# test.sh exports it: the servers and commands the tests start inherit the environment and
+# must not text through the dev instance's Kannel. Tests that need Kannel start their own.
+os.environ["DASAN_SMS_BACKEND"] = "log"
 DEFAULT_ADMIN_URL = "postgresql://dasan:dasan@127.0.0.1:5432/postgres"
 
 
