@@ -331,18 +331,20 @@ def _validated_attributes(category: CategoryRules, given: dict[str, str]) -> dic
     if unknown:
         raise InvalidComplaint(
             f"category {category.code} has no attribute {', '.join(unknown)}",
-            field="attributes", allowed=sorted(specs))
+            field="attributes", allowed=sorted(specs), attribute=unknown[0], problem="unknown")
     result = {}
     for code, spec in specs.items():
-        value = given.get(code)
-        if value in (None, ""):
+        # Blank is missing (the PWA forms apply the same rule before sending): a required
+        # plate of spaces would otherwise be stored as an empty one.
+        value = "" if given.get(code) is None else str(given[code]).strip()
+        if not value:
             if spec.get("required"):
-                raise InvalidComplaint(f"attribute {code} is required", field="attributes")
+                raise InvalidComplaint(f"attribute {code} is required", field="attributes",
+                                       attribute=code, problem="required")
             continue
-        value = str(value).strip()
         if len(value) > MAX_ATTRIBUTE_CHARS:
             raise InvalidComplaint(f"attribute {code} is longer than {MAX_ATTRIBUTE_CHARS}",
-                                   field="attributes")
+                                   field="attributes", attribute=code, problem="too_long")
         result[code] = value
     return result
 

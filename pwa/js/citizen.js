@@ -7,6 +7,10 @@ import {
   askForSync, enqueue, flush, pending, remove, saveTicket, tickets, update,
 } from './store.js';
 import { locate as locateArea, nearby } from './workflow.js';
+import {
+  attributeProblem, attributeSpecs, focusAttribute, missingRequired, readAttributes,
+  renderAttributeInputs, requiredMessage,
+} from './attributes.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('report');
@@ -17,6 +21,7 @@ const MAX_PHOTOS = 5; // the server's photo_max_per_complaint: more is refused (
 let point = null;
 let map;
 let pin;
+let categories = []; // as /api/v1/categories gave them, with their attribute definitions
 
 // Where the pin is, as the page knows it: 'none' (not picked), 'inside' (with the area's
 // names), 'outside' (the server said so) or 'unknown' (offline: the server checks at intake).
@@ -93,6 +98,7 @@ async function loadCategories() {
   // Rebuilt in a new language: the citizen's choice stays. None is pre-chosen: a wrong default
   // sent unnoticed sends the report to the wrong team.
   const chosen = form.querySelector('input[name=category]:checked')?.value;
+  categories = items;
   list.replaceChildren(...items.map((category) => {
     const label = document.createElement('label');
     label.className = 'choice';
@@ -111,6 +117,21 @@ async function loadCategories() {
     label.append(input, icon, name);
     return label;
   }));
+  renderAttributes();
+}
+
+// The chosen category's extra fields (lamp-post number, plate); what was typed stays when the
+// language changes, and when the citizen goes back to that category.
+const typedAttributes = {};
+function chosenSpecs() {
+  const code = form.querySelector('input[name=category]:checked')?.value;
+  return attributeSpecs(categories.find((c) => c.code === code));
+}
+function renderAttributes() {
+  $('attributes').querySelectorAll('[data-attribute]').forEach((input) => {
+    typedAttributes[input.dataset.attribute] = input.value; // blank too: a cleared field stays so
+  });
+  renderAttributeInputs($('attributes'), chosenSpecs(), typedAttributes);
 }
 
 const ICONS = ['lamp', 'car', 'trash', 'road', 'walk', 'dump', 'signal', 'sign', 'other'];
@@ -189,7 +210,7 @@ async function sendReport(entry) {
 async function onSent(entry, result, error) {
   const isDraft = entry.client_ref === clientRef;
   if (error) {
-    show(notice, explain(error), 'error');
+    show(notice, attributeProblem(error, chosenSpecs()) || explain(error), 'error');
     if (isDraft) {
       // The form holds it: the corrected report goes as a new request (a new key).
       await remove(entry.seq);
@@ -218,6 +239,8 @@ function clearDraft() {
   photos = [];
   $('previews').replaceChildren();
   form.reset();
+  for (const code of Object.keys(typedAttributes)) delete typedAttributes[code];
+  renderAttributeInputs($('attributes'), [], {});
 }
 
 export function flushReports() { return flush('report', sendReport, onSent); }
@@ -278,8 +301,19 @@ async function submit(event) {
     form.querySelector('input[name=category]')?.focus();
     return;
   }
+  // Only the chosen category's attributes go (the server refuses others); a required one
+  // left empty is said here, before anything is queued.
+  const specs = chosenSpecs();
+  const attributes = readAttributes($('attributes'));
+  const missing = missingRequired(specs, attributes);
+  if (missing) {
+    show(notice, requiredMessage(missing), 'error');
+    focusAttribute($('attributes'), missing);
+    return;
+  }
   const report = { category: data.get('category'), lon: point[0], lat: point[1],
-    description: data.get('description') || '', phone: data.get('phone') || '', language: lang };
+    description: data.get('description') || '', phone: data.get('phone') || '', language: lang,
+    attributes };
   // Sent again while still waiting (offline): the waiting entry takes the new content.
   const waiting = (await pending('report')).find((e) => e.client_ref === clientRef && !e.error);
   if (waiting) await update({ ...waiting, report, photos: [...photos] });
@@ -310,6 +344,7 @@ async function main() {
     loadCategories(); renderMine(); relocateInNewLanguage(); renderPreviews();
     if (pin) pin.getElement()?.setAttribute('title', t('location'));
   });
+  $('categories').addEventListener('change', renderAttributes);
   $('gps').addEventListener('click', useGps);
   $('photo').addEventListener('change', (e) => addPhotos([...e.target.files]));
   form.addEventListener('submit', submit);

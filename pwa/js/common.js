@@ -48,6 +48,11 @@ export class ApiError extends Error {
 
 export function explain(error) {
   const code = error && error.code;
+  // A refused category attribute (lamp-post number, plate) says which and why.
+  const details = error && error.body && error.body.details;
+  if (code === 'invalid_complaint' && details && messages[`attribute_${details.problem}`]) {
+    return t(`attribute_${details.problem}`).replace('{name}', details.attribute || '');
+  }
   if (code && messages[code]) return t(code);
   if (code === 'outside_service_area') return t('outside_city');
   if (code === 'invalid_location') return t('outside_city');

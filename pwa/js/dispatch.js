@@ -5,6 +5,7 @@ import {
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
+import { attributeSpecs } from './attributes.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
 import { current, enterApp, forget, loginForm, logout } from './session.js';
@@ -357,6 +358,17 @@ function facts(c) {
     call.textContent = c.reporter_phone;
     add('reporter_phone', call);
   } else add('reporter_phone', c.reporter_phone); // masked: only the assignee and supervisor call back
+  // The category's extra attributes (lamp-post number, plate: staff see private ones too),
+  // read-only, named in the page's language as the forms name them.
+  const specs = attributeSpecs(categoryList.find((k) => k.code === c.category.code));
+  for (const [code, value] of Object.entries(c.attributes || {})) {
+    const term = document.createElement('dt');
+    term.textContent = specs.find((spec) => spec.code === code)?.name || code;
+    term.dataset.attribute = code;
+    const detail = document.createElement('dd');
+    detail.textContent = value;
+    list.append(term, detail);
+  }
   add('duplicate_of', c.parent);
   add('duplicates', (c.duplicates || []).join(', '));
   add('outcome', outcomeWords(c.outcome));
@@ -560,9 +572,13 @@ async function loadKpi() {
   ], `${t('open_now')} / ${t('overdue')}`));
 }
 
+// The categories with their attribute definitions: the panel names attributes by them.
+let categoryList = [];
+
 async function fillFilters() {
   try {
     const categories = await api('/api/v1/categories');
+    categoryList = categories;
     const select = $('f-category');
     select.replaceChildren(select.options[0], ...categories.map((c) => new Option(c.name, c.code)));
     fillCallerChoices(categories);

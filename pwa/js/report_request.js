@@ -10,6 +10,9 @@ self.dasanReportRequest = function dasanReportRequest(entry) {
     for (const [key, value] of Object.entries({
       category: r.category, lon: r.lon, lat: r.lat, description: r.description,
       language: r.language, channel: 'pwa', ...(r.phone ? { phone: r.phone } : {}),
+      // Category attributes (lamp-post number, plate) as one JSON field; older queued
+      // reports have none.
+      attributes: JSON.stringify(r.attributes || {}),
     })) form.append(key, value);
     entry.photos.forEach((blob, i) => form.append('photos', blob, `photo${i + 1}.jpg`));
     return { path: '/api/v1/complaints/with-photos', headers, form };
@@ -18,6 +21,7 @@ self.dasanReportRequest = function dasanReportRequest(entry) {
     path: '/api/v1/complaints',
     headers,
     body: { category: r.category, location: { type: 'Point', coordinates: [r.lon, r.lat] },
-      description: r.description, phone: r.phone || null, language: r.language },
+      description: r.description, phone: r.phone || null, language: r.language,
+      attributes: r.attributes || {} },
   };
 };

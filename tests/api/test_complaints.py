@@ -189,3 +189,29 @@ def test_the_public_view_gives_120_when_no_office_number_is_on_file(client, sess
         assert shown["district_office_phone"] == "02-3396-4114"
     finally:
         reset_router()
+
+
+def test_a_required_attribute_left_blank_is_refused_with_which_and_why(client, session):
+    # The PWA forms check the same rule before sending: blank (spaces too) is missing.
+    from dispatch.categories import forget_cached_categories
+    from dispatch.models import Category
+
+    lamp = session.get(Category, "street_lamp")
+    lamp.attributes = [{**lamp.attributes[0], "required": True}]
+    session.flush()
+    forget_cached_categories()
+    try:
+        for given in ({}, {"lamp_post_number": "   "}):
+            response = post(client, complaint_json(category="street_lamp", attributes=given))
+            assert response.status_code == 422
+            body = response.get_json()
+            assert body["error"] == "invalid_complaint"
+            assert body["details"] == {"attribute": "lamp_post_number", "problem": "required"}
+        response = post(client, complaint_json(category="street_lamp",
+                                               attributes={"lamp_post_number": "x" * 201}))
+        assert response.get_json()["details"]["problem"] == "too_long"
+        response = post(client, complaint_json(category="street_lamp",
+                                               attributes={"lamp_post_number": " J-7 "}))
+        assert response.status_code == 201
+    finally:
+        forget_cached_categories()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import CITY_HALL, KO, jpeg_bytes, screenshot
+from tests.pwa.conftest import CITY_HALL, KO, jpeg_bytes, required_lamp_number, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -483,3 +483,66 @@ def test_the_photo_button_shows_keyboard_focus(new_context):
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.id") == "photo"
     assert label.evaluate("(el) => getComputedStyle(el).outlineStyle") == "solid"
+
+
+def test_an_illegal_parking_report_keeps_the_plate_through_the_offline_queue(new_context,
+                                                                            live_server):
+    context = new_context()
+    page = open_report(context)
+    box = page.locator("#attributes")
+    expect(box).to_be_hidden()  # no category chosen: no extra fields
+    page.locator("#categories input[value=illegal_parking]").check()
+    plate = box.locator("[data-attribute=vehicle_plate]")
+    expect(box.locator("label")).to_have_text(re.compile("차량 번호"))
+    plate.fill(" 12가3456 ")
+    # A new language names the field anew and keeps what was typed.
+    page.select_option("#lang", "en")
+    expect(box.locator("label")).to_contain_text("Vehicle plate")
+    expect(plate).to_have_value(" 12가3456 ")
+    page.set_input_files("#photo", files=[{"name": "car.jpg", "mimeType": "image/jpeg",
+                                           "buffer": jpeg_bytes()}])
+    page.wait_for_selector("#previews img")
+    page.fill("#description", "browser test: car on the crossing")
+    context.set_offline(True)
+    page.click("#submit")
+    expect(page.locator("#notice[data-kind=info]")).to_be_visible()
+    queued = page.evaluate("""async () => new Promise(resolve => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
+            .getAll().onsuccess = e => resolve(e.target.result.map(r => r.report.attributes));
+    })""")
+    assert queued == [{"vehicle_plate": "12가3456"}]
+    context.set_offline(False)
+    page.wait_for_selector("#notice[data-kind=success]")
+    expect(box).to_be_hidden()  # the sent draft is cleared, its fields too
+    stored = live_server.sql(
+        "SELECT attributes, (SELECT count(*) FROM complaint_photos p WHERE p.complaint_id = c.id)"
+        " FROM complaints c WHERE description = 'browser test: car on the crossing'")
+    assert [tuple(row) for row in stored] == [({"vehicle_plate": "12가3456"}, 1)]
+
+
+def test_a_required_attribute_left_empty_is_refused_before_sending(new_context, live_server):
+    page = new_context(service_workers="block").new_page()
+    page.route("**/api/v1/categories*", required_lamp_number)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST"
+            and "/api/v1/complaints" in r.url else None)
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#area[data-state=inside]")
+    page.locator("#categories input[value=street_lamp]").check()
+    field = page.locator("#attributes [data-attribute=lamp_post_number]")
+    expect(page.locator("#attributes label")).to_have_text(re.compile(r"가로등 번호 \*"))
+    field.fill("   ")  # blank is missing, as the server has it
+    page.fill("#description", "browser test: required lamp number")
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(
+        KO["attribute_required"].replace("{name}", "가로등 번호"))
+    expect(field).to_be_focused()
+    assert sent == [] and complaints_with(live_server, "browser test: required lamp number") == []
+    field.fill("J-1024")
+    page.click("#submit")
+    page.wait_for_selector("#notice[data-kind=success]")
+    stored = live_server.sql("SELECT attributes FROM complaints "
+                             "WHERE description = 'browser test: required lamp number'")
+    assert stored[0][0] == {"lamp_post_number": "J-1024"}

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.pwa.conftest import KO, file_with_photo, login, open_as, screenshot
+from tests.pwa.conftest import (
+    KO,
+    file_with_photo,
+    login,
+    open_as,
+    required_lamp_number,
+    screenshot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -365,3 +373,58 @@ def test_the_panels_history_says_where_on_site_was_pressed(new_context, live_ser
     expect(page.locator("#detail ol li").last.locator(".flag")).to_have_text(
         f" {KO['event_far_from_site']}")
     screenshot(page, "dispatch-history-place")
+
+
+def _pick_caller_place(page, dx: int, dy: int) -> None:
+    """Open the caller form and click the map (dx, dy) px from its centre: a spot of the
+    test's own, since other tests' markers there would take the click."""
+    page.locator("#caller summary").click()
+    box = page.locator("#map").bounding_box()
+    page.locator("#map").click(position={"x": box["width"] / 2 + dx,
+                                         "y": box["height"] / 2 + dy})
+    expect(page.locator("#caller-where")).to_have_attribute("data-state", "inside")
+
+
+def test_an_agent_files_a_lamp_post_number_and_the_panel_shows_it(new_context, live_server):
+    page = open_dispatch(new_context)
+    _pick_caller_place(page, -100, -40)
+    box = page.locator("#c-attributes")
+    page.select_option("#c-category", "road_damage")
+    expect(box).to_be_hidden()  # potholes ask for nothing more
+    page.select_option("#c-category", "street_lamp")
+    expect(box.locator("label")).to_have_text(re.compile("가로등 번호"))
+    box.locator("[data-attribute=lamp_post_number]").fill("J-2048")
+    page.fill("#c-description", "browser test: lamp out, caller read the number")
+    page.locator("#caller-form button[type=submit]").click()
+    expect(page.locator("#caller-result")).to_contain_text(KO["caller_filed"])
+    public_id = page.locator("#caller-result").get_attribute("data-public-id")
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    # The panel shows it read-only, named as the form names it.
+    facts = page.locator("#detail dl.facts")
+    expect(facts.locator("dt[data-attribute=lamp_post_number]")).to_have_text("가로등 번호")
+    expect(facts).to_contain_text("J-2048")
+    expect(facts.locator("input")).to_have_count(0)
+    stored = live_server.sql("SELECT attributes FROM complaints WHERE public_id = :p",
+                             p=public_id)
+    assert stored[0][0] == {"lamp_post_number": "J-2048"}
+    # The form is ready for the next call: its first category (street lamps) asks anew.
+    expect(page.locator("#c-category")).to_have_value("street_lamp")
+    expect(box.locator("[data-attribute=lamp_post_number]")).to_have_value("")
+
+
+def test_the_agent_form_refuses_a_required_attribute_left_empty(new_context, live_server):
+    page = new_context(viewport={"width": 1280, "height": 1000},
+                       service_workers="block").new_page()
+    page.route("**/api/v1/categories*", required_lamp_number)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/staff/complaints" in r.url
+            and r.method == "POST" else None)
+    open_as(page, "/dispatch", "disp1")
+    _pick_caller_place(page, -60, 60)
+    page.select_option("#c-category", "street_lamp")
+    page.fill("#c-description", "browser test: agent forgot the lamp number")
+    page.locator("#caller-form button[type=submit]").click()
+    expect(page.locator("#caller-result")).to_have_text(
+        KO["attribute_required"].replace("{name}", "가로등 번호"))
+    expect(page.locator("#c-attributes [data-attribute=lamp_post_number]")).to_be_focused()
+    assert sent == []
