@@ -176,13 +176,46 @@ def handle_unavailable(err: Exception):
     return response
 
 
+# Date/time values PostgreSQL refuses: 22007 invalid_datetime_format, 22008
+# datetime_field_overflow, 22009 invalid_time_zone_displacement_value. Every parser checks
+# for them first (dispatch/moments.py), so reaching one here means a check is missing.
+# Only these are taken as bad input: other data errors of class 22 (division by zero, a
+# numeric overflow, a string too long) come from our own arithmetic and casts as often
+# as from a request, and stay 500s.
+OUT_OF_RANGE_PGCODES = {"22007": "invalid_datetime_format", "22008": "datetime_field_overflow",
+                        "22009": "invalid_time_zone_displacement_value"}
+
+
+OUT_OF_RANGE_MESSAGE = "a date or time is outside the range that can be stored"
+
+
+def out_of_range_reason(err: Exception) -> str | None:
+    """Why PostgreSQL refused a date or time in ``err`` (logged at ERROR), or None.
+
+    The client did send something wrong, but a validator should have said so with the
+    field's name: the caller answers 4xx so the request is not a 500, and the traceback is
+    logged as an error of ours so the missing check is found and fixed, not hidden.
+    """
+    reason = OUT_OF_RANGE_PGCODES.get(getattr(getattr(err, "orig", None), "pgcode", None))
+    if reason:
+        log.error("request %s reached PostgreSQL with a date it refuses (%s); answered "
+                  "invalid_value, but a validator should have caught it", request_id(), reason,
+                  exc_info=err)
+    return reason
+
+
 def handle_statement_error(err: sqlalchemy.exc.StatementError):
-    """A value the database refuses -> 4xx: unstorable text 422, a lost race 409."""
+    """A value the database refuses -> 4xx: unstorable text 422, a far date 422, a lost
+    race 409."""
     pgcode = getattr(err.orig, "pgcode", None)
     # 22P05 untranslatable_character (a \u0000 in JSONB), 22021 character_not_in_repertoire.
     if isinstance(err.orig, ValueError) or pgcode in ("22P05", "22021"):
         response = jsonify(error_body(422, "invalid_text",
                                       "a value holds characters that cannot be stored"))
+        response.status_code = 422
+        return response
+    if out_of_range_reason(err):
+        response = jsonify(error_body(422, "invalid_value", OUT_OF_RANGE_MESSAGE))
         response.status_code = 422
         return response
     # 23505 unique: a check passed, then a concurrent request made the same row (a username,

@@ -12,12 +12,13 @@ import hashlib
 import logging
 from http import HTTPStatus
 
+import sqlalchemy.exc
 from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from api.context import language, request_id, settings
 from api.db import get_session
-from api.errors import HTTP_CODES, HTTP_STATUS
+from api.errors import HTTP_CODES, HTTP_STATUS, OUT_OF_RANGE_MESSAGE, out_of_range_reason
 from api.limits import limiter, retry_after_seconds
 from api.open311_render import render, render_errors
 from dispatch import open311, photos
@@ -84,8 +85,16 @@ def handle_unexpected(err: Exception):
     return render_errors(_fmt(), 500, "internal_error: something went wrong on our side")
 
 
+def handle_statement_error(err: sqlalchemy.exc.StatementError):
+    """A date PostgreSQL refuses -> 400 ``invalid_value`` (logged loudly); else a 500."""
+    if out_of_range_reason(err):
+        return render_errors(_fmt(), 400, f"invalid_value: {OUT_OF_RANGE_MESSAGE}")
+    return handle_unexpected(err)
+
+
 blp.register_error_handler(DispatchError, handle_dispatch_error)
 blp.register_error_handler(HTTPException, handle_http_exception)
+blp.register_error_handler(sqlalchemy.exc.StatementError, handle_statement_error)
 blp.register_error_handler(Exception, handle_unexpected)
 
 

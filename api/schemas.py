@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -10,14 +10,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from api.context import settings
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
+from dispatch.moments import ERA_END, ERA_START, moment_problem
 from dispatch.settings import LANGUAGES
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
-
-# Periods asked of the API must lie in the service's era: far dates are mistakes, and
-# historic time-zone offsets (seconds-precise LMT) are not valid RFC 3339.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class LocalDateTime(fields.AwareDateTime):
@@ -33,10 +29,16 @@ class LocalDateTime(fields.AwareDateTime):
         return moment
 
 
+def _in_period(moment: datetime) -> None:
+    problem = moment_problem(moment, ERA_START, ERA_END)
+    if problem:
+        raise ValidationError(problem)
+
+
 def period_datetime(**kwargs) -> fields.AwareDateTime:
-    """A date-time between 2000 and 2100 (in DASAN_TIMEZONE when no offset is given)."""
-    return LocalDateTime(validate=validate.Range(
-        min=EARLIEST, max=LATEST, error="must be between 2000-01-01 and 2100-01-01"), **kwargs)
+    """A date-time between 2000 and 2100 (in DASAN_TIMEZONE when no offset is given)
+    whose UTC offset PostgreSQL can store (within ±15:59)."""
+    return LocalDateTime(validate=_in_period, **kwargs)
 
 
 class ApiErrorSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.mapview import BBoxField
-from api.schemas import LanguageArgsSchema
+from api.schemas import LanguageArgsSchema, period_datetime
 from dispatch.facilities import DEFAULT_MAX_DISTANCE_M, KINDS, MAX_DISTANCE_M, MAX_NEAREST
 from dispatch.incidents import MAX_DESCRIPTION_CHARS
 from dispatch.models import IncidentKind
@@ -125,8 +125,8 @@ class IncidentCreateSchema(Schema):
         keys=fields.String(validate=validate.OneOf(LANGUAGES)),
         values=fields.String(validate=validate.Length(min=1, max=MAX_DESCRIPTION_CHARS)),
         required=True, metadata={"description": '{"ko": "...", "en": "..."}'})
-    starts_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    ends_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    starts_at = period_datetime(load_default=None, allow_none=True)
+    ends_at = period_datetime(load_default=None, allow_none=True)
 
     @validates_schema
     def _check_window(self, data, **_kwargs):
@@ -143,8 +143,8 @@ class IncidentUpdateSchema(Schema):
     descriptions = fields.Dict(
         keys=fields.String(validate=validate.OneOf(LANGUAGES)),
         values=fields.String(validate=validate.Length(min=1, max=MAX_DESCRIPTION_CHARS)))
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime(allow_none=True)
+    starts_at = period_datetime()
+    ends_at = period_datetime(allow_none=True)
 
 
 class IncidentFeatureSchema(Schema):

@@ -366,6 +366,8 @@ def _moment(value: str) -> datetime:
     """An ISO date or date-time; without a zone it is read in DASAN_TIMEZONE."""
     from zoneinfo import ZoneInfo
 
+    from dispatch.moments import ERA_END, ERA_START, moment_problem
+
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -373,6 +375,9 @@ def _moment(value: str) -> datetime:
             f"{value!r} is not an ISO date or date-time (e.g. 2026-11-29T10:00)") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(_settings().timezone))
+    problem = moment_problem(moment, ERA_START, ERA_END)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{value!r} {problem}")
     return moment
 
 

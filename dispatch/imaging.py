@@ -36,6 +36,7 @@ from dispatch.errors import (
     PhotoTooLarge,
     UnsupportedMediaType,
 )
+from dispatch.moments import moment_problem
 from dispatch.settings import Settings
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
@@ -206,6 +207,14 @@ def _gps_lonlat(gps: dict) -> tuple[float, float] | None:
     return round(lon, 7), round(lat, 7)
 
 
+# A capture time outside 1990-01-01 .. now + 1 day is a camera clock never set (1970, 0001),
+# a typo or a forgery, and is dropped. Worse than useless: PostgreSQL stores some of them
+# (0001 BC, year 10000) where psycopg2 cannot read them back, and offsets beyond ±15:59 it
+# refuses outright, so one such photo broke every read of its complaint, or lost the report.
+EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)
+CAPTURE_CLOCK_AHEAD = timedelta(days=1)  # a phone clock running fast, or a zone mix-up
+
+
 def _exif_time(value, offset, assume_tz: str | None) -> datetime | None:
     if isinstance(value, bytes):
         value = value.decode("ascii", "ignore")
@@ -245,13 +254,21 @@ def _or_none(read, *args):
         return None
 
 
+def _plausible(moment: datetime | None) -> datetime | None:
+    """``moment`` when a camera could have taken a photo then, else None."""
+    if moment is None:
+        return None
+    latest = datetime.now(UTC) + CAPTURE_CLOCK_AHEAD
+    return None if moment_problem(moment, EARLIEST_CAPTURE, latest) else moment
+
+
 def _taken_at(details: dict, gps: dict, assume_tz: str | None) -> datetime | None:
     return (
-        _exif_time(details.get(ExifTags.Base.DateTimeOriginal),
-                   details.get(ExifTags.Base.OffsetTimeOriginal), assume_tz)
-        or _exif_time(details.get(ExifTags.Base.DateTimeDigitized),
-                      details.get(ExifTags.Base.OffsetTimeDigitized), assume_tz)
-        or (_gps_time(gps) if gps else None))
+        _plausible(_exif_time(details.get(ExifTags.Base.DateTimeOriginal),
+                              details.get(ExifTags.Base.OffsetTimeOriginal), assume_tz))
+        or _plausible(_exif_time(details.get(ExifTags.Base.DateTimeDigitized),
+                                 details.get(ExifTags.Base.OffsetTimeDigitized), assume_tz))
+        or (_plausible(_gps_time(gps)) if gps else None))
 
 
 def _facts_of(image: Image.Image, assume_tz: str | None) -> PhotoFacts:
@@ -272,7 +289,8 @@ def read_photo_facts(data: bytes, *, assume_tz: str | None = None,
     """Return format, size, GPS position and capture time of an image without decoding it.
 
     ``taken_at`` is timezone-aware when the EXIF gives an offset (or a GPS time, which is
-    UTC); otherwise it is in ``assume_tz`` when given, else naive. ``lonlat`` is None when
+    UTC); otherwise it is in ``assume_tz`` when given, else naive; None outside 1990-01-01 ..
+    now + 1 day or with an offset PostgreSQL refuses. ``lonlat`` is None when
     the EXIF has no usable fix. Intake and the PWA use it to take a position from a photo.
 
     :raises UnsupportedMediaType: not an allowed image format.

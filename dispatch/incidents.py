@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import InvalidIncident, NotFound
 from dispatch.models import Incident, IncidentKind, Staff
+from dispatch.moments import ERA_END, ERA_START, moment_problem
 from dispatch.settings import LANGUAGES
 from geo.errors import InvalidGeometry
 from geo.geojson import geometry_from_geojson
@@ -66,6 +67,12 @@ def _descriptions(value: Any) -> dict[str, str]:
 def _check_window(starts_at: datetime, ends_at: datetime | None) -> None:
     if starts_at.tzinfo is None or (ends_at is not None and ends_at.tzinfo is None):
         raise InvalidIncident("times must carry a time zone", field="starts_at")
+    # A time PostgreSQL refuses, or stores beyond psycopg2's reach (year 10000), would make
+    # the incident and every public list holding it unreadable.
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        problem = moment_problem(moment, ERA_START, ERA_END) if moment else None
+        if problem:
+            raise InvalidIncident(f"{name} {problem}", field=name)
     if ends_at is not None and ends_at <= starts_at:
         raise InvalidIncident("ends_at must be after starts_at", field="ends_at")
 

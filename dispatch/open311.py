@@ -39,6 +39,7 @@ from dispatch.models import (
     Dong,
     Open311Key,
 )
+from dispatch.moments import moment_problem
 from dispatch.settings import Settings
 from dispatch.workflow import CLOSED, OPEN, OUTCOME_CODES
 
@@ -267,12 +268,17 @@ def locate_address(session: Session, address: str) -> tuple[float, float]:
 _SPACED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
+QUERY_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+QUERY_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_datetime(raw: str, timezone: str, name: str) -> datetime:
     """Parse an ISO 8601 (W3C) date or date-time; without an offset it is local time.
 
     A space before a trailing offset (``10:00:00 09:00``) is taken as the ``+`` it was.
 
-    :raises InvalidQuery: the value is not such a date.
+    :raises InvalidQuery: the value is not such a date, lies outside 1900-9000 or has an
+        offset PostgreSQL refuses.
     """
     text = _SPACED_OFFSET.sub(r"\1+\2", raw.strip())
     try:
@@ -284,9 +290,11 @@ def parse_datetime(raw: str, timezone: str, name: str) -> datetime:
                            "(e.g. 2026-11-28T09:00:00+09:00)", parameter=name) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
-    # Dates near the ends of the calendar would overflow the 90-day arithmetic.
-    if not datetime(1900, 1, 1, tzinfo=UTC) <= value <= datetime(9000, 1, 1, tzinfo=UTC):
-        raise InvalidQuery(f"{name} is out of range", parameter=name)
+    # Dates near the ends of the calendar would overflow the 90-day arithmetic; an offset
+    # beyond ±15:59 would be refused by PostgreSQL.
+    problem = moment_problem(value, QUERY_EARLIEST, QUERY_LATEST)
+    if problem:
+        raise InvalidQuery(f"{name} {problem}", parameter=name)
     return value
 
 

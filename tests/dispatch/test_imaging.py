@@ -329,3 +329,36 @@ def test_process_photo_error_classes():
         process_photo(corpus["bomb_png"][0])
     with pytest.raises(EmptyFile):
         process_photo(b"")
+
+
+@pytest.mark.parametrize(("original", "offset"), [
+    ("0001:01:01 00:00:00", None), ("9999:12:31 23:59:59", "-14:00"),
+    ("2026:11:28 10:00:00", "+23:59"), ("2026:11:28 10:00:00", "-16:00"),
+    ("1970:01:01 00:00:00", "+00:00"),
+])
+def test_an_impossible_capture_time_gives_way_to_the_digitized_one(original, offset):
+    exif = make_exif()
+    details = {ExifTags.Base.DateTimeOriginal: original,
+               ExifTags.Base.DateTimeDigitized: "2026:11:28 10:05:00",
+               ExifTags.Base.OffsetTimeDigitized: "+09:00"}
+    if offset:
+        details[ExifTags.Base.OffsetTimeOriginal] = offset
+    exif[ExifTags.IFD.Exif] = details
+    facts = read_photo_facts(make_image(exif=exif), assume_tz="Asia/Seoul")
+    assert facts.taken_at == datetime(2026, 11, 28, 1, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("day", ["0001:01:01", "9999:12:31", "1989:12:31"])
+def test_an_impossible_gps_time_is_dropped(day):
+    exif = make_exif(lonlat=CITY_HALL, gps_extra={ExifTags.GPS.GPSDateStamp: day,
+                                                  ExifTags.GPS.GPSTimeStamp: (23.0, 59.0, 59.0)})
+    facts = read_photo_facts(make_image(exif=exif))
+    assert facts.taken_at is None and facts.lonlat is not None
+
+
+def test_a_capture_time_more_than_a_day_ahead_is_dropped_one_a_few_hours_ahead_kept():
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=20)
+    for moment, kept in ((soon, True), (soon + timedelta(days=1), False)):
+        exif = make_exif(taken_at=moment, offset="+00:00")
+        taken_at = read_photo_facts(make_image(exif=exif)).taken_at
+        assert (taken_at == moment) if kept else taken_at is None

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -104,3 +104,15 @@ def test_unknown_incident_is_not_found(session, dispatcher):
         end_incident(session, 987654, dispatcher)
     with pytest.raises(NotFound):
         update_incident(session, 987654, kind="works")
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"starts_at": datetime(1, 1, 1, tzinfo=UTC)}, "starts_at"),
+    ({"ends_at": datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14)))},
+     "ends_at"),
+    ({"starts_at": NOW.astimezone(timezone(timedelta(hours=23, minutes=59)))}, "starts_at"),
+])
+def test_an_incident_window_postgres_cannot_keep_is_refused(session, dispatcher, fields, field):
+    with pytest.raises(InvalidIncident) as caught:
+        _create(session, dispatcher, **fields)
+    assert caught.value.details["field"] == field
