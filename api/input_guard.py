@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -20,9 +21,16 @@ class UnsafeJson(ValueError):
     """JSON that parses but holds text we refuse, or nests deeper than we accept."""
 
 
+class JsonTooDeep(UnsafeJson):
+    """JSON nested deeper than ``MAX_JSON_DEPTH`` levels (or too deep to parse at all)."""
+
+
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+
+
 def _check(value: Any, depth: int = 0) -> None:
     if depth > MAX_JSON_DEPTH:
-        raise UnsafeJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        raise JsonTooDeep(TOO_DEEP)
     if isinstance(value, str):
         if _UNSAFE.search(value):
             raise UnsafeJson("text contains a NUL character or an unpaired surrogate")
@@ -35,17 +43,26 @@ def _check(value: Any, depth: int = 0) -> None:
             _check(item, depth + 1)
 
 
-def holds_unsafe_text(value: Any) -> bool:
-    """True when parsed JSON holds text PostgreSQL cannot store (or nests too deep).
+def parse_json_text(text: str) -> Any:
+    """Parse JSON carried inside a form field under the rules of the JSON body guard.
 
-    For JSON carried inside a form field: its escapes (``\\u0000``) hide from the guard
-    that reads the raw request.
+    Its escapes (``\\u0000``) hide from the guard that reads the raw request, and the
+    standard parser meets deep nesting with a RecursionError (a 500), so it is parsed here.
+
+    :raises InvalidText: nested deeper than ``MAX_JSON_DEPTH`` levels, however deep: the
+        answer a JSON body nested too deep gets.
+    :raises UnsafeJson: holds text PostgreSQL cannot store.
+    :raises ValueError: not JSON at all.
     """
     try:
+        value = json.loads(text)
+    except RecursionError as exc:
+        raise InvalidText(TOO_DEEP) from exc
+    try:
         _check(value)
-    except UnsafeJson:
-        return True
-    return False
+    except JsonTooDeep as exc:
+        raise InvalidText(str(exc)) from exc
+    return value
 
 
 class SafeJSONProvider(DefaultJSONProvider):

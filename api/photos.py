@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from flask import Response, request
@@ -278,7 +277,7 @@ class ComplaintsWithPhotos(MethodView):
             category=form["category"], lon=lonlat[0], lat=lonlat[1],
             description=form["description"], address=form["address"], phone=form["phone"],
             language=reader_language, channel=form["channel"],
-            attributes=json.loads(form["attributes"] or "{}"))
+            attributes=form["attributes"])
         session = get_session()
         result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
         if result.created:

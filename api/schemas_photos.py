@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.input_guard import holds_unsafe_text
+from api.input_guard import UnsafeJson, parse_json_text
 from api.schemas import ComplaintCreatedSchema, PointSchema
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
@@ -84,6 +82,28 @@ class PhotoListSchema(Schema):
     flags = fields.List(fields.String())
 
 
+class JsonObjectOfStrings(fields.String):
+    """A form field holding a JSON object of strings, parsed once (into a dict) here."""
+
+    MAX_CHARS = 4000
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dict:
+        text = super()._deserialize(value, attr, data, **kwargs) or "{}"
+        if len(text) > self.MAX_CHARS:
+            raise ValidationError(f"Longer than maximum length {self.MAX_CHARS}.")
+        try:
+            parsed = parse_json_text(text)  # too deep: InvalidText, as for a JSON body
+        except UnsafeJson as exc:
+            raise ValidationError("attributes hold a NUL character or an unpaired "
+                                  "surrogate") from exc
+        except ValueError as exc:
+            raise ValidationError("attributes must be a JSON object") from exc
+        if not isinstance(parsed, dict) or not all(
+                isinstance(key, str) and isinstance(item, str) for key, item in parsed.items()):
+            raise ValidationError("attributes must be a JSON object of strings")
+        return parsed
+
+
 class ComplaintFormSchema(Schema):
     """A new complaint as multipart form fields; the position may come from a photo's GPS."""
 
@@ -104,7 +124,7 @@ class ComplaintFormSchema(Schema):
     # the record says who took it; an anonymous client cannot claim the phone channel.
     channel = fields.String(load_default=Channel.PWA.value,
                             validate=validate.OneOf([Channel.PWA.value]))
-    attributes = fields.String(load_default="{}", validate=validate.Length(max=4000), metadata={
+    attributes = JsonObjectOfStrings(load_default=dict, metadata={
         "description": "category attributes as a JSON object of strings"})
 
     @validates_schema
@@ -118,17 +138,6 @@ class ComplaintFormSchema(Schema):
                 validate_lonlat(lon, lat)
             except InvalidGeometry as exc:
                 raise ValidationError(str(exc), "lon") from exc
-        try:
-            attributes = json.loads(data.get("attributes") or "{}")
-        except ValueError as exc:
-            raise ValidationError("attributes must be a JSON object", "attributes") from exc
-        if not isinstance(attributes, dict) or not all(
-                isinstance(key, str) and isinstance(value, str)
-                for key, value in attributes.items()):
-            raise ValidationError("attributes must be a JSON object of strings", "attributes")
-        if holds_unsafe_text(attributes):
-            raise ValidationError("attributes hold a NUL character or an unpaired surrogate",
-                                  "attributes")
 
 
 class ComplaintWithPhotosSchema(ComplaintCreatedSchema):

@@ -455,6 +455,28 @@ def test_intake_with_photos_bad_fields_are_422(client, fields, field):
     assert body["error"] == "validation_error" and field in body["errors"]["form"]
 
 
+@pytest.mark.parametrize("depth", [2, 40, 1500])
+def test_intake_with_photos_nested_attributes_are_refused_as_the_body_guard_does(
+        client, session, depth):
+    """Nested JSON in the attributes field gets the answer a nested JSON body gets."""
+    lon, lat = CITY_HALL
+    before = complaint_count(session)
+    nested = "[" * depth + "]" * depth
+    response = post_multipart(client, INTAKE, intake_form(
+        make_image(), lon=str(lon), lat=str(lat), attributes=nested), {})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    if depth == 2:  # shallow, but not an object of strings
+        assert "attributes" in response.get_json()["errors"]["form"]
+    else:
+        assert response.get_json()["error"] == "invalid_text"
+        assert response.get_json()["message"] == "JSON nested deeper than 32 levels"
+    if depth == 40:
+        body_guard = client.post("/api/v1/complaints", data=nested,
+                                 content_type="application/json")
+        assert body_guard.get_json()["message"] == response.get_json()["message"]
+    assert complaint_count(session) == before
+
+
 def test_intake_with_photos_needs_multipart(client):
     response = client.post(INTAKE, json={"category": "street_lamp"})
     assert response.status_code == 415
