@@ -136,6 +136,12 @@ class InvalidIncident(DispatchError):
     code = "invalid_incident"
 
 
+class TooManyVertices(InvalidIncident):
+    """An incident area or detour with more vertices than a map needs (a huge echo)."""
+
+    code = "too_many_vertices"
+
+
 class StaleVersion(DispatchError):
     """The complaint changed since the caller read it (optimistic concurrency)."""
 

@@ -11,17 +11,21 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from dispatch.errors import InvalidIncident, NotFound
+from dispatch.errors import InvalidIncident, NotFound, TooManyVertices
 from dispatch.models import Incident, IncidentKind, Staff
 from dispatch.moments import ERA_END, ERA_START, moment_problem
 from dispatch.settings import LANGUAGES
-from geo.errors import InvalidGeometry
+from geo import errors as geo_errors
 from geo.geojson import geometry_from_geojson
 
 AREA_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
               "MultiPolygon")
 MAX_DESCRIPTION_CHARS = 2000
 MAX_INCIDENTS_IN_VIEW = 1000
+# A closure traced along streets needs hundreds of vertices, a detour route as many; more
+# is a mistake or an attack, and each answer (and every list holding it) echoes them all.
+MAX_AREA_VERTICES = 5000
+MAX_DETOUR_VERTICES = 2000
 
 
 @dataclass(frozen=True)
@@ -33,20 +37,22 @@ class IncidentRow:
     detour: dict | None
 
 
-def _area(value: Any):
+def _geometry(value: Any, allowed: tuple[str, ...], max_vertices: int, field: str):
     try:
-        return from_shape(geometry_from_geojson(value, AREA_TYPES), srid=4326)
-    except InvalidGeometry as exc:
-        raise InvalidIncident(str(exc), field="geometry") from exc
+        return from_shape(geometry_from_geojson(value, allowed, max_vertices), srid=4326)
+    except geo_errors.TooManyVertices as exc:
+        raise TooManyVertices(str(exc), field=field, max_vertices=exc.limit) from exc
+    except geo_errors.InvalidGeometry as exc:
+        raise InvalidIncident(str(exc), field=field) from exc
+
+
+def _area(value: Any):
+    return _geometry(value, AREA_TYPES, MAX_AREA_VERTICES, "geometry")
 
 
 def _detour(value: Any):
-    if value is None:
-        return None
-    try:
-        return from_shape(geometry_from_geojson(value, ("LineString",)), srid=4326)
-    except InvalidGeometry as exc:
-        raise InvalidIncident(str(exc), field="detour") from exc
+    return None if value is None else _geometry(value, ("LineString",),
+                                                MAX_DETOUR_VERTICES, "detour")
 
 
 def _descriptions(value: Any) -> dict[str, str]:

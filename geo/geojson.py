@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import InvalidGeometry
+from geo.errors import InvalidGeometry, TooManyVertices
 
 # CRS names GeoJSON files use for plain WGS84 lon/lat.
 _WGS84_NAMES = {
@@ -89,9 +89,11 @@ def to_geojson_geometry(geometry: BaseGeometry) -> dict[str, Any]:
     return mapping(geometry)
 
 
-def geometry_from_geojson(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
+def geometry_from_geojson(value: Any, allowed: tuple[str, ...],
+                          max_vertices: int | None = None) -> BaseGeometry:
     """Build a valid, non-empty shapely geometry from a GeoJSON geometry object.
 
+    :raises TooManyVertices: more than ``max_vertices`` coordinates (when given).
     :raises InvalidGeometry: for a malformed object, a type outside ``allowed``,
         coordinates out of WGS84 range, or an invalid shape (e.g. a self-crossing ring).
     """
@@ -103,6 +105,10 @@ def geometry_from_geojson(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
         raise InvalidGeometry(f"malformed {value.get('type')} coordinates") from exc
     if geometry.is_empty:
         raise InvalidGeometry("geometry is empty")
+    # Counted before the validity check, whose cost grows with the vertices.
+    count = shapely.get_num_coordinates(geometry)
+    if max_vertices is not None and count > max_vertices:
+        raise TooManyVertices(count, max_vertices)
     min_x, min_y, max_x, max_y = geometry.bounds
     if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
         raise InvalidGeometry("coordinates must be [longitude, latitude] in WGS84 range")

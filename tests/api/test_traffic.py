@@ -189,3 +189,31 @@ def test_nearest_facilities_stay_within_the_distance_cap(client, facilities):
 def test_nearest_bad_input_is_422(client, query):
     response = client.get(f"/api/v1/facilities/nearest?{query}")
     assert response.status_code == 422 and response.get_json()["error"] == "validation_error"
+
+
+def _points(count: int) -> list[list[float]]:
+    return [[126.97 + index * 1e-7, 37.56 + index * 1e-7] for index in range(count)]
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"geometry": {"type": "MultiPoint", "coordinates": _points(200_000)}}, "geometry"),
+    ({"geometry": {"type": "MultiPoint", "coordinates": _points(5001)}}, "geometry"),
+    ({"detour": {"type": "LineString", "coordinates": _points(2001)}}, "detour"),
+])
+def test_an_incident_with_too_many_vertices_is_422_without_an_echo(client, dispatcher, fields,
+                                                                   field):
+    response = client.post("/api/v1/incidents", json=_incident_body(**fields), headers=dispatcher)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "too_many_vertices" and field in body["errors"]["json"]
+    assert len(response.data) < 2000
+
+
+def test_an_incident_at_the_vertex_limits_is_taken(client, dispatcher):
+    body = _incident_body(geometry={"type": "MultiPoint", "coordinates": _points(5000)},
+                          detour={"type": "LineString", "coordinates": _points(2000)})
+    created = client.post("/api/v1/incidents", json=body, headers=dispatcher)
+    assert created.status_code == 201
+    changed = client.patch(f"/api/v1/incidents/{created.get_json()['id']}", headers=dispatcher,
+                           json={"detour": {"type": "LineString", "coordinates": _points(2001)}})
+    assert changed.status_code == 422 and changed.get_json()["error"] == "too_many_vertices"
