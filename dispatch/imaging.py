@@ -36,7 +36,7 @@ from dispatch.errors import (
     PhotoTooLarge,
     UnsupportedMediaType,
 )
-from dispatch.moments import moment_problem
+from dispatch.moments import CAPTURE_START, moment_problem
 from dispatch.settings import Settings
 from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
@@ -207,11 +207,11 @@ def _gps_lonlat(gps: dict) -> tuple[float, float] | None:
     return round(lon, 7), round(lat, 7)
 
 
-# A capture time outside 1990-01-01 .. now + 1 day is a camera clock never set (1970, 0001),
-# a typo or a forgery, and is dropped. Worse than useless: PostgreSQL stores some of them
-# (0001 BC, year 10000) where psycopg2 cannot read them back, and offsets beyond ±15:59 it
-# refuses outright, so one such photo broke every read of its complaint, or lost the report.
-EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)
+# A capture time outside CAPTURE_START (1990) .. now + 1 day is a camera clock never set
+# (1970, 0001), a typo or a forgery, and is dropped. Worse than useless: PostgreSQL stores
+# some of them (0001 BC, year 10000) where psycopg2 cannot read them back, and offsets beyond
+# ±15:59 it refuses outright, so one such photo broke every read of its complaint, or lost
+# the report.
 CAPTURE_CLOCK_AHEAD = timedelta(days=1)  # a phone clock running fast, or a zone mix-up
 
 
@@ -259,7 +259,7 @@ def _plausible(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     latest = datetime.now(UTC) + CAPTURE_CLOCK_AHEAD
-    return None if moment_problem(moment, EARLIEST_CAPTURE, latest) else moment
+    return None if moment_problem(moment, CAPTURE_START, latest) else moment
 
 
 def _taken_at(details: dict, gps: dict, assume_tz: str | None) -> datetime | None:

@@ -12,6 +12,13 @@ OFFSET_LIMIT = timedelta(hours=16)
 # historic time-zone offsets (seconds-precise LMT) are not valid RFC 3339.
 ERA_START = datetime(2000, 1, 1, tzinfo=UTC)
 ERA_END = datetime(2100, 1, 1, tzinfo=UTC)
+# The earliest capture time a photo's EXIF may give (digital cameras wrote EXIF from 1995).
+CAPTURE_START = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def sql_literal(moment: datetime) -> str:
+    """``moment`` as a timestamptz literal for a CHECK constraint (offset included)."""
+    return f"'{moment.isoformat()}'"
 
 
 def offset_problem(moment: datetime) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
+from dispatch.moments import CAPTURE_START, ERA_END, sql_literal
 from geo.crs import WGS84
 
 
@@ -50,6 +51,10 @@ class ComplaintPhoto(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('report', 'evidence')", name="kind"),
         CheckConstraint("uploaded_by IN ('citizen', 'staff')", name="uploaded_by"),
+        # Far capture times are dropped on upload; some (0001 BC, year 10000) psycopg2 could
+        # not even read back, which made the whole complaint unreadable.
+        CheckConstraint(f"taken_at IS NULL OR (taken_at >= {sql_literal(CAPTURE_START)} "
+                        f"AND taken_at < {sql_literal(ERA_END)})", name="taken_at_in_range"),
         # The same picture sent twice (an offline replay) is stored once per complaint.
         UniqueConstraint("complaint_id", "sha256", name="uq_complaint_photos_complaint_sha256"),
     )

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
+from dispatch.moments import ERA_END, ERA_START, sql_literal
 from geo.crs import WGS84
 
 
@@ -118,6 +119,11 @@ class Incident(Base):
     __table_args__ = (
         CheckConstraint(_check_in("kind", IncidentKind), name="kind"),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="window"),
+        # The API's era (dispatch/moments.py): a far time (year 10000) psycopg2 could not
+        # read back, which made every public incident list fail.
+        CheckConstraint(f"starts_at >= {sql_literal(ERA_START)} AND starts_at <= "
+                        f"{sql_literal(ERA_END)} AND (ends_at IS NULL OR ends_at <= "
+                        f"{sql_literal(ERA_END)})", name="in_era"),
         Index("ix_incidents_ends_at", "ends_at"),
     )
 

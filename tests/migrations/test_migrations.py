@@ -74,3 +74,74 @@ def test_a_database_loaded_before_the_flag_gets_its_vehicle_plate_marked_private
     finally:
         engine.dispose()
         drop_database(name)
+
+
+def test_far_times_psycopg2_cannot_read_are_cleaned_and_then_refused():
+    import pytest
+    from sqlalchemy import exc, text
+
+    name = checkout_database_name() + "_migrations_far_times"
+    url = create_empty_database(name)
+    config = alembic_config(url)
+    engine = create_engine(sqlalchemy_url(url))
+    box = {"box": "MULTIPOLYGON(((126 37,127 37,127 38,126 38,126 37)))"}
+    try:
+        command.upgrade(config, "b7d9f1a3c5e8")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO categories (code, names, descriptions, keywords, \"group\", icon, "
+                "priority, sla_minutes, duplicate_radius_m, duplicate_window_hours, "
+                "attributes, sort_order, active) VALUES ('garbage', '{}', '{}', '{}', "
+                "'clean', 'bin', 3, 120, 30, 2, '[]', 1, true)"))
+            conn.execute(text("INSERT INTO districts (code, name, names, boundary) VALUES "
+                              "('11140', 'Jung', '{}', ST_GeomFromText(:box, 4326))"), box)
+            conn.execute(text("INSERT INTO dongs (code, district_code, name, names, boundary) "
+                              "VALUES ('1114055000', '11140', 'Myeong', '{}', "
+                              "ST_GeomFromText(:box, 4326))"), box)
+            complaint = conn.execute(text(
+                "INSERT INTO complaints (public_id, category_code, description, location, "
+                "district_code, dong_code, routing_distance_m, status, priority, due_at, "
+                "reporter_language, channel, attributes, version, created_at, updated_at) "
+                "VALUES ('261129-0000001', 'garbage', '', "
+                "ST_GeomFromText('POINT(126.97 37.56)', 4326), '11140', '1114055000', 0, "
+                "'received', 3, '2026-11-29T12:00:00Z', 'ko', 'pwa', '{}', 1, "
+                "'2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z') RETURNING id")).scalar()
+            taken = ["0001-01-01 00:00:00+08:27:52", "9999-12-31 23:59:59-14:00",
+                     "1970-01-01 00:00:00+00", "2026-12-05 00:00:00+00",
+                     "2026-11-29 09:00:00+09"]
+            for number, moment in enumerate(taken):
+                conn.execute(text(
+                    "INSERT INTO complaint_photos (complaint_id, kind, sha256, thumb_sha256, "
+                    "content_type, width, height, size_bytes, original_format, "
+                    "original_bytes, taken_at, flags, uploaded_by, created_at) VALUES (:c, "
+                    "'report', :sha, :sha, 'image/jpeg', 1, 1, 1, 'JPEG', 1, "
+                    "CAST(:taken AS timestamptz), '[]', 'citizen', '2026-11-29T10:00:00Z')"),
+                    {"c": complaint, "sha": f"{number:064d}", "taken": moment})
+            windows = [("2026-11-29 00:00+09", "9999-12-31 23:59:59-14:00"),
+                       ("0001-01-01 00:00+09", "2026-12-01 00:00+09"),
+                       ("1995-01-01 00:00+00", "1999-01-01 00:00+00"),
+                       ("1995-01-01 00:00+00", "2000-01-01 00:00+00"),
+                       ("2026-11-29 00:00+09", None)]
+            for starts, ends in windows:
+                conn.execute(text(
+                    "INSERT INTO incidents (kind, area, descriptions, starts_at, ends_at) "
+                    "VALUES ('works', ST_GeomFromText('POINT(126.97 37.56)', 4326), '{}', "
+                    "CAST(:s AS timestamptz), CAST(:e AS timestamptz))"),
+                    {"s": starts, "e": ends})
+        command.upgrade(config, "head")
+        with engine.connect() as conn:  # read by psycopg2: before, this raised ValueError
+            kept = conn.execute(text("SELECT taken_at FROM complaint_photos ORDER BY id")).all()
+            incidents = conn.execute(text(
+                "SELECT starts_at, ends_at FROM incidents ORDER BY id")).all()
+        assert [row[0] for row in kept][:4] == [None] * 4 and kept[4][0] is not None
+        assert incidents[0][1] is None
+        assert incidents[1][0].year == 2000 and incidents[1][1].year == 2026
+        assert all(row[0].year >= 2000 and (row[1] is None or row[1] > row[0])
+                   for row in incidents)
+        assert incidents[4][1] is None and incidents[4][0].year == 2026
+        with pytest.raises(exc.IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE incidents SET ends_at = '9999-12-31T00:00:00Z'"))
+        command.downgrade(config, "b7d9f1a3c5e8")
+    finally:
+        engine.dispose()
+        drop_database(name)
