@@ -11,11 +11,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_staff, staff_required
 from api.context import settings
 from api.db import get_session
+from api.number_fields import DecimalInteger
 from api.presenters import local_time
 from api.schemas import ApiErrorSchema, FeatureCollectionSchema, period_datetime
 from dispatch import mapview
 from dispatch.errors import Forbidden
 from dispatch.models import ComplaintStatus
+from dispatch.numbers import parse_decimal
 
 blp = Blueprint("map", __name__, url_prefix="/api/v1/map",
                 description="The live map's data: complaints in a box and city-wide clusters.")
@@ -27,7 +29,7 @@ class BBoxField(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            numbers = [float(part) for part in text.split(",")]
+            numbers = [parse_decimal(part) for part in text.split(",")]
         except ValueError as exc:
             raise ValidationError("bbox must be four numbers: minLon,minLat,maxLon,maxLat") \
                 from exc
@@ -61,7 +63,7 @@ class MapQueryArgsSchema(Schema):
 class ClusterArgsSchema(MapQueryArgsSchema):
     """Filters plus the map's zoom level."""
 
-    zoom = fields.Integer(load_default=11, validate=validate.Range(min=0, max=20))
+    zoom = DecimalInteger(load_default=11, validate=validate.Range(min=0, max=20))
 
 
 def _filters(args: dict) -> mapview.MapFilter:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.context import settings
+from api.number_fields import DecimalFloat
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
 from dispatch.moments import ERA_END, ERA_START, moment_problem
@@ -60,7 +61,7 @@ class PointSchema(Schema):
 
     type = fields.String(required=True, validate=validate.Equal("Point"))
     coordinates = fields.List(
-        fields.Float(allow_nan=False), required=True,
+        DecimalFloat(allow_nan=False), required=True,
         validate=validate.Length(min=2, max=3, error="coordinates must be [lon, lat]"),
     )
 
@@ -188,8 +189,8 @@ class CallerReportsSchema(Schema):
 class LocateArgsSchema(LanguageArgsSchema):
     """A point to locate."""
 
-    lon = fields.Float(required=True, allow_nan=False)
-    lat = fields.Float(required=True, allow_nan=False)
+    lon = DecimalFloat(required=True, allow_nan=False)
+    lat = DecimalFloat(required=True, allow_nan=False)
 
     @validates_schema
     def _check_range(self, data, **_kwargs):

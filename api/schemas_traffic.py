@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.mapview import BBoxField
+from api.number_fields import DecimalFloat, DecimalInteger
 from api.schemas import LanguageArgsSchema, period_datetime
 from dispatch.facilities import DEFAULT_MAX_DISTANCE_M, KINDS, MAX_DISTANCE_M, MAX_NEAREST
 from dispatch.incidents import MAX_DESCRIPTION_CHARS
@@ -41,14 +42,14 @@ class IncidentQueryArgsSchema(LanguageArgsSchema):
 class PointArgsSchema(LanguageArgsSchema):
     """A WGS84 position."""
 
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = DecimalFloat(required=True, validate=validate.Range(-180, 180))
+    lat = DecimalFloat(required=True, validate=validate.Range(-90, 90))
 
 
 class SummaryArgsSchema(PointArgsSchema):
     """A point and a radius in metres."""
 
-    radius = fields.Integer(load_default=1000,
+    radius = DecimalInteger(load_default=1000,
                             validate=validate.Range(MIN_RADIUS_M, MAX_RADIUS_M),
                             metadata={"description": f"metres, {MIN_RADIUS_M}-{MAX_RADIUS_M}"})
 
@@ -57,8 +58,8 @@ class NearestArgsSchema(PointArgsSchema):
     """A point, an optional kind and how many facilities."""
 
     kind = fields.String(validate=validate.OneOf(KINDS))
-    limit = fields.Integer(load_default=5, validate=validate.Range(1, MAX_NEAREST))
-    max_distance_m = fields.Integer(
+    limit = DecimalInteger(load_default=5, validate=validate.Range(1, MAX_NEAREST))
+    max_distance_m = DecimalInteger(
         load_default=DEFAULT_MAX_DISTANCE_M, validate=validate.Range(1, MAX_DISTANCE_M),
         metadata={"description": "only facilities within this many metres (straight line)"})
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import citizen_or_staff, current_staff, staff_required
 from api.context import language, settings
 from api.db import get_session
+from api.number_fields import DecimalFloat, DecimalInteger
 from api.presenters import (
     category_named,
     complaint_public,
@@ -61,7 +62,7 @@ class MoveSchema(Schema):
     internal_note = fields.String(validate=validate.Length(max=2000),
                                   metadata={"description": "staff only"})
     location = fields.Nested(PointSchema, metadata={"description": "the actor's GPS"})
-    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1),
+    assignee_id = DecimalInteger(validate=validate.Range(min=1, max=2**63 - 1),
                                  metadata={"description": "assign: the inspector"})
     district_code = fields.String(validate=validate.Length(max=16),
                                   metadata={"description": "transfer: the new district"})
@@ -124,10 +125,10 @@ class QueueArgsSchema(LanguageArgsSchema):
     overdue = fields.Boolean()
     mine = fields.Boolean(load_default=False)
     sort = fields.String(load_default="due", validate=validate.OneOf(["due", "distance"]))
-    lon = fields.Float(allow_nan=False, validate=validate.Range(min=-180, max=180))
-    lat = fields.Float(allow_nan=False, validate=validate.Range(min=-90, max=90))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
+    lon = DecimalFloat(allow_nan=False, validate=validate.Range(min=-180, max=180))
+    lat = DecimalFloat(allow_nan=False, validate=validate.Range(min=-90, max=90))
+    limit = DecimalInteger(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = DecimalInteger(load_default=0, validate=validate.Range(min=0, max=100_000))
 
 
 class QueueItemSchema(Schema):
@@ -167,10 +168,10 @@ class QueuePageSchema(Schema):
 class NearbyArgsSchema(LanguageArgsSchema):
     """Where to look for existing reports."""
 
-    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
-    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = DecimalFloat(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    lat = DecimalFloat(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
     category = fields.String(validate=validate.Length(max=64))
-    radius = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    radius = DecimalInteger(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class NearbySchema(Schema):

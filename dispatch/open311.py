@@ -40,6 +40,7 @@ from dispatch.models import (
     Open311Key,
 )
 from dispatch.moments import moment_problem
+from dispatch.numbers import is_plain_integer, parse_decimal
 from dispatch.settings import Settings
 from dispatch.workflow import CLOSED, OPEN, OUTCOME_CODES
 
@@ -220,7 +221,7 @@ def validate_attributes(session: Session, code: str,
             raise InvalidComplaint(f"attribute {name} takes one value", field="attributes")
         if datatype == "number":
             try:
-                float(values[0])
+                parse_decimal(values[0])
             except ValueError:
                 raise InvalidComplaint(f"attribute {name} must be a number",
                                        field="attributes") from None
@@ -331,20 +332,18 @@ class RequestQuery:
 
 def _floats(raw: str, count: int, name: str) -> list[float]:
     try:
-        values = [float(part) for part in raw.split(",")]
+        values = [parse_decimal(part) for part in raw.split(",")]
     except ValueError:
         values = []
-    if len(values) != count or any(value != value or abs(value) == float("inf")
-                                   for value in values):
-        raise InvalidQuery(f"{name} must be {count} comma-separated numbers", parameter=name)
+    if len(values) != count:
+        wanted = ("a decimal number (like 37.5)" if count == 1
+                  else f"{count} comma-separated decimal numbers")
+        raise InvalidQuery(f"{name} must be {wanted}", parameter=name)
     return values
 
 
 def _positive_int(raw: str, name: str, maximum: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
+    value = int(raw) if is_plain_integer(raw) else 0
     if not 1 <= value <= maximum:
         raise InvalidQuery(f"{name} must be a whole number from 1 to {maximum}",
                            parameter=name)
@@ -662,7 +661,8 @@ def submission_draft(session: Session, settings: Settings, form: Mapping[str, st
                                "characters", field="address_string")
     if form.get("lat") or form.get("long"):
         try:
-            lat, lon = float(form.get("lat") or ""), float(form.get("long") or "")
+            lat = parse_decimal(form.get("lat") or "")
+            lon = parse_decimal(form.get("long") or "")
         except ValueError:
             raise InvalidLocation("lat and long must both be decimal degrees") from None
     elif address:
