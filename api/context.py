@@ -40,6 +40,9 @@ def _start_request() -> None:
 
 
 def _finish_response(response):
+    if response.status_code == 204:
+        # No content, so no content type (flask-smorest's empty answers say JSON otherwise).
+        response.headers.pop("Content-Type", None)
     response.headers["X-Request-ID"] = request_id()
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

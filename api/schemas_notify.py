@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from api.number_fields import DecimalInteger
+
 
 class NotificationSchema(Schema):
     """One outbox row as staff see it (the phone number masked)."""
@@ -67,10 +69,11 @@ class IncomingSmsArgsSchema(Schema):
         unknown = EXCLUDE
 
     secret = fields.String(load_default="", validate=validate.Length(max=200))
-    sender = fields.String(data_key="from", load_default="", validate=validate.Length(max=64))
+    # The id's and sender's lengths are checked once, by dispatch.sms_inbound (one code).
+    sender = fields.String(data_key="from", load_default="")
     receiver = fields.String(data_key="to", load_default="", validate=validate.Length(max=64))
     text = fields.String(load_default="")
-    id = fields.String(load_default="", validate=validate.Length(max=128))
+    id = fields.String(load_default="")
 
 
 class DeliveryReportArgsSchema(Schema):
@@ -79,7 +82,7 @@ class DeliveryReportArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    type = fields.Integer(load_default=None, allow_none=True,
+    type = DecimalInteger(load_default=None, allow_none=True,
                           validate=validate.Range(min=0, max=255))
     smsc_id = fields.String(load_default=None, allow_none=True,
                             validate=validate.Length(max=200))

@@ -52,6 +52,9 @@ RATING_WINDOW = timedelta(days=14)
 # A number this soon after the phone's last rating repeats or corrects that answer: it must
 # not rate the next older ticket, which the sender most likely did not mean.
 RATING_REPEAT_WINDOW = timedelta(hours=1)
+# The columns' sizes (sms_inbound.gateway_id, .sender): the one check of both, for the API too.
+MAX_GATEWAY_ID_CHARS = 64
+MAX_SENDER_CHARS = 32
 _MO_NAMESPACE = uuid.UUID("5b0e8f0a-3c57-4a53-9a43-6d0d7c5f2a11")
 
 
@@ -67,9 +70,11 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
     now = now or datetime.now(UTC)
     gateway_id = (gateway_id or "").strip()
     sender = (sender or "").strip()
-    if (not gateway_id or len(gateway_id) > 64 or not sender or len(sender) > 32
-            or not (gateway_id + sender).isprintable()):
-        raise InvalidInboundSms("an incoming text needs its gateway id and sender")
+    if (not gateway_id or len(gateway_id) > MAX_GATEWAY_ID_CHARS or not sender
+            or len(sender) > MAX_SENDER_CHARS or not (gateway_id + sender).isprintable()):
+        raise InvalidInboundSms(
+            f"an incoming text needs its gateway id (at most {MAX_GATEWAY_ID_CHARS} "
+            f"printable characters) and sender (at most {MAX_SENDER_CHARS})")
     receiver = "".join(ch for ch in (receiver or "") if ch.isprintable())
     text = (text or "").replace("\x00", "")
     enormous = len(text) > MAX_TEXT_CHARS
