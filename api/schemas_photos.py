@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from api.input_guard import UnsafeJson, parse_json_text
+from api.number_fields import DecimalFloat, DecimalInteger
 from api.schemas import ComplaintCreatedSchema, PointSchema
 from dispatch.intake import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS
 from dispatch.models import Channel
@@ -49,7 +58,7 @@ class PhotoArgsSchema(Schema):
     """Which variant to serve, and the signature of a signed URL."""
 
     size = fields.String(load_default="full", validate=validate.OneOf(["full", "thumb"]))
-    expires = fields.Integer(load_default=None, strict=False)
+    expires = DecimalInteger(load_default=None, strict=False)
     sig = fields.String(load_default=None, validate=validate.Length(max=128))
 
 
@@ -111,9 +120,9 @@ class ComplaintFormSchema(Schema):
         unknown = EXCLUDE
 
     category = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    lon = fields.Float(load_default=None, allow_nan=False, metadata={
+    lon = DecimalFloat(load_default=None, allow_nan=False, metadata={
         "description": "longitude; leave lon and lat out to take the first photo's GPS"})
-    lat = fields.Float(load_default=None, allow_nan=False)
+    lat = DecimalFloat(load_default=None, allow_nan=False)
     description = fields.String(load_default="",
                                 validate=validate.Length(max=MAX_DESCRIPTION_CHARS))
     address = fields.String(load_default=None, validate=validate.Length(max=MAX_ADDRESS_CHARS))
@@ -126,6 +135,12 @@ class ComplaintFormSchema(Schema):
                             validate=validate.OneOf([Channel.PWA.value]))
     attributes = JsonObjectOfStrings(load_default=dict, metadata={
         "description": "category attributes as a JSON object of strings"})
+
+    @pre_load
+    def _blank_is_absent(self, data, **_kwargs):
+        # An HTML form sends its empty inputs as empty strings: the same as leaving them out.
+        return {key: value for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip())}
 
     @validates_schema
     def _check_location(self, data, **_kwargs):
