@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, "web")
     app = Flask(__name__, static_folder=None)
+    # "/api//v1/x" is a 404 in our error document, not werkzeug's HTML redirect page;
+    # set before any rule is added (each rule copies it when bound).
+    app.url_map.merge_slashes = False
     app.config.update(
         API_TITLE="Dasan Field Dispatch",
         API_VERSION="v1",
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.init_app(app)
     # Auth before flask-smorest parses anything (before_request runs ahead of the view).
     app.before_request(auth.enforce_staff_roles)
+    app.before_request(input_guard.check_body_type)  # 415 after 401/403, before parsing
     limiter.init_app(app)
     api.init_app(app)
     # After api.init_app: our handlers replace flask-smorest's HTTPException handler.

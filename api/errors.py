@@ -13,7 +13,7 @@ from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.context import request_id
-from api.input_guard import UnsafeJson
+from api.input_guard import FORM_TYPES
 from dispatch import errors as domain
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,12 @@ HTTP_CODES = {
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_error",
     428: "precondition_required",
     429: "rate_limited",
+    431: "request_header_fields_too_large",
     503: "service_unavailable",
 }
 
@@ -91,7 +93,9 @@ def handle_dispatch_error(err: domain.DispatchError):
     status = next((s for cls, s in HTTP_STATUS if isinstance(err, cls)), 422)
     details = dict(err.details)
     field = details.pop("field", None)
-    errors = {"json": {field: [err.message]}} if field else None
+    # Under the location the request really used, as the schema errors of that route are.
+    location = "form" if request.mimetype in FORM_TYPES else "json"
+    errors = {location: {field: [err.message]}} if field else None
     response = jsonify(error_body(status, err.code, err.message, details=details, errors=errors))
     response.status_code = status
     if status == 503:
@@ -125,9 +129,7 @@ def handle_http_exception(err: HTTPException):
     messages = data.get("messages")
     error = HTTP_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     message = data.get("message") or err.description
-    if status == 400 and isinstance(data.get("exc"), UnsafeJson):
-        status, error, message = 422, "invalid_text", str(data["exc"])
-    elif status == 400 and messages and "Invalid JSON body." in str(messages):
+    if status == 400 and messages and "Invalid JSON body." in str(messages):
         error, message = "invalid_json", "the request body is not valid JSON"
     elif status == 422:
         message = "some fields are missing or invalid; see errors"

@@ -31,6 +31,12 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# gunicorn answers its own limits with an HTML page before the app sees the request. Ours are
+# lower and answered in JSON (or Open311's document): URL 4,096 characters, 100 header fields,
+# 8,190 bytes each (api/input_guard.py). gunicorn's sit above them as the last stop.
+limit_request_line = 8190  # gunicorn's maximum (0 would mean no limit at all)
+limit_request_fields = 200
+limit_request_field_size = 16380
 backlog = 2048
 accesslog = "-" if _SETTINGS.access_log else None
 # The path without its query, and no Referer: the live map's stream carries the staff token

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from api.context import language, request_id, settings
 from api.db import get_session
 from api.errors import HTTP_CODES, HTTP_STATUS, OUT_OF_RANGE_MESSAGE, out_of_range_reason
+from api.input_guard import FORM_TYPES, body_media_types
 from api.limits import limiter, retry_after_seconds
 from api.open311_render import render, render_errors
 from dispatch import open311, photos
@@ -181,6 +182,7 @@ def _service_notice(view: dict, duplicate: bool, phone_unusable: bool) -> str:
 
 
 @blp.route("/requests.<fmt>", methods=["GET", "POST"])
+@body_media_types(*FORM_TYPES)  # the spec's POST is form-encoded (multipart with media)
 @limiter.limit(_key_limit, key_func=_api_key_bucket, exempt_when=_no_key)
 def requests_(fmt: str):
     """Service requests: list them (GET) or file one (POST, with an api_key)."""

@@ -101,7 +101,7 @@ class JsonObjectOfStrings(fields.String):
         if len(text) > self.MAX_CHARS:
             raise ValidationError(f"Longer than maximum length {self.MAX_CHARS}.")
         try:
-            parsed = parse_json_text(text)  # too deep: InvalidText, as for a JSON body
+            parsed = parse_json_text(text)  # too deep: InvalidJson, as for a JSON body
         except UnsafeJson as exc:
             raise ValidationError("attributes hold a NUL character or an unpaired "
                                   "surrogate") from exc
