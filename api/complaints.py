@@ -65,6 +65,8 @@ def draft_from(data: dict, *, channel: str) -> ComplaintDraft:
         address=data["address"],
         phone=data["phone"],
         language=data["language"] or language(),
+        # a language from the headers is negotiated, not sent: a retry may carry another
+        language_sent=bool(data["language"]),
         channel=channel,
         attributes=data["attributes"],
     )

@@ -276,8 +276,8 @@ class ComplaintsWithPhotos(MethodView):
         draft = ComplaintDraft(
             category=form["category"], lon=lonlat[0], lat=lonlat[1],
             description=form["description"], address=form["address"], phone=form["phone"],
-            language=reader_language, channel=form["channel"],
-            attributes=form["attributes"])
+            language=reader_language, language_sent=bool(form["language"]),
+            channel=form["channel"], attributes=form["attributes"])
         session = get_session()
         result = submit_complaint(session, config, draft, client_ref=headers["idempotency_key"])
         if result.created:

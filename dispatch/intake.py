@@ -59,11 +59,37 @@ class ComplaintDraft:
     language: str = "ko"
     channel: str = Channel.PWA.value
     attributes: dict[str, str] = field(default_factory=dict)
+    # False when the request did not name the language and it was negotiated (Accept-Language,
+    # ?lang=) or guessed: then it is no part of what was sent, and a retry made after the user
+    # switched the UI language is still the same request.
+    language_sent: bool = True
 
     def fingerprint(self) -> str:
-        """Hash of the request content, to tell a replay from a different request."""
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """Hash of what the client sent, to tell a replay from a different request."""
+        return _content_hash(self, self.language if self.language_sent else None)
+
+    def matches(self, stored_hash: str | None) -> bool:
+        """Whether ``stored_hash`` was made from this same request (also by an older release).
+
+        Hashes stored before negotiated languages were left out hold the language the server
+        picked; a retry of such a request (say, right after a deploy) may carry another
+        header, so any of the six languages is accepted for it. A language the body names
+        hashes the same in both forms.
+        """
+        if stored_hash == self.fingerprint():
+            return True
+        return not self.language_sent and stored_hash in {
+            _content_hash(self, language) for language in LANGUAGES}
+
+
+def _content_hash(draft: ComplaintDraft, language: str | None) -> str:
+    # The fields as they always were (language_sent is not hashed), so a request whose body
+    # names its language keeps the hash earlier releases stored for it.
+    fields = asdict(draft)
+    del fields["language_sent"]
+    fields["language"] = language
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -101,12 +127,11 @@ def submit_complaint(
     :raises OutsideYourDistrict: the point lies outside ``filer_district``.
     :raises UnknownCategory, InvalidPhone, InvalidComplaint: for bad fields.
     """
-    fingerprint = draft.fingerprint()
     try:
         checked = _validate(session, settings, draft)
     except DispatchError:
         # A replay answers as the first request did, even if the rules changed since.
-        existing = _find_by_client_ref(session, client_ref, fingerprint) if client_ref else None
+        existing = _find_by_client_ref(session, client_ref, draft) if client_ref else None
         if existing is None:
             raise
         return IntakeResult(existing, created=False)
@@ -119,7 +144,7 @@ def submit_complaint(
     found = _look_up(session, settings, client_ref, phone, category, routed.district_code,
                      lon, lat, now, find_duplicate=not dong_only)
     if found.replay_id is not None:
-        existing = _replayed(session, found, fingerprint)
+        existing = _replayed(session, found, draft)
         return IntakeResult(existing, created=False)
     if found.blocked:
         raise PhoneBlocked(PHONE_BLOCKED_MESSAGE)
@@ -135,7 +160,7 @@ def submit_complaint(
         id=complaint_id,
         public_id=format_public_id(complaint_id, now, settings.timezone),
         client_ref=client_ref,
-        request_hash=fingerprint,
+        request_hash=draft.fingerprint(),
         category_code=category.code,
         description=draft.description.strip(),
         location=from_shape(Point(lon, lat), srid=4326),
@@ -164,7 +189,7 @@ def submit_complaint(
     # with the winner's complaint (two round trips fewer than SAVEPOINT/RELEASE).
     complaint = session.scalars(_INSERT_COMPLAINT, [values]).first()
     if complaint is None:
-        existing = _find_by_client_ref(session, client_ref, fingerprint)
+        existing = _find_by_client_ref(session, client_ref, draft)
         if existing is None:  # the winner rolled back; let the client retry
             raise IdempotencyKeyReused("a request with this Idempotency-Key is in progress; "
                                        "retry shortly")
@@ -292,8 +317,8 @@ def _look_up(session: Session, settings: Settings, client_ref: uuid.UUID | None,
     return _Found(*row)
 
 
-def _replayed(session: Session, found: _Found, fingerprint: str) -> Complaint:
-    if found.replay_hash != fingerprint:
+def _replayed(session: Session, found: _Found, draft: ComplaintDraft) -> Complaint:
+    if not draft.matches(found.replay_hash):
         public_id = session.scalar(select(Complaint.public_id)
                                    .where(Complaint.id == found.replay_id))
         raise IdempotencyKeyReused(
@@ -305,14 +330,14 @@ def _replayed(session: Session, found: _Found, fingerprint: str) -> Complaint:
 
 
 def _find_by_client_ref(session: Session, client_ref: uuid.UUID,
-                        fingerprint: str) -> Complaint | None:
+                        draft: ComplaintDraft) -> Complaint | None:
     # Two plain columns first (cheap; this runs on every keyed intake), the entity
     # only for an actual replay.
     found = session.execute(select(Complaint.id, Complaint.request_hash, Complaint.public_id)
                             .where(Complaint.client_ref == client_ref)).first()
     if found is None:
         return None
-    if found.request_hash != fingerprint:
+    if not draft.matches(found.request_hash):
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different complaint; "
             "make a new key for a new complaint",

@@ -678,4 +678,7 @@ def submission_draft(session: Session, settings: Settings, form: Mapping[str, st
     return ComplaintDraft(
         category=code, lon=lon, lat=lat, description=description, address=address or None,
         phone=usable_phone(form.get("phone")), language=language,
-        channel="open311", attributes=validate_attributes(session, code, attributes))
+        # the reader's language comes from ?lang= or Accept-Language, not the form: a
+        # retry with another header is still the same request
+        language_sent=False, channel="open311",
+        attributes=validate_attributes(session, code, attributes))

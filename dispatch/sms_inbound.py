@@ -229,7 +229,8 @@ def _file_complaint(session: Session, settings: Settings, inbound: SmsInbound, p
     lon, lat = dong_point(session, place.dong_code)
     draft = ComplaintDraft(category=category, lon=lon, lat=lat, description=body,
                            address=body[:500], phone=phone, language=language,
-                           channel=Channel.SMS.value)
+                           # guessed from the text and the phone's history, not sent
+                           language_sent=False, channel=Channel.SMS.value)
     try:
         # The gateway id makes the intake idempotent too, should the same text come twice.
         # The text names only the dong: its point-on-surface says nothing about where in

@@ -65,6 +65,22 @@ def test_a_repeated_key_files_once(client, session, agent):
         "error"] == "idempotency_key_reused"
 
 
+def test_a_repeat_after_the_agent_switched_language_files_once(client, session, agent):
+    # The caller's language was not entered: the agent's Accept-Language must not make
+    # the retry a "different" request.
+    _, headers = agent
+    key = uuid.uuid4()
+    body = complaint_json()
+    del body["language"]
+    first = client.post(URL, json=body, headers={**headers, "Idempotency-Key": str(key),
+                                                  "Accept-Language": "ko"})
+    again = client.post(URL, json=body, headers={**headers, "Idempotency-Key": str(key),
+                                                  "Accept-Language": "vi"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["public_id"] == first.get_json()["public_id"]
+
+
 @pytest.mark.parametrize("role", ["supervisor", "admin"])
 def test_supervisors_and_admins_may_take_calls(client, create_staff, login, role):
     headers = login(create_staff(role))

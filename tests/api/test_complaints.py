@@ -106,6 +106,31 @@ def test_replay_with_same_key_returns_original_and_creates_nothing(client, sessi
     assert count_complaints(session) == before
 
 
+def test_replay_after_the_reader_switched_language_is_still_a_replay(client, session):
+    # A background-sync retry after the user switched the UI language: the body has no
+    # language, only the Accept-Language header changed. The report must not be lost.
+    key = uuid.uuid4()
+    body = complaint_json()
+    del body["language"]
+    first = post(client, body, key=key, **{"Accept-Language": "ko"})
+    before = count_complaints(session)
+    again = post(client, body, key=key, **{"Accept-Language": "en"})
+    by_query = client.post("/api/v1/complaints?lang=ja", json=body,
+                           headers={"Idempotency-Key": str(key)})
+    assert (first.status_code, again.status_code, by_query.status_code) == (201, 201, 201)
+    assert again.headers["Idempotent-Replayed"] == by_query.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["public_id"] == first.get_json()["public_id"]
+    assert again.get_json()["language"] == "ko"  # the first request's language stays
+    assert count_complaints(session) == before
+
+
+def test_replay_naming_another_language_in_the_body_is_refused(client):
+    key = uuid.uuid4()
+    post(client, complaint_json(language="ko"), key=key)
+    response = post(client, complaint_json(language="en"), key=key)
+    assert response.get_json()["error"] == "idempotency_key_reused"
+
+
 def test_replay_with_same_key_and_other_body_is_refused(client, session):
     key = uuid.uuid4()
     post(client, complaint_json(), key=key)

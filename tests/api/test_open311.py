@@ -650,6 +650,18 @@ def test_a_retried_post_with_an_idempotency_key_files_once(client, session, api_
     assert _filed(elsewhere, fmt) != _filed(first, fmt)
 
 
+def test_a_retry_with_another_reader_language_files_once(client, api_key):
+    data = {"api_key": api_key, "service_code": "street_lamp", "lat": str(CITY_HALL[1]),
+            "long": str(CITY_HALL[0]), "description": "Lamp out, retried in English"}
+    key = {"Idempotency-Key": "civic-app-language-switch-1"}
+    first = client.post(f"{BASE}/requests.json", data=data,
+                        headers={**key, "Accept-Language": "ko"})
+    again = client.post(f"{BASE}/requests.json?lang=en", data=data, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _filed(first, "json") == _filed(again, "json")
+
+
 @pytest.mark.parametrize("key", ["", "x" * 201, "키"])
 def test_a_bad_idempotency_key_is_400(client, api_key, key):
     response = client.post(f"{BASE}/requests.json", headers={"Idempotency-Key": key}, data={

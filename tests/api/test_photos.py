@@ -424,6 +424,18 @@ def test_intake_with_photos_replay_returns_the_same_complaint_and_photos(client,
         p["id"] for p in first.get_json()["photos"]]
 
 
+def test_intake_with_photos_replay_in_another_ui_language_is_a_replay(client, session):
+    key = {"Idempotency-Key": "0f3e6a1c-2b4d-4e8f-9a1b-3c5d7e9f1a2b"}
+    photo = make_image(exif=make_exif(lonlat=CITY_HALL))
+    form = {name: value for name, value in intake_form(photo).items() if name != "language"}
+    first = post_multipart(client, INTAKE, form, {**key, "Accept-Language": "ko"})
+    form = {name: value for name, value in intake_form(photo).items() if name != "language"}
+    again = post_multipart(client, INTAKE, form, {**key, "Accept-Language": "mn"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["public_id"] == first.get_json()["public_id"]
+
+
 @pytest.mark.parametrize("name", ["svg_with_script", "truncated_jpeg", "bomb_png", "empty"])
 def test_intake_with_a_bad_photo_creates_no_complaint(client, session, settings, name):
     data, status, code = bad_files()[name]

@@ -1,5 +1,7 @@
 """Intake: idempotency under real concurrency, and the workflow's own checks."""
 
+import hashlib
+import json
 import threading
 import uuid
 
@@ -70,6 +72,46 @@ def test_same_key_different_content_raises(session, settings):
     submit_complaint(session, settings, draft(), client_ref=key)
     with pytest.raises(IdempotencyKeyReused):
         submit_complaint(session, settings, draft(description="other"), client_ref=key)
+
+
+def legacy_hash(**overrides):
+    """The request hash stored before negotiated languages left the fingerprint."""
+    fields = {"category": "garbage", "lon": CITY_HALL[0], "lat": CITY_HALL[1],
+              "description": "bags left for days", "address": None, "phone": None,
+              "language": "ko", "channel": "pwa", "attributes": {}, **overrides}
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_a_negotiated_language_is_not_part_of_the_fingerprint(session, settings):
+    key = uuid.uuid4()
+    first = submit_complaint(session, settings, draft(language="ko", language_sent=False),
+                             client_ref=key)
+    again = submit_complaint(session, settings, draft(language="en", language_sent=False),
+                             client_ref=key)
+    assert again.complaint.id == first.complaint.id and not again.created
+    assert first.complaint.reporter_language == "ko"
+    with pytest.raises(IdempotencyKeyReused):  # a language the body names still counts
+        submit_complaint(session, settings, draft(language="en"), client_ref=key)
+
+
+@pytest.mark.parametrize("sent", [True, False])
+def test_a_hash_stored_before_the_change_still_recognises_its_replay(session, settings, sent):
+    # A retry arriving right after the deploy: the row holds the old hash, which had the
+    # negotiated language in it.
+    key = uuid.uuid4()
+    first = submit_complaint(session, settings, draft(language="ja", language_sent=sent),
+                             client_ref=key)
+    first.complaint.request_hash = legacy_hash(language="ja")
+    session.flush()
+    retry_language = "ja" if sent else "vi"
+    again = submit_complaint(session, settings,
+                             draft(language=retry_language, language_sent=sent),
+                             client_ref=key)
+    assert again.complaint.id == first.complaint.id and not again.created
+    with pytest.raises(IdempotencyKeyReused):
+        submit_complaint(session, settings, draft(description="other", language_sent=sent),
+                         client_ref=key)
 
 
 def test_without_key_every_call_makes_a_complaint(session, settings):
