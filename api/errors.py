@@ -52,6 +52,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.ImageTooLarge, 422),
     (domain.EmptyFile, 422),
     (domain.TooManyPhotos, 422),
+    (domain.PhotoOfOtherKind, 422),
     (domain.ComplaintClosed, 409),
     (domain.AlreadyRated, 409),
 ]

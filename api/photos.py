@@ -171,7 +171,8 @@ class ComplaintPhotos(MethodView):
     @blp.alt_response(415, schema=ApiErrorSchema, description=(
         "unsupported_media_type: not multipart, or a file that is no JPEG/PNG/WebP/HEIC"))
     @blp.alt_response(422, schema=ApiErrorSchema, description=(
-        "corrupt_image, image_too_large (pixels), empty_file, too_many_photos; "
+        "corrupt_image, image_too_large (pixels), empty_file, too_many_photos, "
+        "evidence_is_report_photo, report_is_evidence_photo; "
         "details.index names the refused file"))
     @blp.alt_response(429, schema=ApiErrorSchema, description=(
         "rate_limited: reporters' uploads share the intake limit per address"))

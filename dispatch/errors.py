@@ -208,6 +208,24 @@ class TooManyPhotos(PhotoRejected):
     code = "too_many_photos"
 
 
+class PhotoOfOtherKind(PhotoRejected):
+    """A photo whose pixels are already on the complaint as the other kind (report/evidence)."""
+
+    code = "photo_of_other_kind"
+
+
+class EvidenceIsReportPhoto(PhotoOfOtherKind):
+    """Staff sent the reporter's own picture as evidence: it proves no visit."""
+
+    code = "evidence_is_report_photo"
+
+
+class ReportIsEvidencePhoto(PhotoOfOtherKind):
+    """The reporter sent staff's evidence picture as their own report photo."""
+
+    code = "report_is_evidence_photo"
+
+
 class PhotoDecodersBusy(DispatchError):
     """Every photo decoding slot of this process stayed busy; the client should retry."""
 

@@ -22,10 +22,12 @@ from dispatch.errors import (
     ComplaintClosed,
     CorruptImage,
     EmptyFile,
+    EvidenceIsReportPhoto,
     Forbidden,
     ImageTooLarge,
     NotFound,
     PhotoTooLarge,
+    ReportIsEvidencePhoto,
     TooManyPhotos,
     UnsupportedMediaType,
 )
@@ -169,6 +171,7 @@ def attach_photos(
                               "takes no more photos", status=complaint.status)
     existing = {row.sha256: row for row in session.scalars(
         select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint.id))}
+    _refuse_other_kind(existing, order, kind)
     same_kind = sum(1 for row in existing.values() if row.kind == kind.value)
     new_keys = [key for key in processed if key not in existing]
     if same_kind + len(new_keys) > limit:
@@ -206,6 +209,29 @@ def attach_photos(
                            "flags": flagged})
         session.flush()
     return [rows[key] for key in dict.fromkeys(order)]
+
+
+def _refuse_other_kind(existing: dict[str, ComplaintPhoto], order: list[str],
+                       kind: PhotoKind) -> None:
+    """Refuse a picture the complaint already has as the other kind of photo.
+
+    Sending a picture again returns its row only within one kind (an offline replay). Across
+    kinds that would answer 201 while storing nothing: staff's "evidence" would be the
+    reporter's own picture (proof of no visit, its new GPS and time dropped), or a reporter's
+    "report photo" staff's evidence. Pixels decide, as for the replay: EXIF is not stored.
+
+    :raises EvidenceIsReportPhoto, ReportIsEvidencePhoto: naming the upload's ``index``.
+    """
+    for index, key in enumerate(order):
+        row = existing.get(key)
+        if row is None or row.kind == kind.value:
+            continue
+        if kind is PhotoKind.EVIDENCE:
+            raise EvidenceIsReportPhoto(
+                "this picture is the reporter's own photo of the complaint; evidence must be "
+                "a photo you took at the site", index=index, photo_id=row.id)
+        raise ReportIsEvidencePhoto(
+            "this picture is already attached to the complaint by staff", index=index)
 
 
 # --- reading ----------------------------------------------------------------------------------

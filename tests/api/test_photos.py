@@ -241,6 +241,31 @@ def test_evidence_flags_are_shown_to_staff_only(client, session, complaint, repo
     assert all("flags" not in photo for photo in as_reporter["photos"])
 
 
+def test_evidence_equal_to_the_reporters_photo_is_refused_not_dropped(client, session, complaint,
+                                                                     reporter, create_staff,
+                                                                     login):
+    # The inspector re-sends the citizen's picture (same pixels, other EXIF): it proves no
+    # visit, and answering 201 with only the citizen's row lost the upload silently.
+    member = create_staff("inspector", "11140")
+    complaint.assignee_id = member.id
+    session.flush()
+    inspector = login(member)
+    assert upload(client, complaint, reporter, make_image(split=True)).status_code == 201
+    response = upload(client, complaint, inspector,
+                      make_image(split=True, exif=make_exif(lonlat=CITY_HALL)))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "evidence_is_report_photo"
+    assert body["details"]["index"] == 0
+    assert row_count(session, complaint) == 1
+    # and the other way round: the reporter cannot pass the inspector's evidence off as theirs
+    evidence = make_image((300, 400))
+    assert upload(client, complaint, inspector, evidence).status_code == 201
+    again = upload(client, complaint, reporter, evidence)
+    assert (again.status_code, again.get_json()["error"]) == (422, "report_is_evidence_photo")
+    assert row_count(session, complaint) == 2
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 

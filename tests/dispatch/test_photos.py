@@ -9,7 +9,13 @@ import pytest
 from PIL import Image
 
 from dispatch import photos
-from dispatch.errors import ComplaintClosed, CorruptImage, EmptyFile, TooManyPhotos
+from dispatch.errors import (
+    ComplaintClosed,
+    CorruptImage,
+    EmptyFile,
+    PhotoOfOtherKind,
+    TooManyPhotos,
+)
 from dispatch.events import Actor
 from dispatch.models import ComplaintEvent, ComplaintPhoto, PhotoKind
 from dispatch.photos import Upload
@@ -63,6 +69,22 @@ def test_attach_photos_same_picture_twice_is_stored_once(session, settings, stor
     again = photos.attach_photos(session, settings, store, complaint, [Upload(data)],
                                  kind=PhotoKind.REPORT, actor=Actor.citizen())
     assert len(first) == 1 and [row.id for row in again] == [first[0].id]
+    assert session.query(ComplaintPhoto).filter_by(complaint_id=complaint.id).count() == 1
+
+
+def test_evidence_with_the_pixels_of_a_report_photo_is_refused(session, settings, store,
+                                                               create_complaint, create_staff):
+    complaint = create_complaint()
+    inspector = create_staff()
+    photos.attach_photos(session, settings, store, complaint, [Upload(make_image(split=True))],
+                         kind=PhotoKind.REPORT, actor=Actor.citizen())
+    again = make_image(split=True, exif=make_exif(lonlat=FAR_AWAY))
+    with pytest.raises(PhotoOfOtherKind) as refused:
+        photos.attach_photos(session, settings, store, complaint,
+                             [Upload(make_image((300, 400))), Upload(again, "b.jpg")],
+                             kind=PhotoKind.EVIDENCE, actor=Actor("staff", inspector.id))
+    assert refused.value.code == "evidence_is_report_photo"
+    assert refused.value.details["index"] == 1
     assert session.query(ComplaintPhoto).filter_by(complaint_id=complaint.id).count() == 1
 
 
