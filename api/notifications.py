@@ -15,6 +15,7 @@ from api.schemas import ApiErrorSchema
 from api.schemas_notify import (
     NotificationSchema,
     PushSubscriptionSchema,
+    PushSubscriptionStoredSchema,
     PushUnsubscribeSchema,
     VapidKeySchema,
 )
@@ -60,10 +61,11 @@ class ComplaintNotifications(MethodView):
 @blp.route("/push-subscriptions")
 class PushSubscriptions(MethodView):
     @blp.arguments(PushSubscriptionSchema)
-    @blp.response(201)
+    @blp.response(201, PushSubscriptionStoredSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
-    @blp.alt_response(422, schema=ApiErrorSchema,
-                      description="validation_error, invalid_push_endpoint")
+    @blp.alt_response(422, schema=ApiErrorSchema, description=(
+        "validation_error (also keys that are not a P-256 point and a 16-byte secret), "
+        "invalid_push_endpoint"))
     @staff_required()
     def post(self, data):
         """Subscribe this browser to web push for the logged-in member of staff"""
@@ -75,11 +77,13 @@ class PushSubscriptions(MethodView):
                       p256dh=data["keys"]["p256dh"], auth=data["keys"]["auth"],
                       user_agent=(request.headers.get("User-Agent") or "")[:300] or None)
         # A browser re-subscribing (or changing hands) keeps one row per endpoint.
-        session.execute(insert(PushSubscription).values(**values).on_conflict_do_update(
+        stored = session.execute(insert(PushSubscription).values(**values).on_conflict_do_update(
             index_elements=[PushSubscription.endpoint],
-            set_={k: values[k] for k in ("staff_id", "p256dh", "auth", "user_agent")}))
+            set_={k: values[k] for k in ("staff_id", "p256dh", "auth", "user_agent")})
+            .returning(PushSubscription.id, PushSubscription.endpoint,
+                       PushSubscription.created_at)).one()
         session.commit()
-        return None
+        return stored._asdict()
 
     @blp.arguments(PushUnsubscribeSchema)
     @blp.response(204)

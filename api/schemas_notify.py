@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+
+from notify.push_keys import as_base64url, check_auth, check_p256dh
 
 from api.number_fields import DecimalInteger
 
@@ -30,11 +32,30 @@ class NotificationSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
 
 
+def _key_check(check):
+    """A marshmallow validator from a ``notify.push_keys`` check (ValueError -> message)."""
+    def validator(value: str) -> None:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+    return validator
+
+
 class PushKeysSchema(Schema):
     """The browser's keys from ``PushSubscription.toJSON()``."""
 
-    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=200))
-    auth = fields.String(required=True, validate=validate.Length(min=16, max=64))
+    # Keys that cannot work would be stored and then fail in the worker, on every push.
+    p256dh = fields.String(required=True, validate=_key_check(check_p256dh), metadata={
+        "description": "base64url of the uncompressed P-256 point (65 bytes, 0x04 first)"})
+    auth = fields.String(required=True, validate=_key_check(check_auth), metadata={
+        "description": "base64url of the 16-byte auth secret"})
+
+    @post_load
+    def _canonical(self, data: dict, **_kwargs) -> dict:
+        # Stored as browsers send them (unpadded base64url), whichever form came in.
+        return {"p256dh": as_base64url(check_p256dh(data["p256dh"])),
+                "auth": as_base64url(check_auth(data["auth"]))}
 
 
 class PushSubscriptionSchema(Schema):
@@ -45,6 +66,14 @@ class PushSubscriptionSchema(Schema):
 
     endpoint = fields.String(required=True, validate=validate.Length(min=10, max=2000))
     keys = fields.Nested(PushKeysSchema, required=True)
+
+
+class PushSubscriptionStoredSchema(Schema):
+    """The subscription as stored (its keys are not echoed)."""
+
+    id = fields.Integer()
+    endpoint = fields.String()
+    created_at = fields.DateTime()
 
 
 class PushUnsubscribeSchema(Schema):

@@ -1,5 +1,7 @@
 """Staff endpoints: a complaint's notifications, push subscriptions, the VAPID key."""
 
+import base64
+
 from sqlalchemy import func, select
 
 from dispatch.models import PushSubscription
@@ -60,6 +62,53 @@ def test_bad_push_subscriptions_are_refused(client, create_staff, login, push_en
         response = client.post("/api/v1/push-subscriptions", headers=headers,
                                json={"endpoint": real, "keys": good["keys"]})
         assert response.status_code == 201, real
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_push_keys_that_can_never_work_are_refused(client, create_staff, login, push_endpoint):
+    # Stored, they would only fail later in the worker, on every push.
+    headers = login(create_staff("inspector", "11140"))
+    good = push_endpoint.subscription()
+    point = base64.urlsafe_b64decode(good["keys"]["p256dh"] + "==")
+    off_curve = point[:-1] + bytes([point[-1] ^ 1])
+    bad_keys = [
+        {"p256dh": "x" * 87, "auth": "y" * 22},  # the review's: right lengths, not keys
+        {"p256dh": _b64(b"\x02" + point[1:33] + bytes(32)), "auth": good["keys"]["auth"]},
+        {"p256dh": _b64(off_curve), "auth": good["keys"]["auth"]},
+        {"p256dh": good["keys"]["p256dh"] + "*", "auth": good["keys"]["auth"]},
+        {"p256dh": good["keys"]["p256dh"], "auth": _b64(bytes(15))},
+        {"p256dh": good["keys"]["p256dh"], "auth": _b64(bytes(17))},
+        {"p256dh": good["keys"]["p256dh"], "auth": "!" * 22},
+    ]
+    for keys in bad_keys:
+        response = client.post("/api/v1/push-subscriptions", headers=headers,
+                               json={"endpoint": good["endpoint"], "keys": keys})
+        assert response.status_code == 422, keys
+        body = response.get_json()
+        assert body["error"] == "validation_error", keys
+        assert set(body["errors"]["json"]["keys"]) <= {"p256dh", "auth"}
+
+
+def test_a_stored_push_subscription_is_answered_with_its_json(client, session, create_staff,
+                                                              login, push_endpoint):
+    headers = login(create_staff("inspector", "11140"))
+    subscription = push_endpoint.subscription()
+    padded = {**subscription, "keys": {"p256dh": subscription["keys"]["p256dh"] + "=",
+                                       "auth": subscription["keys"]["auth"] + "=="}}
+    response = client.post("/api/v1/push-subscriptions", json=padded, headers=headers)
+    assert response.status_code == 201
+    body = response.get_json()
+    row = session.scalar(select(PushSubscription).where(
+        PushSubscription.endpoint == subscription["endpoint"]))
+    assert body == {"id": row.id, "endpoint": subscription["endpoint"],
+                    "created_at": body["created_at"]}
+    assert body["created_at"]
+    # stored as browsers send the keys, whatever padding came in
+    assert (row.p256dh, row.auth) == (subscription["keys"]["p256dh"],
+                                      subscription["keys"]["auth"])
 
 
 def test_vapid_public_key(client, use_settings, vapid_keys):
