@@ -32,6 +32,7 @@ HTTP_STATUS: list[tuple[type[domain.DispatchError], int]] = [
     (domain.VersionRequired, 428),
     (domain.EvidenceRequired, 422),
     (domain.InvalidOutcome, 422),
+    (domain.InvalidMoveTarget, 422),
     (domain.OutsideServiceArea, 422),
     (domain.OutsideYourDistrict, 422),
     (domain.InvalidLocation, 422),

@@ -254,9 +254,20 @@ def _move(public_id: str, move: str, data: dict):
     return _staff_answer(complaint)
 
 
+# What a move's 422 may say besides validation_error (a bad field of the body).
+_REFUSALS = {
+    "assign": "invalid_assignee (not an active inspector of the complaint's district)",
+    "transfer": "unknown_district, already_in_district, invalid_outcome (no reason given)",
+    "resolve": "invalid_outcome (outcome or public note), evidence_required",
+    "unfounded": "invalid_outcome (outcome or public note)",
+    "refer": "invalid_outcome (outcome or public note)",
+}
+
+
 def _register_staff_move(move_name: str) -> None:
     roles = workflow.MOVES[move_name].roles
     path = move_name.replace("_", "-")
+    refusals = ", ".join(["validation_error", *filter(None, [_REFUSALS.get(move_name)])])
 
     class StaffMove(MethodView):
         @blp.arguments(MoveSchema)
@@ -266,6 +277,7 @@ def _register_staff_move(move_name: str) -> None:
         @blp.alt_response(404, schema=ApiErrorSchema, description="not_found")
         @blp.alt_response(409, schema=ApiErrorSchema, description="invalid_transition")
         @blp.alt_response(412, schema=ApiErrorSchema, description="stale_version")
+        @blp.alt_response(422, schema=ApiErrorSchema, description=refusals)
         @blp.alt_response(428, schema=ApiErrorSchema, description="version_required")
         @staff_required(*roles)
         def post(self, data, public_id):

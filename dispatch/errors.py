@@ -166,6 +166,30 @@ class InvalidOutcome(DispatchError):
     code = "invalid_outcome"
 
 
+class InvalidMoveTarget(DispatchError):
+    """A move's target that is not one: whom to assign, where to transfer."""
+
+    code = "invalid_move_target"
+
+
+class InvalidAssignee(InvalidMoveTarget):
+    """No such staff, or not an active inspector of the complaint's district."""
+
+    code = "invalid_assignee"
+
+
+class UnknownDistrict(InvalidMoveTarget):
+    """A district code that names no district."""
+
+    code = "unknown_district"
+
+
+class AlreadyInDistrict(InvalidMoveTarget):
+    """A transfer to the district the complaint is already in."""
+
+    code = "already_in_district"
+
+
 class PhotoRejected(DispatchError):
     """Base for an upload refused as a whole; nothing of the request is stored."""
 

@@ -15,12 +15,15 @@ from sqlalchemy.orm import Session
 
 from dispatch.categories import cached_categories, due_time
 from dispatch.errors import (
+    AlreadyInDistrict,
     EvidenceRequired,
     Forbidden,
+    InvalidAssignee,
     InvalidOutcome,
     InvalidTransition,
     NotFound,
     StaleVersion,
+    UnknownDistrict,
     VersionRequired,
 )
 from dispatch.events import Actor, record_event
@@ -183,7 +186,10 @@ def apply_move(session: Session, settings: Settings, complaint: Complaint,
     :raises Forbidden: the role may not make it, or not on this complaint.
     :raises StaleVersion: ``request.version`` is not the complaint's version.
     :raises VersionRequired: staff moves need ``request.version``.
-    :raises InvalidOutcome: a closing move without a valid outcome or public note.
+    :raises InvalidOutcome: a closing move without a valid outcome or public note (or a
+        transfer without a reason).
+    :raises InvalidAssignee: ``assign`` to no active inspector of the complaint's district.
+    :raises UnknownDistrict, AlreadyInDistrict: ``transfer`` to no district, or to its own.
     :raises EvidenceRequired: resolving without an evidence photo.
     """
     now = now or datetime.now(UTC)
@@ -324,8 +330,8 @@ def _assignee(session: Session, complaint: Complaint, request: MoveRequest) -> S
     assignee = session.get(Staff, request.assignee_id) if request.assignee_id else None
     if (assignee is None or not assignee.active or assignee.role != "inspector"
             or assignee.district_code != complaint.district_code):
-        raise InvalidOutcome("assignee must be an active inspector of the complaint's district",
-                             field="assignee_id")
+        raise InvalidAssignee("assignee must be an active inspector of the complaint's "
+                              "district", field="assignee_id")
     return assignee
 
 
@@ -333,9 +339,10 @@ def _transfer(session: Session, complaint: Complaint, request: MoveRequest,
               now: datetime) -> dict:
     target = session.get(District, request.district_code or "")
     if target is None:
-        raise InvalidOutcome("unknown district to transfer to", field="district_code")
+        raise UnknownDistrict("unknown district to transfer to", field="district_code")
     if target.code == complaint.district_code:
-        raise InvalidOutcome("the complaint is already in that district", field="district_code")
+        raise AlreadyInDistrict("the complaint is already in that district",
+                                field="district_code")
     if not (request.internal_note or request.public_note or "").strip():
         raise InvalidOutcome("say why the complaint is transferred", field="internal_note")
     data = move_to_district(session, complaint, target.code)

@@ -69,7 +69,9 @@ def test_six_catalogues_with_the_same_keys(client):
 USER_FACING_CODES = ["invalid_outcome", "complaint_closed", "too_many_photos", "corrupt_image",
                      "image_too_large", "empty_file", "unknown_category", "version_required",
                      "evidence_required", "invalid_phone", "stale_version", "invalid_transition",
-                     "wrong_password", "invalid_staff", "last_admin"]
+                     "wrong_password", "invalid_staff", "last_admin", "evidence_is_report_photo",
+                     "report_is_evidence_photo", "invalid_assignee", "unknown_district",
+                     "already_in_district"]
 
 
 def test_every_error_a_user_may_meet_has_a_message(client):

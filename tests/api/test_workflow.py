@@ -129,6 +129,25 @@ def test_supervisor_assigns_and_closing_needs_outcome_and_note(client, staff, fi
     assert done.get_json()["status"] == "unfounded"
 
 
+def test_a_bad_assignee_or_district_gets_its_own_code(client, staff, filed):
+    # They answered invalid_outcome, which the apps show as "check the outcome and the note".
+    pid = filed["public_id"]
+    wrong = move(client, pid, "assign", h(staff, "supervisor", 1),
+                 assignee_id=staff["gangnam_inspector"][0].id)
+    unknown = move(client, pid, "assign", h(staff, "supervisor", 1), assignee_id=2**40)
+    none = move(client, pid, "assign", h(staff, "supervisor", 1))
+    for answer in (wrong, unknown, none):
+        assert (answer.status_code, answer.get_json()["error"]) == (422, "invalid_assignee")
+        assert "assignee_id" in answer.get_json()["errors"]["json"]
+    nowhere = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="%",
+                   internal_note="Somewhere else.")
+    assert (nowhere.status_code, nowhere.get_json()["error"]) == (422, "unknown_district")
+    assert "district_code" in nowhere.get_json()["errors"]["json"]
+    here = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="11140",
+                internal_note="Here.")
+    assert (here.status_code, here.get_json()["error"]) == (422, "already_in_district")
+
+
 def test_transfer_moves_it_to_the_other_district_queue(client, staff, filed):
     pid = filed["public_id"]
     moved = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="11680",
