@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import citizen_or_staff, current_staff, staff_required
 from api.context import language, settings
 from api.db import get_session
+from api.if_match import if_match_versions
 from api.number_fields import DecimalFloat, DecimalInteger
 from api.presenters import (
     category_named,
@@ -34,17 +35,6 @@ blp = Blueprint("workflow", __name__, url_prefix="/api/v1",
 CITIZEN_HEADER = "X-Citizen-Token"
 STAFF_MOVES = ("accept", "assign", "release", "on_site", "resolve", "unfounded", "refer",
                "transfer")
-
-
-def if_match_version() -> int | None:
-    """The version the caller based its change on, from ``If-Match: "7"`` (None if absent)."""
-    raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
-        return None
-    text = raw.strip().removeprefix("W/").strip('"')
-    # An unparseable tag can never match the current version.
-    # isascii: str.isdigit admits '²' and other digits int() refuses.
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 def etag(version: int) -> dict:
@@ -246,7 +236,7 @@ def _move(public_id: str, move: str, data: dict):
     complaint = workflow.load_for_staff(session, staff, public_id, lock=True)
     evidence = count_evidence_photos(session, complaint) if move == "resolve" else None
     workflow.apply_move(session, settings(), complaint, workflow.MoveRequest(
-        move=move, version=if_match_version(), outcome=data.get("outcome"),
+        move=move, version=if_match_versions(), outcome=data.get("outcome"),
         public_note=data.get("public_note"), internal_note=data.get("internal_note"),
         lonlat=_lonlat(data), assignee_id=data.get("assignee_id"),
         district_code=data.get("district_code")), staff, evidence_photos=evidence)
@@ -272,6 +262,8 @@ def _register_staff_move(move_name: str) -> None:
     class StaffMove(MethodView):
         @blp.arguments(MoveSchema)
         @blp.response(200, StaffComplaintSchema)
+        @blp.alt_response(400, schema=ApiErrorSchema,
+                          description="malformed_request (an If-Match that cannot be read)")
         @blp.alt_response(401, schema=ApiErrorSchema, description="unauthorized")
         @blp.alt_response(403, schema=ApiErrorSchema, description="forbidden")
         @blp.alt_response(404, schema=ApiErrorSchema, description="not_found")
@@ -299,7 +291,7 @@ def _citizen_move(public_id: str, move: str, data: dict):
                         request.headers.get(CITIZEN_HEADER))
     complaint = workflow.load_for_citizen(session, public_id, lock=True)
     workflow.apply_move(session, settings(), complaint, workflow.MoveRequest(
-        move=move, version=if_match_version(), public_note=data.get("public_note")), None)
+        move=move, version=if_match_versions(), public_note=data.get("public_note")), None)
     session.commit()
     return complaint_public(complaint, language(), settings().timezone), 200, \
         etag(complaint.version)
@@ -465,7 +457,7 @@ class ComplaintLinkDuplicate(MethodView):
         session, staff = get_session(), current_staff()
         child = workflow.load_for_staff(session, staff, public_id, lock=True)
         parent = workflow.load_for_staff(session, staff, data["parent"], lock=True)
-        workflow.link_duplicate(session, child, parent, staff, if_match_version())
+        workflow.link_duplicate(session, child, parent, staff, if_match_versions())
         session.commit()
         return _staff_answer(child)
 
@@ -482,7 +474,7 @@ class ComplaintUnlinkDuplicate(MethodView):
         """Undo a duplicate link: back to the district's queue (send If-Match)"""
         session, staff = get_session(), current_staff()
         child = workflow.load_for_staff(session, staff, public_id, lock=True)
-        workflow.unlink_duplicate(session, child, staff, if_match_version())
+        workflow.unlink_duplicate(session, child, staff, if_match_versions())
         session.commit()
         return _staff_answer(child)
 

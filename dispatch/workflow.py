@@ -7,6 +7,7 @@ and, for a parent, carries a closing move over to its duplicates.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -99,7 +100,8 @@ class MoveRequest:
     """What the caller asks: the move, its basis version, and the move's details."""
 
     move: str
-    version: int | None = None
+    # the versions If-Match names (any may match); one int is the same as a set of one
+    version: int | Collection[int] | None = None
     outcome: str | None = None
     public_note: str | None = None
     internal_note: str | None = None
@@ -455,23 +457,33 @@ def hand_back_assignments(session: Session, staff: Staff, reason: str,
     return tickets
 
 
-def check_version(complaint: Complaint, version: int | None) -> None:
+def check_version(complaint: Complaint, version: int | Collection[int] | None) -> None:
     """Refuse a change made without the version, or on a version that is no longer current.
+
+    ``version`` may name several versions (an If-Match list): any of them may match.
 
     :raises VersionRequired: no version was sent.
     :raises StaleVersion: someone changed the complaint since the sender read it.
     """
     if version is None:
         raise VersionRequired("send the version you saw (If-Match) with every change")
-    if version != complaint.version:
-        raise StaleVersion(
-            f"complaint {complaint.public_id} changed (version {complaint.version}, you sent "
-            f"{version}); reload it", current_version=complaint.version,
-            status=complaint.status)
+    versions = {version} if isinstance(version, int) else set(version)
+    if complaint.version in versions:
+        return
+    if versions:
+        sent = ", ".join(str(number) for number in sorted(versions))
+        message = (f"complaint {complaint.public_id} changed (version {complaint.version}, "
+                   f"you sent {sent}); reload it")
+    else:  # only weak or foreign tags: If-Match compares strongly, so none can match
+        message = (f"If-Match named no version of complaint {complaint.public_id} (a weak "
+                   f"W/ tag never matches); it is at version {complaint.version}: send the "
+                   f'ETag as given, If-Match: "{complaint.version}" if that is the one you saw')
+    raise StaleVersion(message, current_version=complaint.version, status=complaint.status)
 
 
 def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor: Staff,
-                   version: int | None, now: datetime | None = None) -> Complaint:
+                   version: int | Collection[int] | None,
+                   now: datetime | None = None) -> Complaint:
     """Make ``child`` a duplicate of ``parent`` (by hand).
 
     :raises InvalidTransition: either is closed, they are the same, or the parent is
@@ -510,7 +522,8 @@ def link_duplicate(session: Session, child: Complaint, parent: Complaint, actor:
     return child
 
 
-def unlink_duplicate(session: Session, child: Complaint, actor: Staff, version: int | None,
+def unlink_duplicate(session: Session, child: Complaint, actor: Staff,
+                     version: int | Collection[int] | None,
                      now: datetime | None = None) -> Complaint:
     """Undo a duplicate link: the complaint goes back to its district's queue.
 

@@ -85,7 +85,37 @@ def test_state_changes_need_the_version_and_refuse_stale_ones(client, staff, fil
     stale = move(client, pid, "accept", h(staff, "other_inspector", 1))
     assert stale.status_code == 412 and stale.get_json()["error"] == "stale_version"
     garbage = move(client, pid, "on-site", h(staff, "inspector") | {"If-Match": "nonsense"})
-    assert garbage.status_code == 412
+    assert garbage.status_code == 400 and garbage.get_json()["error"] == "malformed_request"
+    assert "If-Match" in garbage.get_json()["message"]
+
+
+@pytest.mark.parametrize(("tag", "matches"), [
+    ('W/"2", "1"', True),  # any listed tag may match; the weak one is skipped
+    ('"7", "1"', True),
+    ('"1" , W/"1"', True),
+    ('"1",', True),  # an empty list element is allowed
+    ("1", True),  # a bare number: not RFC 9110, but clients sent it and it always worked
+    ('W/"1"', False),  # strong comparison: a weak tag never matches
+    ('"2", "3"', False),
+    ('"a,b", "x"', False),  # opaque tags (a comma inside quotes) are read, and do not match
+])
+def test_if_match_lists_are_read_per_rfc_9110(client, staff, filed, tag, matches):
+    pid = filed["public_id"]
+    answer = move(client, pid, "accept", h(staff, "inspector") | {"If-Match": tag})
+    if matches:
+        assert answer.status_code == 200, answer.get_json()
+        return
+    assert (answer.status_code, answer.get_json()["error"]) == (412, "stale_version")
+    assert answer.get_json()["details"]["current_version"] == 1
+    assert "-1" not in answer.get_json()["message"]
+
+
+@pytest.mark.parametrize("tag", ['"1', '"1" "2"', "W/1", 'W/"1" x', "1, 2", '"1";"2"'])
+def test_an_unreadable_if_match_says_so(client, staff, filed, tag):
+    answer = move(client, filed["public_id"], "accept",
+                  h(staff, "inspector") | {"If-Match": tag})
+    assert (answer.status_code, answer.get_json()["error"]) == (400, "malformed_request")
+    assert "If-Match" in answer.get_json()["message"] and "-1" not in answer.get_json()["message"]
 
 
 def test_forbidden_moves_are_409_and_wrong_roles_403(client, staff, filed):
