@@ -273,12 +273,9 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     """Set a staff member's password (read from standard input or a prompt); logs them out."""
     import getpass
 
-    from sqlalchemy import select
-
     from dispatch.db import configure_database, session_scope
     from dispatch.errors import InvalidStaff
-    from dispatch.models import Staff
-    from dispatch.staff import set_password
+    from dispatch.staff import find_by_username, set_password
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"new password for {args.username}: ")
@@ -286,7 +283,7 @@ def cmd_set_password(args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\n")
     configure_database(_settings(), for_worker=True)
     with session_scope() as session:
-        staff = session.scalar(select(Staff).where(Staff.username == args.username))
+        staff = find_by_username(session, args.username)
         if staff is None:
             raise InvalidStaff(f"no staff {args.username!r}", field="username")
         set_password(session, staff, password)

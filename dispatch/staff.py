@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.errors import InvalidStaff, Unauthorized, WrongPassword
@@ -20,6 +20,9 @@ from dispatch.i18n import is_language
 from dispatch.models import DISTRICT_ROLES, District, Role, Staff, StaffToken
 
 _hasher = PasswordHasher()
+MAX_DISPLAY_NAME_CHARS = 200
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                           "\u200e\u200f\u061c")
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 200  # the login form takes no more, so a longer one could never log in
 # Verifying against this keeps a login for an unknown user as slow as for a known one.
@@ -37,7 +40,8 @@ def create_staff(session: Session, *, username: str, password: str, role: str,
     """Add a member of staff with an argon2-hashed password.
 
     :raises InvalidStaff: unknown role, district missing for a district role, unknown
-        district or language, a taken username or a password outside 10–200 characters.
+        district or language, a taken username (case does not count), a display name with
+        bidi controls, or a password outside 10–200 characters.
     """
     check_role_and_district(session, role, district_code)
     check_language(language)
@@ -45,14 +49,50 @@ def create_staff(session: Session, *, username: str, password: str, role: str,
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidStaff("usernames have 1 to 64 characters", field="username")
-    if session.scalar(select(Staff).where(Staff.username == username)) is not None:
-        raise InvalidStaff(f"username {username!r} is taken", field="username")
-    staff = Staff(username=username, display_name=(display_name or "").strip() or username,
+    # Case does not make another name: RVIN_ADMIN beside rvin_admin is a look-alike (the
+    # unique index on lower(username) holds this against races too).
+    taken = find_by_username(session, username)
+    if taken is not None:
+        raise InvalidStaff(f"username {username!r} is taken (as {taken.username!r}; case "
+                           "does not count)", field="username")
+    display_name = (display_name or "").strip()
+    staff = Staff(username=username,
+                  display_name=checked_display_name(display_name) if display_name else username,
                   role=role, district_code=district_code,
                   password_hash=_hasher.hash(password), language=language, active=True)
     session.add(staff)
     session.flush()
     return staff
+
+
+def find_by_username(session: Session, username: str) -> Staff | None:
+    """The account of ``username`` whatever its case (an exact match first).
+
+    An exact match wins for the accounts that differ only in case, made before usernames
+    became case-insensitive (the migration kept them).
+    """
+    return session.scalar(select(Staff)
+                          .where(func.lower(Staff.username) == func.lower(username))
+                          .order_by((Staff.username == username).desc(), Staff.id).limit(1))
+
+
+def checked_display_name(name: str) -> str:
+    """Return ``name`` stripped, or refuse it: empty, too long, or with bidi controls.
+
+    Bidirectional embeddings, overrides and isolates (and the invisible direction marks) turn
+    text around on screen: "\u202eevil" shows as "live", so a name could pass for another.
+
+    :raises InvalidStaff: naming ``display_name``.
+    """
+    name = name.strip()
+    if not name or len(name) > MAX_DISPLAY_NAME_CHARS:
+        raise InvalidStaff(f"names have 1 to {MAX_DISPLAY_NAME_CHARS} characters",
+                           field="display_name")
+    if any(char in _BIDI_CONTROLS for char in name):
+        raise InvalidStaff("names may not hold bidirectional control characters "
+                           "(U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)",
+                           field="display_name")
+    return name
 
 
 def check_role_and_district(session: Session, role: str, district_code: str | None) -> None:
@@ -132,7 +172,7 @@ def login(
     :raises Unauthorized: for an unknown user, a wrong password or a disabled account
         (one message for all three, so the answer reveals nothing).
     """
-    staff = session.scalar(select(Staff).where(Staff.username == username))
+    staff = find_by_username(session, username)
     try:
         _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

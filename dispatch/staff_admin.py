@@ -15,10 +15,14 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import InvalidStaff, LastAdmin, NotFound
 from dispatch.models import DISTRICT_ROLES, Complaint, PushSubscription, Role, Staff
-from dispatch.staff import check_language, check_role_and_district, revoke_tokens
+from dispatch.staff import (
+    check_language,
+    check_role_and_district,
+    checked_display_name,
+    find_by_username,
+    revoke_tokens,
+)
 from dispatch.workflow import hand_back_assignments
-
-MAX_DISPLAY_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,7 @@ def update_staff(session: Session, staff: Staff, changes: StaffChanges,
     if changes.language is not None:
         check_language(changes.language)
     if changes.display_name is not None:
-        name = changes.display_name.strip()
-        if not name or len(name) > MAX_DISPLAY_NAME_CHARS:
-            raise InvalidStaff(f"names have 1 to {MAX_DISPLAY_NAME_CHARS} characters",
-                               field="display_name")
-        staff.display_name = name
+        staff.display_name = checked_display_name(changes.display_name)
     active = staff.active if changes.active is None else changes.active
     if staff.role == Role.ADMIN and staff.active and (role != Role.ADMIN or not active):
         _keep_an_admin(session, staff)
@@ -150,11 +150,11 @@ def disable_staff(session: Session, username: str) -> StaffUpdate:
     :raises InvalidStaff: when there is no such user.
     :raises LastAdmin: when it is the last active admin.
     """
-    staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
-    if staff_id is None:
+    staff = find_by_username(session, username)
+    if staff is None:
         raise InvalidStaff(f"no staff {username!r}", field="username")
     changes = StaffChanges(active=False)
-    return update_staff(session, lock_for_change(session, None, staff_id, changes), changes)
+    return update_staff(session, lock_for_change(session, None, staff.id, changes), changes)
 
 
 def _works_tickets(staff: Staff) -> bool:

@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.db import Base
@@ -34,6 +44,9 @@ class Staff(Base):
                         name="role"),
         CheckConstraint("role NOT IN ('inspector', 'supervisor') OR district_code IS NOT NULL",
                         name="district_roles_have_district"),
+        # Case makes no other name (RVIN_ADMIN beside rvin_admin). In a database that held
+        # such pairs before, the migration leaves the later ones out with a WHERE.
+        Index("uq_staff_username_lower", text("lower(username)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -106,6 +106,36 @@ def test_a_bad_new_account_is_refused_naming_the_field(client, people, body, fie
     assert field in answer.get("errors", {}).get("json", {}) or answer.get("field") == field
 
 
+def test_usernames_are_unique_and_log_in_whatever_the_case(client, people):
+    # RVIN_ADMIN beside rvin_admin invited look-alike accounts.
+    username = f"Kim{uuid.uuid4().hex[:8]}"
+    body = {"display_name": "Kim", "role": "dispatcher", "password": NEW_PASSWORD}
+    made = client.post("/api/v1/staff/accounts", headers=headers(people, "admin"),
+                       json={**body, "username": username})
+    assert made.status_code == 201, made.get_json()
+    for other in (username.upper(), username.lower()):
+        refused = client.post("/api/v1/staff/accounts", headers=headers(people, "admin"),
+                              json={**body, "username": other})
+        assert refused.status_code == 422 and refused.get_json()["error"] == "invalid_staff"
+        assert "username" in refused.get_json()["errors"]["json"]
+    assert log_in(client, username.upper(), NEW_PASSWORD).status_code == 200
+    assert log_in(client, username.lower(), NEW_PASSWORD).status_code == 200
+    assert log_in(client, username.lower(), STAFF_PASSWORD).status_code == 401
+
+
+@pytest.mark.parametrize("name", ["\u202eevil", "Lee\u2066Kim", "x\u202ay", "\u2069"])
+def test_display_names_with_bidi_controls_are_refused(client, people, name):
+    created = client.post("/api/v1/staff/accounts", headers=headers(people, "admin"), json={
+        "username": f"bidi{uuid.uuid4().hex[:8]}", "display_name": name, "role": "dispatcher",
+        "password": NEW_PASSWORD})
+    changed = client.patch(account_url(people, "inspector"), headers=headers(people, "admin"),
+                           json={"display_name": name})
+    for refused in (created, changed):
+        assert refused.status_code == 422, refused.get_json()
+        assert refused.get_json()["error"] == "invalid_staff"
+        assert "display_name" in refused.get_json()["errors"]["json"]
+
+
 def test_disabling_an_inspector_hands_their_tickets_back(client, people, session,
                                                          assigned_tickets):
     session.add(PushSubscription(staff_id=people["inspector"][0].id,
@@ -257,5 +287,7 @@ def test_the_command_line_resets_and_disables(client, database_url):
     short = cli("set-password", username, stdin="short")
     assert short.returncode != 0 and "password" in short.stderr
     assert cli("set-password", "nobody-by-that-name", stdin=NEW_PASSWORD).returncode != 0
-    assert cli("disable-staff", username).returncode == 0
-    assert log_in(client, username, NEW_PASSWORD).status_code == 401
+    assert cli("set-password", username.upper(), stdin=STAFF_PASSWORD).returncode == 0
+    assert log_in(client, username, STAFF_PASSWORD).status_code == 200
+    assert cli("disable-staff", username.upper()).returncode == 0
+    assert log_in(client, username, STAFF_PASSWORD).status_code == 401

@@ -142,6 +142,34 @@ def test_far_times_psycopg2_cannot_read_are_cleaned_and_then_refused():
         with pytest.raises(exc.IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE incidents SET ends_at = '9999-12-31T00:00:00Z'"))
         command.downgrade(config, "b7d9f1a3c5e8")
+def test_usernames_differing_only_in_case_are_kept_but_no_new_one_is_allowed():
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    name = checkout_database_name() + "_migrations_usernames"
+    url = create_empty_database(name)
+    config = alembic_config(url)
+    engine = create_engine(sqlalchemy_url(url))
+    add = text("INSERT INTO staff (username, display_name, role, password_hash, language, "
+               "active, on_duty) VALUES (:name, :name, 'dispatcher', 'x', 'ko', true, false)")
+    try:
+        command.upgrade(config, "b7d9f1a3c5e8")
+        with engine.begin() as conn:
+            for username in ("rvin_admin", "RVIN_ADMIN", "Rvin_Admin", "solo"):
+                conn.execute(add, {"name": username})
+        command.upgrade(config, "head")  # an old database with such accounts still upgrades
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT username FROM staff ORDER BY id")).scalars().all()
+        assert kept == ["rvin_admin", "RVIN_ADMIN", "Rvin_Admin", "solo"]
+        for taken in ("rvin_ADMIN", "SOLO"):
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                conn.execute(add, {"name": taken})
+        with engine.begin() as conn:
+            conn.execute(add, {"name": "fresh"})
+        command.downgrade(config, "b7d9f1a3c5e8")
+        with engine.begin() as conn:
+            conn.execute(add, {"name": "FRESH"})
     finally:
         engine.dispose()
         drop_database(name)
