@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
-from notify.push_keys import as_base64url, check_auth, check_p256dh
-
 from api.number_fields import DecimalInteger
+from notify.push_keys import as_base64url, check_auth, check_p256dh
 
 
 class NotificationSchema(Schema):

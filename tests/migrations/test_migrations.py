@@ -142,6 +142,11 @@ def test_far_times_psycopg2_cannot_read_are_cleaned_and_then_refused():
         with pytest.raises(exc.IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE incidents SET ends_at = '9999-12-31T00:00:00Z'"))
         command.downgrade(config, "b7d9f1a3c5e8")
+    finally:
+        engine.dispose()
+        drop_database(name)
+
+
 def test_usernames_differing_only_in_case_are_kept_but_no_new_one_is_allowed():
     import pytest
     from sqlalchemy import text
