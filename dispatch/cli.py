@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from dispatch.migrate import alembic_config
 
     settings = _settings()
+    # Alembic's logger has only a NullHandler: without this its "Running upgrade" lines and a
+    # migration's warnings (e.g. look-alike usernames kept) never reached the operator.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.INFO)
     config = alembic_config(settings.database_url)
     if args.to and args.to.startswith("-") or args.to == "base":
         command.downgrade(config, args.to)
