@@ -3,8 +3,9 @@
 Run by hand only when the area fixtures change; needs ``pip install korean-romanizer``
 (not a runtime dependency). District names in zh/ja/mn/vi were written by the project
 (Chinese and Japanese use the districts' Hanja names; Mongolian and Vietnamese transliterate).
-Dong names get the Revised Romanization from korean-romanizer for en/mn/vi, and zh/ja fall
-back to it too, because no authoritative Hanja list of the 425 dongs was available.
+Dong names get the Revised Romanization from korean-romanizer for en/mn/vi (vi as "Phường
+Yeoksam 1", without the "-dong" that would say ward twice), and zh/ja fall back to it too,
+because no authoritative Hanja list of the 425 dongs was available.
 """
 
 import json
@@ -74,7 +75,8 @@ def main() -> int:
         latin = romanise_dong(korean)
         out["dongs"][props["adm_cd2"]] = {
             "ko": korean, "en": latin, "zh": latin, "ja": latin, "mn": latin,
-            "vi": f"Phường {latin}",
+            # "Phường" already says ward: "Phường Yeoksam 1", not "Phường Yeoksam 1-dong".
+            "vi": f"Phường {latin.removesuffix('-dong')}",
         }
     out["districts"] = dict(sorted(out["districts"].items()))
     out["dongs"] = dict(sorted(out["dongs"].items()))

@@ -18,6 +18,26 @@ export async function loadLanguage(wanted) {
   document.dispatchEvent(new CustomEvent('dasan:language', { detail: lang }));
 }
 
+// Every time on screen is Seoul's, the service's own (as in its text messages): a phone still
+// set to its home zone must not read a deadline hours (or a day) off. Such a phone is also
+// told the zone ("GMT+9"), since its own clock says something else.
+const SEOUL = 'Asia/Seoul';
+const AWAY_FROM_SEOUL = (() => {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone !== SEOUL; } catch (err) { return false; }
+})();
+
+/** A date and time in Seoul, in the page's language; '—' for none. `short`: numeric date. */
+export function seoulTime(value, { short = false } = {}) {
+  const date = value ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) return '—';
+  const options = {
+    year: 'numeric', month: short ? 'numeric' : 'short', day: 'numeric',
+    hour: 'numeric', minute: '2-digit', timeZone: SEOUL,
+  };
+  if (AWAY_FROM_SEOUL) options.timeZoneName = 'short';
+  return new Intl.DateTimeFormat(lang, options).format(date);
+}
+
 export function translatePage(root = document) {
   root.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll('[data-i18n-label]').forEach((el) => {

@@ -88,7 +88,8 @@ async function loadFacilities() {
     link.href = directions(lon, lat, f.name);
     link.className = 'button secondary';
     link.textContent = t('navigate');
-    // Five links with the same text: the name tells a screen reader user which one this is.
+    // Five links with the same text: the name tells a screen reader user which one this is,
+    // and it begins with the visible text so a voice-control user can say it (WCAG 2.5.3).
     link.setAttribute('aria-label', t('navigate_to').replace('{name}', f.name));
     li.append(name, detail, link);
     return li;

@@ -1,7 +1,8 @@
 // The staff list: supervisors (their district), dispatchers and admins read it; admins add
 // accounts, change them, disable or enable them and reset passwords (api/staff_accounts.py).
 import {
-  api, explain, lang, LANG_NAMES, LANGS, languageSwitcher, loadLanguage, registerServiceWorker, show, t,
+  api, explain, LANG_NAMES, LANGS, languageSwitcher, loadLanguage, registerServiceWorker, seoulTime,
+  show, t,
 } from './common.js';
 import { current, enterApp, forget, loginForm, logout } from './session.js';
 import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, passwordChange } from './password.js';
@@ -103,9 +104,7 @@ async function loadAccounts() {
 
 function yesNo(value) { return t(value ? 'staff_yes' : 'staff_no'); }
 
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString(lang, { dateStyle: 'short', timeStyle: 'short' }) : '—';
-}
+function when(iso) { return seoulTime(iso, { short: true }); }
 
 function cell(text) {
   const td = document.createElement('td');
@@ -155,6 +154,15 @@ function fillEdit(account) {
   syncDistrict($('e-role'), $('e-district'));
   $('toggle-active').textContent = t(account.active ? 'staff_disable' : 'staff_enable');
   $('toggle-active').className = account.active ? 'danger' : 'secondary';
+}
+
+// Closing the panel puts the focus back on the Edit button of its row (the row is drawn anew
+// after every save, so the button is found by the account, not kept).
+function closeEdit() {
+  const id = editing?.id;
+  $('edit').hidden = true;
+  editing = null;
+  $('list-body').querySelector(`tr[data-id="${id}"] button`)?.focus();
 }
 
 function openEdit(account) {
@@ -292,7 +300,7 @@ async function main() {
   $('edit-form').addEventListener('submit', saveEdit);
   $('toggle-active').addEventListener('click', toggleActive);
   $('reset-form').addEventListener('submit', resetPassword);
-  $('edit-close').addEventListener('click', () => { $('edit').hidden = true; editing = null; });
+  $('edit-close').addEventListener('click', closeEdit);
   $('logout').addEventListener('click', async () => { await logout(); location.reload(); });
   passwordChange($('change-password'), { token, onLostSession: lostSession });
   loginForm($('login'), $('notice'), start);

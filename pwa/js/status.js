@@ -1,5 +1,7 @@
 // The reporter's status page: public state, timeline, photos; cancel, reopen and rate.
-import { api, explain, languageSwitcher, loadLanguage, registerServiceWorker, show, t } from './common.js';
+import {
+  api, explain, languageSwitcher, loadLanguage, registerServiceWorker, seoulTime, show, t,
+} from './common.js';
 import { citizenMove, timeline } from './workflow.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { saveTicket, ticket } from './store.js';
@@ -8,6 +10,11 @@ const $ = (id) => document.getElementById(id);
 const publicId = decodeURIComponent(location.pathname.split('/').pop());
 let token = '';
 let complaint = null;
+let retry = null;
+let unreachable = false; // the notice says "no connection" and goes once the server answers
+// A closed report has no deadline left to keep: its "due" would read as still pending.
+const CLOSED = ['resolved', 'unfounded', 'referred', 'duplicate', 'cancelled'];
+const RETRY_MS = 20000;
 
 // The reporter's token gives cancel, reopen, rating and the photos: it must not stay in the
 // address bar, the history or a link copied to share. A link that brings it (after filing, or
@@ -35,17 +42,24 @@ function shareLink() {
 }
 
 async function render() {
+  clearTimeout(retry);
   try {
     complaint = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}`);
   } catch (err) {
     show($('notice'), explain(err), 'error');
+    unreachable = err.status === 0;
+    // "It will be tried again later" must come true: when the phone is back online (the
+    // `online` listener), and every so often meanwhile (a server that was down sends no event).
+    if (err.status === 0) retry = setTimeout(render, RETRY_MS);
     return;
   }
+  if (unreachable) { $('notice').hidden = true; unreachable = false; }
   const summary = $('summary');
   const rows = [
     [t('status'), t(`s_${complaint.status}`)], [t('category'), complaint.category.name],
-    [t('location'), complaint.address], [t('due'), new Date(complaint.due_at).toLocaleString(document.documentElement.lang)],
+    [t('location'), complaint.address],
   ];
+  if (!CLOSED.includes(complaint.status)) rows.push([t('due'), seoulTime(complaint.due_at)]);
   // Once closed, what was done (repaired, towed, no violation, …), as the result text said.
   if (complaint.outcome) rows.splice(1, 0, [t('outcome'), t(`outcome_${complaint.outcome}`)]);
   // Questions go to the district office, or to the 120 line when its number is not on file.
@@ -70,6 +84,8 @@ async function render() {
 }
 
 async function renderPhotos() {
+  // Without the reporter's token (a shared link) the server refuses: nothing to ask for.
+  if (!token) { $('photos').replaceChildren(); return; }
   try {
     const photos = await listPhotos(publicId, { headers: { 'X-Citizen-Token': token } });
     $('photos').replaceChildren(...(photos.length ? [photoStrip(photos)] : []));
@@ -79,6 +95,7 @@ async function renderPhotos() {
 async function renderTimeline() {
   let events = [];
   try {
+    if (!token) throw new Error('no token'); // the server would refuse a shared link (401)
     const data = await timeline(publicId, token);
     events = data.events;
     renderRating(data);
@@ -90,7 +107,7 @@ async function renderTimeline() {
   }
   $('timeline').replaceChildren(...events.filter((e) => !HIDDEN_EVENTS.includes(e.kind)).map((e) => {
     const li = document.createElement('li');
-    const when = new Date(e.at).toLocaleString(document.documentElement.lang);
+    const when = seoulTime(e.at);
     li.textContent = `${when} — ${eventLabel(e)}${e.public_note ? ` · ${e.public_note}` : ''}`;
     return li;
   }));
@@ -150,6 +167,7 @@ async function main() {
   $('reopen').addEventListener('click', () => act('reopen'));
   $('rating').addEventListener('submit', rate);
   document.addEventListener('dasan:language', render);
+  window.addEventListener('online', render);
   await render();
   document.body.dataset.ready = 'true';
 }

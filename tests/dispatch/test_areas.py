@@ -31,6 +31,13 @@ def test_districts_have_names_in_six_languages(session):
                              "ja": "江南区", "mn": "Ганнам дүүрэг", "vi": "Quận Gangnam"}
 
 
+def test_vietnamese_dong_names_say_ward_once(session):
+    # "Phường" is the ward: "Phường Samseong 1", never "Phường Samseong 1-dong".
+    assert session.get(Dong, "1168058000").names["vi"] == "Phường Samseong 1"
+    doubled = session.scalars(select(Dong.code).where(Dong.names["vi"].astext.like("%-dong"))).all()
+    assert doubled == []
+
+
 def test_import_is_idempotent(session, fixtures_dir):
     before = session.scalar(select(func.count()).select_from(AreaImport))
     spec = LayerSpec("district", fixtures_dir / "seoul_gu.geojson", "SIG_CD", "SIG_KOR_NM",

@@ -236,6 +236,7 @@ def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#timeline li").first).to_be_visible()
     expect(page.locator("#cancel")).to_be_visible()
+    expect(page.locator("#summary dt", has_text=KO["due"])).to_have_count(1)
     # It asks first: said no, nothing happens.
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
@@ -248,6 +249,8 @@ def test_the_reporter_cancels_from_the_status_page(new_context, live_server):
     page.click("#cancel")
     expect(page.locator("#summary dd").first).to_have_text(KO["s_cancelled"])
     expect(page.locator("#cancel")).to_be_hidden()
+    # A cancelled report has no deadline left: none is shown.
+    expect(page.locator("#summary dt", has_text=KO["due"])).to_have_count(0)
     assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
                            p=body["public_id"])[0][0] == "cancelled"
     # Without the right token nobody else can move it.
@@ -421,10 +424,17 @@ def test_the_status_page_keeps_the_reporters_token_out_of_the_address_bar(new_co
     expect(page.locator("#cancel")).to_be_visible()
     # Someone given the shared link sees the state but has none of the reporter's rights.
     other = new_context().new_page()
+    asked = []
+    other.on("request", lambda request: asked.append(request.url))
     other.goto(share)
     other.wait_for_selector("body[data-ready=true]")
     expect(other.locator("#timeline li").first).to_be_visible()
     expect(other.locator("#cancel")).to_be_hidden()
+    # Nor does it ask for what only the reporter may read (the server would say 401).
+    other.wait_for_timeout(300)
+    refused = [url for url in asked
+               if "/api/" in url and ("/timeline" in url or "/photos" in url)]
+    assert refused == [], refused
 
 
 def test_a_photo_can_be_removed_and_replaced_at_the_limit(new_context, live_server):
@@ -546,3 +556,93 @@ def test_a_required_attribute_left_empty_is_refused_before_sending(new_context, 
     stored = live_server.sql("SELECT attributes FROM complaints "
                              "WHERE description = 'browser test: required lamp number'")
     assert stored[0][0] == {"lamp_post_number": "J-1024"}
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("locale", ["mn-MN", "en-US", "vi-VN"])
+def test_the_category_cards_fit_a_small_phone_in_every_language(new_context, locale):
+    page = open_report(new_context(locale=locale, viewport=PHONE_390))
+    expect(page.locator("#categories .choice").first).to_be_visible()
+    # No sideways scrolling, and no name running out of its card.
+    assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+    spilled = page.evaluate("""() => [...document.querySelectorAll('#categories .choice')]
+        .filter((card) => {
+            const box = card.getBoundingClientRect();
+            const name = card.querySelector('span');
+            return name.getBoundingClientRect().right > box.right + 0.5
+                || name.scrollWidth > name.clientWidth + 1;
+        }).map((card) => card.textContent)""")
+    assert spilled == [], spilled
+
+
+def filed_with_token(live_server, description: str, lonlat: list) -> tuple[str, str]:
+    """File a complaint through the API; return its number and the reporter's token."""
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "illegal_signage", "description": description,
+        "location": {"type": "Point", "coordinates": lonlat}},
+        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, body
+    return body["public_id"], body["citizen_token"]
+
+
+def test_the_status_page_shows_seoul_times_on_a_phone_set_to_another_zone(new_context,
+                                                                          live_server):
+    public_id, token = filed_with_token(live_server, "browser test: seoul time",
+                                        [126.9722, 37.5571])
+    # 03:30 UTC on 1 December is 12:30 on 1 December in Seoul, 22:30 on 30 November in New York.
+    live_server.sql("UPDATE complaints SET due_at = '2026-12-01 03:30:00+00' WHERE public_id = :p",
+                    p=public_id)
+    page = new_context(locale="en-US", timezone_id="America/New_York").new_page()
+    page.goto(f"/status/{public_id}?t={token}")
+    page.wait_for_selector("body[data-ready=true]")
+    due = page.locator("#summary dd").nth(3)
+    expect(due).to_contain_text("Dec 1, 2026")
+    expect(due).to_contain_text("12:30")
+    expect(due).to_contain_text("GMT+9")  # the zone is named: the phone's clock says otherwise
+    assert "10:30" not in due.text_content()
+    # The timeline too: the filing time in Seoul, not New York's.
+    filed = live_server.sql("SELECT to_char(created_at AT TIME ZONE 'Asia/Seoul', 'FMHH12:MI')"
+                            " FROM complaints WHERE public_id = :p", p=public_id)[0][0]
+    expect(page.locator("#timeline li").first).to_contain_text(filed)
+
+
+def test_a_status_page_opened_offline_loads_by_itself_once_back_online(new_context,
+                                                                       live_server):
+    public_id, token = filed_with_token(live_server, "browser test: back online",
+                                        [126.9724, 37.5573])
+    context = new_context()
+    page = context.new_page()
+    # The page itself comes (from the service worker, in real life); its data does not.
+    page.route("**/api/v1/complaints/**", lambda route: route.abort())
+    page.goto(f"/status/{public_id}?t={token}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#notice")).to_have_text(KO["network_error"])
+    expect(page.locator("#summary h2")).to_have_count(0)
+    page.unroute("**/api/v1/complaints/**")
+    context.set_offline(True)
+    context.set_offline(False)  # the phone is back: the `online` event
+    expect(page.locator("#summary h2")).to_have_text(public_id)
+    expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_a_photo_thumbnail_fits_inside_its_frame(new_context, live_server):
+    page = new_context().new_page()
+    answer = page.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
+        "category": "garbage", "description": "browser test: thumbnail frame",
+        "lon": "126.9726", "lat": "37.5575",
+        "photos": {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
+    }, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert answer.status == 201, answer.text()
+    body = answer.json()
+    page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#photos img")).to_be_visible()
+    page.wait_for_function("document.querySelector('#photos img').complete")
+    image = page.locator("#photos img").bounding_box()
+    frame = page.locator("#photos li").bounding_box()
+    inside = frame["x"] <= image["x"] and image["x"] + image["width"] <= frame["x"] + frame["width"]
+    assert inside, (image, frame)

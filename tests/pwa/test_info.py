@@ -186,3 +186,20 @@ def test_the_pin_tooltip_follows_the_language(new_context, traffic):
     expect(pin).to_have_attribute("title", KO["info_pin"])
     page.select_option("#lang", "en")
     expect(pin).to_have_attribute("title", EN["info_pin"])
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN", "ja-JP", "mn-MN"])
+def test_each_directions_links_name_begins_with_its_visible_text(new_context, traffic, locale):
+    # WCAG 2.5.3: a voice-control user says what they see ("click Navigate").
+    page = open_info(new_context(locale=locale, bypass_csp=True))
+    links = page.locator("#facilities li a")
+    expect(links.first).to_be_visible()
+    for i in range(links.count()):
+        link = links.nth(i)
+        assert link.get_attribute("aria-label").startswith(link.text_content()), \
+            (link.get_attribute("aria-label"), link.text_content())
+    page.add_script_tag(path=str(Path(__file__).resolve().parents[2] / "pwa" / "node_modules"
+                                 / "axe-core" / "axe.min.js"))
+    mismatched = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'rule',
+        values: ['label-content-name-mismatch']}})).violations.length""")
+    assert mismatched == 0

@@ -293,3 +293,13 @@ def test_the_password_dialog_works_from_the_dispatcher_and_staff_pages(new_conte
     status, _, _ = call(live_server, "POST", "/api/v1/auth/login",
                         {"username": username, "password": NEW_PASSWORD})
     assert status == 200
+
+
+def test_closing_the_edit_panel_puts_the_focus_back_on_its_edit_button(new_context, live_server):
+    page = open_as(new_context(viewport=WIDE).new_page(), "/staff", "admin1")
+    opener = account_row(page, "insp2").locator("button")
+    opener.click()
+    expect(page.locator("#edit")).to_be_visible()
+    page.click("#edit-close")
+    expect(page.locator("#edit")).to_be_hidden()
+    expect(account_row(page, "insp2").locator("button")).to_be_focused()
