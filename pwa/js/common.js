@@ -149,6 +149,19 @@ export function baseMap(element, settings) {
   return map;
 }
 
+// The map's layer switcher, its labels (i18n keys -> layers) redrawn in each new language:
+// Leaflet cannot rename an entry, so the control is made again (the layers stay as they are).
+export function layerSwitcher(map, labels) {
+  let control = null;
+  const draw = () => {
+    control?.remove();
+    const overlays = Object.fromEntries(Object.entries(labels).map(([key, layer]) => [t(key), layer]));
+    control = L.control.layers(null, overlays).addTo(map);
+  };
+  draw();
+  document.addEventListener('dasan:language', draw);
+}
+
 export async function districtLayer(map) {
   const data = await api('/api/v1/districts');
   const features = data.type === 'FeatureCollection' ? data : null;

@@ -1,7 +1,7 @@
 // The dispatcher's city map: districts, clustered complaints by status and SLA, live updates, KPIs.
 import {
   api, ApiError, baseMap, config, districtLayer, explain, lang, LANG_NAMES, languageSwitcher,
-  loadLanguage, registerServiceWorker, show, STATUS_COLOURS, t,
+  loadLanguage, registerServiceWorker, show, STATUS_COLOURS, t, layerSwitcher, seoulTime,
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
@@ -151,7 +151,7 @@ function renderList() {
     if (p.overdue) row.className = 'overdue';
     const cells = [ticketButton(p.public_id), `${t(`s_${p.status}`)}${p.overdue ? ` · ${t('overdue')}` : ''}`,
       optionName('f-category', p.category), optionName('f-district', p.district),
-      p.due_at ? new Date(p.due_at).toLocaleString(document.documentElement.lang) : '—'];
+      seoulTime(p.due_at)];
     row.append(...cells.map((value) => {
       const cell = document.createElement('td');
       cell.append(value);
@@ -401,6 +401,27 @@ function outcomeWords(code) {
 // Clicks may overlap (map, list, ticket lookup): only the latest panel is painted, so a slow
 // answer never replaces a form the dispatcher has started to fill.
 let panelLoads = 0;
+// What the panel shows (a complaint's number, or a caller's reports), to draw it again in a new
+// language or when someone else changes the complaint on screen.
+let shownTicket = null;
+let redrawPanel = null;
+let panelTimer = null;
+function refreshPanel() { clearTimeout(panelTimer); panelTimer = setTimeout(() => redrawPanel?.(), 300); }
+
+// A panel drawn again for the same complaint keeps what the dispatcher had typed or chosen,
+// and the focus: a refresh must not wipe a note being written.
+function typedIn(detail) {
+  const values = [...detail.querySelectorAll('select[id], textarea[id], input[id]')].map((el) => [el.id, el.value]);
+  return { values, focused: detail.contains(document.activeElement) ? document.activeElement.id : '' };
+}
+
+function restoreTyped(detail, { values, focused }) {
+  for (const [id, value] of values) {
+    const el = detail.querySelector(`#${CSS.escape(id)}`);
+    if (el && (el.tagName !== 'SELECT' || [...el.options].some((o) => o.value === value))) el.value = value;
+  }
+  if (focused) detail.querySelector(`#${CSS.escape(focused)}`)?.focus();
+}
 
 // A caller quotes a ticket number (open it) or has lost it (their number finds their reports).
 // The serial is zero-padded to 7 digits and grows past them.
@@ -424,14 +445,17 @@ async function find(value) {
   list.className = 'list';
   list.replaceChildren(...found.items.map((c) => {
     const li = document.createElement('li');
-    li.append(ticketButton(c.public_id), ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${new Date(c.created_at).toLocaleString(document.documentElement.lang)}`);
+    li.append(ticketButton(c.public_id), ` · ${t(`s_${c.status}`)} · ${c.category.name} · ${c.district.name} · ${seoulTime(c.created_at)}`);
     return li;
   }));
   if (!found.items.length) { const li = document.createElement('li'); li.textContent = t('no_items'); list.append(li); }
-  if (mine === panelLoads) $('detail').replaceChildren(title, list);
+  if (mine !== panelLoads) return;
+  $('detail').replaceChildren(title, list);
+  shownTicket = null;
+  redrawPanel = () => find(value);
 }
 
-async function openPanel(publicId) {
+async function openPanel(publicId, { keep = false } = {}) {
   const mine = ++panelLoads;
   const detail = $('detail');
   let c;
@@ -442,7 +466,7 @@ async function openPanel(publicId) {
   const h = document.createElement('h3');
   h.textContent = `${c.public_id} · ${c.category.name}`;
   const p = document.createElement('p');
-  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${new Date(c.due_at).toLocaleString(document.documentElement.lang)}${c.overdue ? ` · ${t('overdue')}` : ''}`;
+  p.textContent = `${t(`s_${c.status}`)} · ${c.district.name} ${c.dong.name} · ${t('due')} ${seoulTime(c.due_at)}${c.overdue ? ` · ${t('overdue')}` : ''}`;
   const desc = document.createElement('p');
   desc.textContent = c.description;
   const list = document.createElement('ol');
@@ -450,7 +474,7 @@ async function openPanel(publicId) {
     const li = document.createElement('li');
     // A move names its new status; photo, rating and escalation events name themselves.
     const what = e.to_status ? t(`s_${e.to_status}`) : t(`event_${e.kind}`);
-    li.textContent = `${new Date(e.at).toLocaleString(document.documentElement.lang)} ${what} ${e.public_note || ''}`;
+    li.textContent = `${seoulTime(e.at)} ${what} ${e.public_note || ''}`;
     li.append(...eventPlace(e));
     if (e.internal_note) { // staff-only: why it was transferred, reassigned, …
       const note = document.createElement('em');
@@ -469,8 +493,15 @@ async function openPanel(publicId) {
     try {
       await move(publicId, name, details, { token: token(), version: c.version });
       show($('notice'), '');
+      detail.querySelectorAll('form').forEach((form) => form.reset()); // sent: not kept
       openPanel(publicId);
-    } catch (err) { if (!lostSession(err)) show($('notice'), explain(err), 'error'); }
+    } catch (err) {
+      if (lostSession(err)) return;
+      show($('notice'), explain(err), 'error');
+      // Someone else moved it first (412), or it can no longer take that move (409): show
+      // the state it is in now, keeping what was typed.
+      if (err.status === 409 || err.status === 412) openPanel(publicId, { keep: true });
+    }
   };
   const allowed = c.allowed_moves || [];
   if (allowed.includes('assign')) parts.push(await assignForm(publicId, run));
@@ -484,7 +515,12 @@ async function openPanel(publicId) {
   if (allowed.includes('refer')) parts.push(referForm(run));
   if (OPEN.includes(c.status)) parts.push(await duplicateForm(c, run));
   if (c.status === 'duplicate') parts.push(unlinkButton(run));
-  if (mine === panelLoads) detail.replaceChildren(...parts);
+  if (mine !== panelLoads) return;
+  const typed = keep && shownTicket === publicId ? typedIn(detail) : null;
+  detail.replaceChildren(...parts);
+  if (typed) restoreTyped(detail, typed);
+  shownTicket = publicId;
+  redrawPanel = () => openPanel(publicId, { keep: true });
 }
 
 // EventSource reconnects by itself after a dropped connection, but not after an error answer
@@ -496,9 +532,9 @@ function connect() {
   clearTimeout(reconnectTimer);
   if (stream) stream.close();
   stream = new EventSource(`/api/v1/stream?access_token=${encodeURIComponent(token())}`);
-  stream.addEventListener('open', () => { $('live').textContent = `● ${t('live')}`; });
+  stream.addEventListener('open', () => showLive(true));
   stream.addEventListener('error', () => {
-    $('live').textContent = `○ ${t('live')}`;
+    showLive(false);
     if (stream.readyState !== EventSource.CLOSED || !token()) return;
     // The stream first, then the map: a change between the two is then in one or the other
     // (a lost session found by the map's call closes the stream again).
@@ -512,7 +548,15 @@ function connect() {
     $('map').dataset.lastEvent = change.public_id;
     scheduleList();
     scheduleKpi();
+    if (change.public_id === shownTicket) refreshPanel(); // the panel must not go stale
   });
+}
+
+// The header's "● live" (stream open) or "○ live", in the current language.
+let liveOn = false;
+function showLive(on = liveOn) {
+  liveOn = on;
+  $('live').textContent = `${on ? '●' : '○'} ${t('live')}`;
 }
 
 let kpiTimer = null;
@@ -580,11 +624,14 @@ async function fillFilters() {
     const categories = await api('/api/v1/categories');
     categoryList = categories;
     const select = $('f-category');
+    const chosen = [select.value, $('f-district').value]; // kept across a new language
     select.replaceChildren(select.options[0], ...categories.map((c) => new Option(c.name, c.code)));
+    select.value = chosen[0];
     fillCallerChoices(categories);
     const districts = await api('/api/v1/districts');
     const d = $('f-district');
     d.replaceChildren(d.options[0], ...districts.features.map((f) => new Option(f.properties.name, f.id)));
+    d.value = chosen[1];
   } catch (err) { /* filters stay on "all" */ }
 }
 
@@ -609,7 +656,7 @@ async function start() {
     map.on('moveend', () => scheduleComplaints());
     districtLayer(map).catch(() => {});
     const traffic = trafficLayer(map);
-    L.control.layers(null, { [t('traffic')]: traffic.group, [t('live')]: cluster }).addTo(map);
+    layerSwitcher(map, { traffic: traffic.group, live: cluster });
     callerForm(map, { token, lostSession, onFiled: (publicId) => openPanel(publicId) });
   }
   await fillFilters();
@@ -624,7 +671,16 @@ async function main() {
   await loadLanguage();
   languageSwitcher($('lang'));
   registerServiceWorker();
-  document.addEventListener('dasan:language', () => { legend(); renderList(); if (token()) loadKpi(); });
+  document.addEventListener('dasan:language', async () => {
+    legend();
+    renderList();
+    if (!token()) return;
+    showLive();
+    loadKpi();
+    await fillFilters(); // category and district names come from the server
+    loadComplaints(); // the list's names and the markers' titles
+    redrawPanel?.(); // after the filters: its transfer choice copies their district names
+  });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadComplaints(); loadKpi(); });
   $('kpi-export').addEventListener('click', exportKpi);
   $('find').addEventListener('submit', (e) => { e.preventDefault(); find($('find-id').value.trim()); });

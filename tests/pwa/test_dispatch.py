@@ -428,3 +428,102 @@ def test_the_agent_form_refuses_a_required_attribute_left_empty(new_context, liv
         KO["attribute_required"].replace("{name}", "가로등 번호"))
     expect(page.locator("#c-attributes [data-attribute=lamp_post_number]")).to_be_focused()
     assert sent == []
+
+
+HANGUL = re.compile("[가-힣]")
+
+
+def english_complaint(live_server, description: str, lonlat) -> str:
+    """A Jung-gu complaint whose own words (address, description, language) are English."""
+    from tests.pwa.test_field import call
+
+    status, body, _ = call(live_server, "POST", "/api/v1/complaints", {
+        "category": "street_lamp", "description": description, "address": "Main gate",
+        "language": "en", "location": {"type": "Point", "coordinates": list(lonlat)}},
+        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201, body
+    return body["public_id"]
+
+
+def test_the_dispatcher_reads_seoul_times_on_a_computer_in_another_zone(new_context,
+                                                                        live_server):
+    public_id = english_complaint(live_server, "browser test: seoul time desk", (126.9870, 37.5575))
+    # 03:30 UTC on 1 December is 12:30 on 1 December in Seoul, 22:30 on 30 November in New York.
+    live_server.sql("UPDATE complaints SET due_at = '2026-12-01 03:30:00+00' WHERE public_id = :p",
+                    p=public_id)
+    page = new_context(viewport={"width": 1280, "height": 1000}, locale="en-US",
+                       timezone_id="America/New_York").new_page()
+    open_as(page, "/dispatch", "disp1")
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    state = page.locator("#detail p").first
+    expect(state).to_contain_text("Dec 1, 2026")
+    expect(state).to_contain_text("12:30")
+    assert "10:30" not in state.text_content()
+    filed = live_server.sql("SELECT to_char(created_at AT TIME ZONE 'Asia/Seoul', 'FMHH12:MI')"
+                            " FROM complaints WHERE public_id = :p", p=public_id)[0][0]
+    expect(page.locator("#detail ol li").first).to_contain_text(filed)
+
+
+def test_switching_language_leaves_no_korean_on_the_dispatchers_page(new_context, live_server):
+    public_id = english_complaint(live_server, "browser test: switch the desk", (126.9890, 37.5575))
+    live_server.sql("UPDATE complaints SET status = 'resolved', outcome = 'fixed',"
+                    " closed_at = now(), version = version + 1 WHERE public_id = :p", p=public_id)
+    page = open_dispatch(new_context)  # a Korean browser
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#detail h3")).to_contain_text(public_id)
+    expect(page.locator("#detail dl.facts")).to_contain_text(KO["outcome_fixed"])  # not "fixed"
+    expect(page.locator("#live")).to_contain_text(KO["live"])
+    page.select_option("#lang", "en")
+    expect(page.locator("#detail p").first).to_contain_text("Due")
+    expect(page.locator("#detail dl.facts")).to_contain_text("Fixed")
+    for selector in ("#detail", "#f-category", "#f-district", "#c-category", "#list-body",
+                     "#live", ".leaflet-control-layers-overlays"):
+        expect(page.locator(selector)).not_to_contain_text(HANGUL)
+    expect(page.locator(".leaflet-control-layers-overlays")).to_contain_text("Traffic")
+
+
+def test_the_open_panel_follows_another_users_move(new_context, live_server):
+    from tests.pwa.test_field import call, staff_headers
+
+    public_id = english_complaint(live_server, "browser test: moved elsewhere", (126.9910, 37.5575))
+    page = open_dispatch(new_context)
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    state = page.locator("#detail p").first
+    expect(state).not_to_contain_text(KO["s_assigned"])
+    headers = staff_headers(live_server, "insp1")
+    _, _, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                        headers=headers)
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
+                           {**headers, "If-Match": answer["ETag"]})
+    assert status == 200, body
+    # The stream says it changed: the panel shows the new state without a click.
+    expect(state).to_contain_text(KO["s_assigned"])
+
+
+def test_a_refused_move_shows_the_complaints_latest_state(new_context, live_server):
+    from tests.pwa.test_field import call, staff_headers
+
+    public_id = english_complaint(live_server, "browser test: stale reassign", (126.9990, 37.5575))
+    page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.route("**/api/v1/stream**", lambda route: route.abort())  # no live updates here
+    open_as(page, "/dispatch", "disp1")
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    expect(page.locator("#assign-staff")).to_be_visible()
+    headers = staff_headers(live_server, "insp1")
+    _, _, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                        headers=headers)
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
+                           {**headers, "If-Match": answer["ETag"]})
+    assert status == 200, body
+    page.wait_for_timeout(500)
+    expect(page.locator("#detail p").first).not_to_contain_text(KO["s_assigned"])  # stale
+    page.fill("#assign-staff-note", "to the nearer one")
+    page.locator("#assign-staff ~ button").click()
+    expect(page.locator("#notice")).to_have_text(KO["stale_version"])
+    # Refused: the panel shows where it stands now, and the note typed is still there.
+    expect(page.locator("#detail p").first).to_contain_text(KO["s_assigned"])
+    expect(page.locator("#assign-staff-note")).to_have_value("to the nearer one")
