@@ -1,7 +1,7 @@
 // The inspector's app: district queue (list + map), moves and evidence photos that wait offline.
 import {
-  api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, lang, languageSwitcher, loadLanguage, registerServiceWorker,
-  show, STATUS_COLOURS, t,
+  api, ApiError, baseMap, compressPhoto, config, districtLayer, explain, languageSwitcher, loadLanguage, registerServiceWorker,
+  show, STATUS_COLOURS, t, layerSwitcher, seoulTime,
 } from './common.js';
 import { trafficLayer } from './traffic.js';
 import { current, enterApp, forget, loginForm, logout } from './session.js';
@@ -245,7 +245,7 @@ function renderItem(item) {
   const title = document.createElement('h2');
   title.textContent = `${item.public_id} · ${item.category?.name || item.category || ''}`;
   const state = document.createElement('p');
-  state.textContent = `${isMine(item) ? `${t('yours')} · ` : ''}${t(`s_${item.status}`)} · ${t('due')} ${item.due_at ? new Date(item.due_at).toLocaleString(lang) : '—'}${item.overdue ? ` · ${t('overdue')}` : ''}`;
+  state.textContent = `${isMine(item) ? `${t('yours')} · ` : ''}${t(`s_${item.status}`)} · ${t('due')} ${seoulTime(item.due_at)}${item.overdue ? ` · ${t('overdue')}` : ''}`;
   const address = document.createElement('p');
   address.textContent = item.address || '';
   li.append(title, state, address);
@@ -582,7 +582,7 @@ async function start() {
     districtLayer(map).catch(() => {});
     const traffic = trafficLayer(map);
     layer = L.layerGroup().addTo(map);
-    L.control.layers(null, { [t('traffic')]: traffic.group }).addTo(map);
+    layerSwitcher(map, { traffic: traffic.group });
   }
   await replay();
   await loadAttributeLabels();
@@ -633,6 +633,7 @@ async function main() {
     render(); renderOutbox();
     await loadAttributeLabels(); // the labels in the new language
     render();
+    if (token()) loadQueue(); // its category names come from the server, in the new language
   });
   $('sort-due').addEventListener('click', () => setSort('due'));
   $('sort-distance').addEventListener('click', () => setSort('distance'));

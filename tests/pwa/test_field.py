@@ -577,3 +577,25 @@ def test_the_inspectors_own_ticket_stays_first_when_the_district_list_is_cut(new
     assert own in mine_first(page)
     if more < total:
         expect(count).to_have_text(partial(more))
+
+
+def test_switching_language_asks_for_the_queue_again_in_it(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: queue in english", (127.0010, 37.5575))
+    page = open_field(new_context())  # a Korean browser
+    title = item(page, public_id).locator("h2")
+    expect(title).to_contain_text("가로등")
+    page.select_option("#lang", "en")
+    # The category name comes from the server: the queue is fetched again in English.
+    expect(title).not_to_contain_text(re.compile("[가-힣]"))
+    expect(page.locator(".leaflet-control-layers-overlays")).to_have_text(re.compile("Traffic"))
+
+
+def test_the_due_time_is_seouls_on_a_phone_in_another_zone(new_context, live_server):
+    public_id = file_complaint(live_server, "browser test: field seoul time", (127.0050, 37.5575))
+    live_server.sql("UPDATE complaints SET due_at = '2026-12-01 03:30:00+00' WHERE public_id = :p",
+                    p=public_id)
+    page = open_field(new_context(locale="en-US", timezone_id="America/New_York"))
+    state = item(page, public_id).locator("p").first
+    expect(state).to_contain_text("Dec 1, 2026")
+    expect(state).to_contain_text("12:30")
+    assert "10:30" not in state.text_content()
