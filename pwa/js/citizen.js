@@ -70,6 +70,7 @@ function placePin(lonlat) {
     pin = L.marker(latlng, { draggable: true, keyboard: true, title: t('location') }).addTo(map);
     pin.on('dragend', () => { const p = pin.getLatLng(); locate([p.lng, p.lat]); });
   } else pin.setLatLng(latlng);
+  $('drag-hint').hidden = false; // there is a pin to drag now
   map.setView(latlng, 16);
   locate(lonlat);
 }
@@ -78,7 +79,7 @@ function useGps() {
   if (!navigator.geolocation) return;
   navigator.geolocation.getCurrentPosition(
     (pos) => placePin([pos.coords.longitude, pos.coords.latitude]),
-    () => show($('location-error'), t('drag_pin'), 'info'),
+    () => show($('location-error'), t('gps_unavailable'), 'info'), // no position: tap the map
     { enableHighAccuracy: true, timeout: 10000 },
   );
 }
@@ -291,7 +292,7 @@ function unsentLine(entry) {
 async function submit(event) {
   event.preventDefault();
   if (!point || $('area').dataset.state === 'outside') {
-    show($('location-error'), t('outside_city'), 'error');
+    show($('location-error'), t(point ? 'outside_city' : 'place_pick_first'), 'error');
     $('gps').focus();
     return;
   }

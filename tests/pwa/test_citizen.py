@@ -592,7 +592,7 @@ def filed_with_token(live_server, description: str, lonlat: list) -> tuple[str, 
 def test_the_status_page_shows_seoul_times_on_a_phone_set_to_another_zone(new_context,
                                                                           live_server):
     public_id, token = filed_with_token(live_server, "browser test: seoul time",
-                                        [126.9722, 37.5571])
+                                        [126.9760, 37.5520])
     # 03:30 UTC on 1 December is 12:30 on 1 December in Seoul, 22:30 on 30 November in New York.
     live_server.sql("UPDATE complaints SET due_at = '2026-12-01 03:30:00+00' WHERE public_id = :p",
                     p=public_id)
@@ -613,7 +613,7 @@ def test_the_status_page_shows_seoul_times_on_a_phone_set_to_another_zone(new_co
 def test_a_status_page_opened_offline_loads_by_itself_once_back_online(new_context,
                                                                        live_server):
     public_id, token = filed_with_token(live_server, "browser test: back online",
-                                        [126.9724, 37.5573])
+                                        [126.9800, 37.5540])
     context = new_context()
     page = context.new_page()
     # The page itself comes (from the service worker, in real life); its data does not.
@@ -633,7 +633,7 @@ def test_a_photo_thumbnail_fits_inside_its_frame(new_context, live_server):
     page = new_context().new_page()
     answer = page.request.post(f"{live_server.url}/api/v1/complaints/with-photos", multipart={
         "category": "garbage", "description": "browser test: thumbnail frame",
-        "lon": "126.9726", "lat": "37.5575",
+        "lon": "126.9840", "lat": "37.5560",
         "photos": {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(800, 600)},
     }, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert answer.status == 201, answer.text()
@@ -641,8 +641,29 @@ def test_a_photo_thumbnail_fits_inside_its_frame(new_context, live_server):
     page.goto(f"/status/{body['public_id']}?t={body['citizen_token']}")
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#photos img")).to_be_visible()
-    page.wait_for_function("document.querySelector('#photos img').complete")
+    page.wait_for_function("() => document.querySelector('#photos img').complete")
     image = page.locator("#photos img").bounding_box()
     frame = page.locator("#photos li").bounding_box()
     inside = frame["x"] <= image["x"] and image["x"] + image["width"] <= frame["x"] + frame["width"]
     assert inside, (image, frame)
+
+
+def test_with_location_refused_the_page_says_to_tap_the_map_and_to_choose_first(new_context,
+                                                                                live_server):
+    page = new_context(permissions=[]).new_page()  # the phone refuses the position
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    # No pin to drag: the page says to tap the map instead.
+    expect(page.locator("#location-error")).to_have_text(KO["gps_unavailable"])
+    expect(page.locator("#drag-hint")).to_be_hidden()
+    page.locator("#categories input[value=garbage]").check()
+    page.fill("#description", "browser test: nowhere chosen")
+    page.click("#submit")
+    # Nothing chosen is not "outside the city".
+    expect(page.locator("#location-error")).to_have_text(KO["place_pick_first"])
+    assert complaints_with(live_server, "browser test: nowhere chosen") == []
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#area")).to_have_attribute("data-state", "inside")
+    expect(page.locator("#drag-hint")).to_be_visible()
+    expect(page.locator("#location-error")).to_be_hidden()
