@@ -178,3 +178,34 @@ def test_usernames_differing_only_in_case_are_kept_but_no_new_one_is_allowed():
     finally:
         engine.dispose()
         drop_database(name)
+
+
+def test_a_database_loaded_before_the_fix_gets_vietnamese_dong_names_without_dong():
+    from sqlalchemy import text
+
+    name = checkout_database_name() + "_migrations_vi"
+    url = create_empty_database(name)
+    config = alembic_config(url)
+    engine = create_engine(sqlalchemy_url(url))
+    square = "ST_GeomFromText('MULTIPOLYGON(((0 0, 1 0, 1 1, 0 1, 0 0)))', 4326)"
+    names = text("SELECT code, names->>'vi' FROM dongs ORDER BY code")
+    try:
+        command.upgrade(config, "c8e0a2b4d6f7")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO districts (code, name, names, boundary) VALUES"
+                              " ('11680', '강남구', '{}', " + square + ")"))
+            for code, vi in (("1", "Phường Samseong 1-dong"), ("2", "Own name-dong")):
+                conn.execute(text(
+                    "INSERT INTO dongs (code, district_code, name, names, boundary) VALUES"
+                    " (:code, '11680', :code, jsonb_build_object('vi', :vi), " + square + ")"),
+                    {"code": code, "vi": vi})
+        command.upgrade(config, "d9f1b3c5e7a2")
+        with engine.connect() as conn:
+            assert conn.execute(names).all() == [("1", "Phường Samseong 1"),
+                                                 ("2", "Own name-dong")]
+        command.downgrade(config, "c8e0a2b4d6f7")
+        with engine.connect() as conn:
+            assert conn.execute(names).all()[0] == ("1", "Phường Samseong 1-dong")
+    finally:
+        engine.dispose()
+        drop_database(name)
