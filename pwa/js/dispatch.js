@@ -404,12 +404,17 @@ let panelLoads = 0;
 // What the panel shows (a complaint's number, or a caller's reports), to draw it again in a new
 // language or when someone else changes the complaint on screen.
 let shownTicket = null;
+let wantedTicket = null; // the last one asked for: a refresh never takes the place of a newer click
 let redrawPanel = null;
 let panelTimer = null;
-function refreshPanel() { clearTimeout(panelTimer); panelTimer = setTimeout(() => redrawPanel?.(), 300); }
+function refreshPanel(publicId) {
+  clearTimeout(panelTimer);
+  panelTimer = setTimeout(() => { if (wantedTicket === publicId) openPanel(publicId); }, 300);
+}
 
-// A panel drawn again for the same complaint keeps what the dispatcher had typed or chosen,
-// and the focus: a refresh must not wipe a note being written.
+// A panel drawn again for the same complaint (a refresh, a new language, Open pressed again)
+// keeps what the dispatcher had typed or chosen, and the focus: a note being written must not
+// be wiped. After a move is sent its forms are reset first, so nothing sent comes back.
 function typedIn(detail) {
   const values = [...detail.querySelectorAll('select[id], textarea[id], input[id]')].map((el) => [el.id, el.value]);
   return { values, focused: detail.contains(document.activeElement) ? document.activeElement.id : '' };
@@ -432,6 +437,7 @@ async function find(value) {
   show($('notice'), '');
   if (TICKET.test(value) || !PHONE.test(value)) { openPanel(value); return; }
   const mine = ++panelLoads;
+  wantedTicket = null;
   let found;
   try {
     found = await api('/api/v1/staff/complaints/search', { method: 'POST', body: { phone: value }, token: token() });
@@ -452,11 +458,12 @@ async function find(value) {
   if (mine !== panelLoads) return;
   $('detail').replaceChildren(title, list);
   shownTicket = null;
-  redrawPanel = () => find(value);
+  redrawPanel = () => { if (wantedTicket === null) find(value); };
 }
 
-async function openPanel(publicId, { keep = false } = {}) {
+async function openPanel(publicId) {
   const mine = ++panelLoads;
+  wantedTicket = publicId;
   const detail = $('detail');
   let c;
   try { c = await staffView(publicId, token()); } catch (err) {
@@ -500,7 +507,7 @@ async function openPanel(publicId, { keep = false } = {}) {
       show($('notice'), explain(err), 'error');
       // Someone else moved it first (412), or it can no longer take that move (409): show
       // the state it is in now, keeping what was typed.
-      if (err.status === 409 || err.status === 412) openPanel(publicId, { keep: true });
+      if ((err.status === 409 || err.status === 412) && wantedTicket === publicId) openPanel(publicId);
     }
   };
   const allowed = c.allowed_moves || [];
@@ -516,11 +523,11 @@ async function openPanel(publicId, { keep = false } = {}) {
   if (OPEN.includes(c.status)) parts.push(await duplicateForm(c, run));
   if (c.status === 'duplicate') parts.push(unlinkButton(run));
   if (mine !== panelLoads) return;
-  const typed = keep && shownTicket === publicId ? typedIn(detail) : null;
+  const typed = shownTicket === publicId ? typedIn(detail) : null;
   detail.replaceChildren(...parts);
   if (typed) restoreTyped(detail, typed);
   shownTicket = publicId;
-  redrawPanel = () => openPanel(publicId, { keep: true });
+  redrawPanel = () => { if (wantedTicket === publicId) openPanel(publicId); };
 }
 
 // EventSource reconnects by itself after a dropped connection, but not after an error answer
@@ -548,7 +555,7 @@ function connect() {
     $('map').dataset.lastEvent = change.public_id;
     scheduleList();
     scheduleKpi();
-    if (change.public_id === shownTicket) refreshPanel(); // the panel must not go stale
+    if (change.public_id === shownTicket) refreshPanel(change.public_id); // not left stale
   });
 }
 
