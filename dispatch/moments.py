@@ -41,6 +41,8 @@ def moment_problem(moment: datetime, earliest: datetime, latest: datetime) -> st
         return problem
     aware = moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
     if not earliest <= aware <= latest:
-        return (f"must be between {earliest.date().isoformat()} and "
-                f"{latest.date().isoformat()}")
+        # The window is of instants, so name it in UTC: "between 2000-01-01 and …" read as a
+        # local date refused 2000-01-01 in Seoul (15:00 UTC the day before) without saying why.
+        return (f"must be between {earliest.astimezone(UTC):%Y-%m-%dT%H:%MZ} and "
+                f"{latest.astimezone(UTC):%Y-%m-%dT%H:%MZ} (UTC)")
     return None

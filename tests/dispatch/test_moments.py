@@ -26,6 +26,9 @@ def test_offsets_postgres_stores_are_those_below_sixteen_hours(moment, storable)
     (datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14))), "must be between"),
     (_at(23, 59), "UTC offset"),
     (datetime(1999, 12, 31, 23, 0), "must be between"),   # naive: read as UTC
+    # Midnight in Seoul is 15:00 UTC the day before: the refusal names the window in UTC.
+    (datetime(2000, 1, 1, tzinfo=ZoneInfo("Asia/Seoul")),
+     "must be between 2000-01-01T00:00Z and 2100-01-01T00:00Z (UTC)"),
 ])
 def test_a_moment_outside_the_era_or_with_a_bad_offset_has_a_problem(moment, problem):
     found = moment_problem(moment, ERA_START, ERA_END)

@@ -738,7 +738,7 @@ def test_resend_failed_command(create_complaint, session, use_settings, settings
     monkeypatch.setenv("DASAN_SECRET_KEY", settings.secret_key)
     # Keep SessionLocal on the test's connection (the command would bind a new engine).
     monkeypatch.setattr("dispatch.db.configure_database", lambda *_a, **_k: None)
-    assert cli_main(["resend-failed", "--since", "2000-01-01"]) == 0
+    assert cli_main(["resend-failed", "--since", "2001-01-01"]) == 0
     session.refresh(row)
     assert row.state == "pending"
     with pytest.raises(SystemExit):
