@@ -178,6 +178,32 @@ def test_a_bad_assignee_or_district_gets_its_own_code(client, staff, filed):
     assert (here.status_code, here.get_json()["error"]) == (422, "already_in_district")
 
 
+@pytest.mark.parametrize("who", ["disabled_inspector", "supervisor", "dispatcher", "nobody"])
+def test_assign_only_to_an_active_inspector_of_the_district(client, staff, filed, session,
+                                                           create_staff, who):
+    from sqlalchemy import func, select
+
+    from dispatch.models import Complaint, ComplaintEvent
+
+    if who == "disabled_inspector":
+        assignee = create_staff("inspector", "11140")
+        assignee.active = False
+        session.flush()
+        assignee_id = assignee.id
+    else:
+        assignee_id = staff[who][0].id if who in staff else 2**31 - 1
+    pid = filed["public_id"]
+    refused = move(client, pid, "assign", h(staff, "supervisor", 1), assignee_id=assignee_id)
+    assert refused.status_code == 422, refused.get_json()
+    body = refused.get_json()
+    assert body["error"] == "invalid_assignee" and list(body["errors"]["json"]) == ["assignee_id"]
+    row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
+    session.refresh(row)
+    assert (row.status, row.version, row.assignee_id) == ("dispatched", 1, None)
+    assert session.scalar(select(func.count()).select_from(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == row.id, ComplaintEvent.kind == "assigned")) == 0
+
+
 def test_transfer_moves_it_to_the_other_district_queue(client, staff, filed):
     pid = filed["public_id"]
     moved = move(client, pid, "transfer", h(staff, "supervisor", 1), district_code="11680",
@@ -227,6 +253,50 @@ def test_reporter_reopens_within_window(client, staff, filed, session, settings)
     reopened = client.post(f"/api/v1/complaints/{pid}/reopen",
                            json={"public_note": "It is still broken."}, headers=token)
     assert reopened.status_code == 200 and reopened.get_json()["status"] == "dispatched"
+
+
+def _closed_minutes_ago(client, staff, filed, session, settings, minutes_past_deadline):
+    """Close ``filed`` (unfounded) and date the closure so the reopen deadline is that far off."""
+    from sqlalchemy import select
+
+    from dispatch.models import Complaint
+
+    pid = filed["public_id"]
+    move(client, pid, "accept", h(staff, "inspector", 1))
+    move(client, pid, "unfounded", h(staff, "inspector", 2), outcome="not_found",
+         public_note="Nothing found.")
+    row = session.scalar(select(Complaint).where(Complaint.public_id == pid))
+    row.closed_at = datetime.now(UTC) - timedelta(days=settings.reopen_days,
+                                                  minutes=minutes_past_deadline)
+    session.flush()
+    return row
+
+
+def test_reporter_cannot_reopen_after_the_window(client, staff, filed, session, settings):
+    from sqlalchemy import func, select
+
+    from dispatch.models import ComplaintEvent
+
+    row = _closed_minutes_ago(client, staff, filed, session, settings, 1)
+    version = row.version
+    late = client.post(f"/api/v1/complaints/{filed['public_id']}/reopen",
+                       json={"public_note": "It is still broken."},
+                       headers={"X-Citizen-Token": filed["citizen_token"]})
+    assert late.status_code == 409, late.get_json()
+    assert late.get_json()["error"] == "invalid_transition"
+    session.refresh(row)
+    assert (row.status, row.version) == ("unfounded", version)
+    assert session.scalar(select(func.count()).select_from(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == row.id, ComplaintEvent.kind == "reopened")) == 0
+
+
+def test_reporter_can_reopen_a_minute_before_the_window_ends(client, staff, filed, session,
+                                                              settings):
+    _closed_minutes_ago(client, staff, filed, session, settings, -1)
+    just_in_time = client.post(f"/api/v1/complaints/{filed['public_id']}/reopen", json={},
+                               headers={"X-Citizen-Token": filed["citizen_token"]})
+    assert just_in_time.status_code == 200, just_in_time.get_json()
+    assert just_in_time.get_json()["status"] == "dispatched"
 
 
 def test_a_reopened_complaint_gets_a_fresh_deadline_and_can_escalate_again(
