@@ -507,6 +507,31 @@ def test_a_worker_killed_after_the_gateway_accepted_does_not_send_again(
     assert len(gateway.sent) == 1
 
 
+@pytest.mark.parametrize("later", [timedelta(seconds=30), timedelta(seconds=61)],
+                         ids=["within-settle-time", "past-settle-time"])
+def test_a_row_in_flight_is_never_claimed_again_by_the_senders(create_complaint, session,
+                                                               use_settings, later):
+    # Only release_unsettled may put a ``sending`` row back (with its back-off and its
+    # attempt counted): a sender taking it, even past the settle time, could text twice.
+    settings = use_settings(quiet_hours="00:00-23:59", notify_settle_seconds=60)
+    row = due_dispatch_text(create_complaint, session)
+    session.commit()
+    now = datetime.now(UTC)
+    with pytest.raises(WorkerKilled):
+        notifications.deliver(session, settings, row.id, gateway=DiesAfterAccepting(), now=now)
+    session.refresh(row)
+    assert (row.state, row.attempts) == ("sending", 1)
+    gateway = FlakyGateway()
+    assert notifications.deliver(session, settings, row.id, gateway=gateway,
+                                 now=now + later) is None
+    taken = notifications.deliver_many(session, settings, limit=10, gateway=gateway,
+                                       now=now + later)
+    assert row.id not in [other.id for other in taken]
+    session.refresh(row)
+    assert (row.state, row.attempts) == ("sending", 1)
+    assert [message["reference"] for message in gateway.sent].count(str(row.id)) == 0
+
+
 def test_a_row_left_sending_without_a_report_is_sent_again_after_the_settle_time(
         create_complaint, session, use_settings):
     from dispatch.jobs_notify import sweep_notifications
