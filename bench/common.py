@@ -14,7 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.services import free_port  # noqa: F401 - bench modules take it from here
+from tests.services import (
+    drop_database_on,
+    free_port,  # noqa: F401 - bench modules take it from here
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -56,7 +59,7 @@ def scratch_database(name: str = "dasan_bench") -> str:
 
     admin = create_engine(sqlalchemy_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database_on(conn, name)  # not WITH (FORCE): see tests/services.py
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE dasan_template'))
     admin.dispose()
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch.db import SessionLocal, sqlalchemy_url
 from dispatch.settings import Settings
-from tests.services import IN_CI, RedisServer, checkout_database_name, unavailable
+from tests.services import IN_CI, RedisServer, checkout_database_name, drop_database_on, unavailable
 
 pytest_plugins = ["tests.factories", "tests.notify_fixtures"]
 
@@ -33,7 +33,7 @@ def create_empty_database(name: str) -> str:
     try:
         admin = create_engine(sqlalchemy_url(admin_url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database_on(conn, name)
             has_template = conn.execute(text(
                 "SELECT 1 FROM pg_database WHERE datname = 'dasan_template'")).scalar()
             template = " TEMPLATE dasan_template" if has_template else ""
@@ -50,10 +50,10 @@ def create_empty_database(name: str) -> str:
 
 
 def drop_database(name: str) -> None:
-    """Drop database ``name`` (best effort)."""
+    """Drop database ``name``, ending the client sessions still in it."""
     admin = create_engine(sqlalchemy_url(_admin_url()), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database_on(conn, name)
     admin.dispose()
 
 
