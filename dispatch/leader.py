@@ -78,6 +78,9 @@ class LeaderLock:
         self.evict_after_s = evict_after_s
         self._connection: Connection | None = None
         self._last_success = 0.0  # time.monotonic() of the last check that answered
+        # Said once per stretch of standing by (not at every tick): an operator, and the
+        # two-scheduler test, can see that a replica tried and found another leading.
+        self._said_standing_by = False
         # APScheduler runs jobs on a thread pool; one connection must not be used by two
         # threads at once (that error used to make a healthy leader step down).
         self._mutex = threading.Lock()
@@ -110,8 +113,12 @@ class LeaderLock:
                 self._connection = connection
                 self._last_success = time.monotonic()
                 log.info("this scheduler is now the leader")
+                self._said_standing_by = False
                 return True
             connection.close()
+            if not self._said_standing_by:
+                log.info("another scheduler is the leader; this one stands by")
+                self._said_standing_by = True
             return False
         except Exception:  # noqa: BLE001 - a lost connection means we no longer lead
             log.warning("leader check failed; stepping down", exc_info=True)

@@ -52,7 +52,8 @@ def test_closed_complaints_are_not_escalated(session, settings):
     assert _escalations(session, closed) == []
 
 
-def test_two_scheduler_processes_escalate_each_complaint_once(engine, settings, redis_url):
+def test_two_scheduler_processes_escalate_each_complaint_once(engine, settings, redis_url,
+                                                              tmp_path):
     Redis.from_url(redis_url).flushdb()
     with Session(engine) as session:
         overdue = [_file(session, settings, -10, lon=126.975 + i * 0.002) for i in range(3)]
@@ -61,26 +62,51 @@ def test_two_scheduler_processes_escalate_each_complaint_once(engine, settings, 
     env = {**os.environ, "DASAN_DATABASE_URL": settings.database_url,
            "DASAN_REDIS_URL": redis_url, "DASAN_SECRET_KEY": settings.secret_key,
            "DASAN_ESCALATION_INTERVAL_SECONDS": "1", "DASAN_LOG_LEVEL": "INFO"}
-    schedulers = [subprocess.Popen([sys.executable, "-m", "dispatch.schedule"], env=env,
-                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   text=True) for _ in range(2)]
+    # Logs go to files, read while both run: the test waits for what it needs to see.
+    log_files = [tmp_path / f"scheduler-{n}.log" for n in (1, 2)]
+    schedulers = []
+    for log_file in log_files:
+        with open(log_file, "w") as stderr:
+            schedulers.append(subprocess.Popen(
+                [sys.executable, "-m", "dispatch.schedule"], env=env, cwd=ROOT,
+                stdout=subprocess.DEVNULL, stderr=stderr, text=True))
+
+    def logs() -> list[str]:
+        return [log_file.read_text() for log_file in log_files]
+
+    def both_competed() -> bool:
+        # Each has tried for the lock: one took it, the other found it taken. Without the
+        # second, one scheduler alone would pass this test.
+        said = logs()
+        return (sum("now the leader" in log for log in said) >= 1
+                and sum("this one stands by" in log for log in said) >= 1)
+
     try:
-        # Wait (bounded) until the leader has enqueued the escalation job, then a little more
-        # so both schedulers have ticked: on a loaded machine they start slowly.
+        # Wait (bounded) until the leader has enqueued the escalation job and the other
+        # scheduler has tried for the lead and stood by: on a loaded machine they start
+        # slowly.
         connection = Redis.from_url(redis_url)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not connection.exists(
-                "rq:job:scheduled-escalate-overdue"):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not (
+                connection.exists("rq:job:scheduled-escalate-overdue") and both_competed()):
             time.sleep(0.2)
-        time.sleep(3)
     finally:
-        logs = []
-        for process in schedulers:
+        # The one standing by goes first: stopping the leader first would hand it the lead
+        # in its last moments (a takeover, not two leaders at once).
+        order = sorted(zip(logs(), schedulers, strict=True),
+                       key=lambda pair: "now the leader" in pair[0])
+        for _, process in order:
             process.terminate()
-            logs.append(process.communicate(timeout=20)[1])
+            process.wait(timeout=20)
+    logs = logs()
     try:
+        assert connection.exists("rq:job:scheduled-escalate-overdue"), logs
         leaders = [log for log in logs if "now the leader" in log]
-        assert len(leaders) == 1, logs
+        standing_by = [log for log in logs if "this one stands by" in log]
+        said = [[line for line in log.splitlines() if "leader" in line or "stands by" in line]
+                for log in logs]
+        assert len(leaders) == 1 and len(standing_by) == 1, said
+        assert leaders != standing_by, said  # one led, the other tried and stood by
         worker = subprocess.run([sys.executable, "-m", "dispatch.worker", "--burst"], env=env,
                                 cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert worker.returncode == 0, worker.stderr

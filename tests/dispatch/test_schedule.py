@@ -29,6 +29,24 @@ def test_only_one_leader_at_a_time_and_takeover_after_release(engine):
         second.release()
 
 
+def test_a_replica_says_once_that_it_stands_by(engine, caplog):
+    first, second = LeaderLock(engine, key=4243), LeaderLock(engine, key=4243)
+    caplog.set_level("INFO", logger="dispatch.leader")
+    try:
+        assert first.is_leader() is True
+        assert [second.is_leader() for _ in range(3)] == [False] * 3
+        first.release()
+        assert second.is_leader() is True
+        second.release()
+        assert first.is_leader() is True
+        assert second.is_leader() is False  # a new stretch of standing by is said again
+        said = [record.getMessage() for record in caplog.records]
+        assert said.count("another scheduler is the leader; this one stands by") == 2
+    finally:
+        first.release()
+        second.release()
+
+
 def test_leader_check_is_safe_from_many_threads(engine):
     import threading
 
