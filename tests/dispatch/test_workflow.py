@@ -4,7 +4,7 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dispatch import workflow
@@ -171,8 +171,13 @@ def test_two_admins_demoting_each_other_at_once_queue_up_instead_of_deadlocking(
     with Session(engine) as session:
         admins = [create_staff(session, username=f"adm{n}-{suffix}", password="x" * 12,
                                role="admin") for n in (1, 2)]
-        session.commit()
         ids = [admin.id for admin in admins]
+        # The pair must be the only active admins, or both could step down and the race
+        # that leaves none would go unseen. The others are put back afterwards.
+        others = session.scalars(select(Staff.id).where(
+            Staff.role == "admin", Staff.active, Staff.id.not_in(ids))).all()
+        session.execute(update(Staff).where(Staff.id.in_(others)).values(active=False))
+        session.commit()
     outcomes, barrier = [], threading.Barrier(2)
 
     def demote(actor_id, target_id):
@@ -192,16 +197,20 @@ def test_two_admins_demoting_each_other_at_once_queue_up_instead_of_deadlocking(
 
     threads = [threading.Thread(target=demote, args=pair)
                for pair in ((ids[0], ids[1]), (ids[1], ids[0]))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
     try:
-        # Both finish with an answer (another admin of the test database may leave both
-        # free to step down); neither dies of a deadlock.
-        assert all(outcome in ("demoted", "last_admin") for outcome in outcomes), outcomes
-        assert len(outcomes) == 2
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        # Both finish with an answer, neither dies of a deadlock, and exactly one steps
+        # down: the second sees the first's change and is refused.
+        assert sorted(outcomes) == ["demoted", "last_admin"], outcomes
+        with Session(engine) as session:
+            still_admin = session.scalars(select(Staff.id).where(
+                Staff.role == "admin", Staff.active, Staff.id.in_(ids))).all()
+        assert len(still_admin) == 1, still_admin
     finally:
         with Session(engine) as session:
             session.execute(delete(Staff).where(Staff.id.in_(ids)))
+            session.execute(update(Staff).where(Staff.id.in_(others)).values(active=True))
             session.commit()
