@@ -25,6 +25,7 @@ SYSTEM_PACKAGES=(
   "wrk:wrk"
   "curl:curl"
   "/usr/sbin/logrotate:logrotate"
+  "/usr/bin/systemd-analyze:systemd"
 )
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac; }

@@ -8,6 +8,7 @@ import pytest
 
 from api.pwa import tile_origin
 from api.static import ROOT
+from tests.services import unavailable
 
 PAGES = ["/", "/status/261129-0000001", "/field", "/dispatch", "/staff"]
 
@@ -93,7 +94,7 @@ def test_nothing_outside_the_asset_folders_is_served(client, path):
 
 def test_vendored_libraries_come_from_node_modules(client):
     if not (ROOT / "pwa" / "node_modules" / "leaflet").is_dir():
-        pytest.skip("pwa/node_modules not installed (npm ci)")
+        unavailable("pwa/node_modules not installed (npm ci)")
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/idb/index.js",
                  "/static/vendor/markercluster/leaflet.markercluster.js",
                  "/static/vendor/workbox/workbox-precaching.prod.js",

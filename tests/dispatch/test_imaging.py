@@ -32,6 +32,7 @@ from tests.photo_factory import (
     rationals,
     raw_exif,
 )
+from tests.services import unavailable
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -132,7 +133,7 @@ def test_read_photo_facts_falls_back_to_gps_time_in_utc():
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
 def test_read_photo_facts_reads_exif_of_every_format(fmt):
     if fmt == "HEIF" and not imaging.HEIC_SUPPORTED:
-        pytest.skip("pillow-heif is not installed")
+        unavailable("pillow-heif (requirements.lock) is not installed")
     data = make_image((320, 240), fmt, exif=make_exif(lonlat=CITY_HALL))
     assert read_photo_facts(data).lonlat == pytest.approx(CITY_HALL, abs=1e-6)
 
@@ -143,7 +144,7 @@ def test_read_photo_facts_reads_exif_of_every_format(fmt):
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_process_photo_strips_exif_from_every_format(fmt):
     if fmt == "HEIF" and not imaging.HEIC_SUPPORTED:
-        pytest.skip("pillow-heif is not installed")
+        unavailable("pillow-heif (requirements.lock) is not installed")
     exif = make_exif(lonlat=CITY_HALL, taken_at=datetime(2026, 11, 28, 9, 0), offset="+09:00")
     result = process_photo(make_image((640, 480), fmt, exif=exif))
     assert result.facts.lonlat == pytest.approx(CITY_HALL, abs=1e-6)

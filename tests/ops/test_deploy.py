@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.services import ROOT
+from tests.services import ROOT, unavailable
 
 UNITS = ROOT / "deploy" / "systemd"
 LONG_RUNNING = ("dasan-web", "dasan-worker", "dasan-feeds-worker", "dasan-scheduler",
@@ -49,7 +49,7 @@ def test_the_units_start_what_the_project_has():
 def test_systemd_accepts_the_units(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
+        unavailable("systemd-analyze is not installed (Debian package systemd)")
     for unit in UNITS.iterdir():
         text = unit.read_text(encoding="utf-8").replace("/opt/dasan", str(ROOT))
         (tmp_path / unit.name).write_text(text, encoding="utf-8")
@@ -68,7 +68,7 @@ def test_logrotate_keeps_the_logs_for_a_limited_time():
 def test_logrotate_accepts_the_config(tmp_path):
     logrotate = shutil.which("logrotate") or shutil.which("logrotate", path="/usr/sbin")
     if logrotate is None:
-        pytest.skip("logrotate is not installed")
+        unavailable("logrotate is not installed")
     config = (ROOT / "deploy" / "logrotate" / "dasan").read_text(encoding="utf-8")
     (tmp_path / "dasan").write_text(config.replace("/opt/dasan", str(tmp_path)))
     done = subprocess.run([logrotate, "--debug", "--state", str(tmp_path / "state"),
