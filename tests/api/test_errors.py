@@ -211,3 +211,98 @@ def test_a_unique_violation_from_a_race_is_409_not_500(client, create_staff, log
         response = client.post("/api/v1/staff/accounts", headers=admin, json={
             "username": "raced", "role": "dispatcher", "password": "long-enough-pass"})
     assert response.status_code == 409 and response.get_json()["error"] == "conflict_retry"
+
+
+# --- what no input should cause, but a bug or a lost race can ------------------------------
+
+SECRET_DETAIL = "password=hunter2 at /srv/dasan/api/categories.py line 42"
+
+
+def _broken(target: str, error: Exception):
+    """Make the function a view calls raise ``error``, as a bug or a race would."""
+    from unittest import mock
+
+    return mock.patch(target, side_effect=error)
+
+
+def _assert_nothing_leaked(response):
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "hunter2" not in text and "/srv/dasan" not in text
+
+
+def test_an_unexpected_error_is_a_500_in_our_shape_with_no_internals(client, caplog):
+    with _broken("api.categories.list_categories", RuntimeError(SECRET_DETAIL)):
+        response = client.get("/api/v1/categories", headers={"X-Request-ID": "req-boom-1"})
+    body = assert_error(response, 500, "internal_error")
+    assert body["request_id"] == response.headers["X-Request-ID"] == "req-boom-1"
+    assert response.mimetype == "application/json"
+    _assert_nothing_leaked(response)
+    # The traceback goes to the log, findable by the request id the caller saw.
+    logged = [record for record in caplog.records
+              if "req-boom-1" in record.getMessage() and record.exc_info]
+    assert logged and SECRET_DETAIL in str(logged[0].exc_info[1])
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_unexpected_open311_error_is_a_500_in_the_specs_shape(client, caplog, fmt):
+    with _broken("dispatch.open311.list_services", RuntimeError(SECRET_DETAIL)):
+        response = client.get(f"/open311/v2/services.{fmt}",
+                              headers={"X-Request-ID": f"req-boom-{fmt}"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == f"req-boom-{fmt}"
+    _assert_nothing_leaked(response)
+    if fmt == "json":
+        assert response.get_json() == [{"code": 500, "description":
+                                        "internal_error: something went wrong on our side"}]
+    else:
+        from xml.etree import ElementTree
+
+        root = ElementTree.fromstring(response.get_data())  # noqa: S314 - our own response
+        assert root.tag == "errors"
+        assert [(e.findtext("code"), e.findtext("description")) for e in root] == [
+            ("500", "internal_error: something went wrong on our side")]
+    assert any(f"req-boom-{fmt}" in record.getMessage() and record.exc_info
+               for record in caplog.records)
+
+
+def test_a_row_changed_under_the_request_is_409_to_send_again(client):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    lost = StaleDataError("UPDATE statement on table 'complaints' expected to update 1 row(s)")
+    with _broken("api.categories.list_categories", lost):
+        response = client.get("/api/v1/categories")
+    assert_error(response, 409, "conflict_retry")
+    assert response.headers["Retry-After"] == "1"
+    assert "complaints" not in response.get_data(as_text=True)
+
+
+def test_an_integrity_error_that_is_not_a_race_stays_a_500(client, caplog):
+    import sqlalchemy.exc
+
+    class Orig(Exception):
+        pgcode = "23503"  # foreign key: our bug, not the client's
+
+    broken = sqlalchemy.exc.IntegrityError("INSERT INTO secret_table", {}, Orig(SECRET_DETAIL))
+    with _broken("api.categories.list_categories", broken):
+        response = client.get("/api/v1/categories")
+    assert_error(response, 500, "internal_error")
+    _assert_nothing_leaked(response)
+    assert "secret_table" not in response.get_data(as_text=True)
+
+
+def test_a_client_too_slow_to_send_is_408_and_the_connection_closes(client):
+    with _broken("api.categories.list_categories", TimeoutError("read timed out")):
+        response = client.get("/api/v1/categories")
+    assert_error(response, 408, "request_timeout")
+    assert response.headers["Connection"] == "close"
+
+
+def test_a_body_that_stops_arriving_is_408_not_invalid_json(client):
+    from unittest import mock
+
+    from werkzeug.exceptions import ClientDisconnected
+
+    with mock.patch("flask.Request.get_json", side_effect=ClientDisconnected()):
+        response = post_raw(client, json.dumps(complaint_json()))
+    body = assert_error(response, 408, "request_timeout")
+    assert "not received in time" in body["message"]
