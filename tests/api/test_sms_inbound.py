@@ -186,3 +186,48 @@ def test_stop_ends_the_texts_about_earlier_complaints_until_a_new_one(
                  at=datetime.now(UTC))
     session.flush()
     assert len(planned(session, earlier, "reopened")) == 1
+
+
+def test_a_text_the_intake_refuses_is_answered_with_help_and_files_nothing(
+        client, session, use_settings):
+    from sqlalchemy import func
+
+    from dispatch.categories import forget_cached_categories
+    from dispatch.models import Category
+
+    settings = use_settings()
+    # The rules changed under the text: street lamps now need a lamp-post number, which a
+    # text cannot give, so the intake refuses it (InvalidComplaint).
+    lamp = session.get(Category, "street_lamp")
+    lamp.attributes = [{**spec, "required": True} for spec in lamp.attributes]
+    session.flush()
+    forget_cached_categories()
+    try:
+        inbound = text_in(client, session, settings, "refused-1", "+821055558888",
+                          "역삼1동 가로등 고장")
+    finally:
+        forget_cached_categories()
+    # Kannel got its 204 (no retry storm), the text is kept with its outcome, no
+    # complaint was made, and the sender learns how to report instead.
+    assert (inbound.outcome, inbound.complaint_id) == ("not_understood", None)
+    assert session.scalar(select(func.count()).select_from(Complaint).where(
+        Complaint.reporter_phone == "+821055558888")) == 0
+    assert [row.template for row in replies_to(session, "+821055558888")] == ["sms_help"]
+
+
+def test_texts_are_taken_while_redis_is_down(client, session, use_settings,
+                                             create_complaint):
+    from tests.services import free_port
+
+    # Redis counts the texts per sender (the flood limit); without it every text is
+    # still taken: a citizen's report matters more than the limit.
+    settings = use_settings(redis_url=f"redis://127.0.0.1:{free_port()}/0", sms_mo_per_hour=1)
+    complaint = create_complaint(phone="010-5555-9999")
+    close(session, complaint)
+    rating = text_in(client, session, settings, "redis-down-1", "+821055559999", "4")
+    assert (rating.outcome, rating.complaint_id) == ("rating", complaint.id)
+    assert session.scalar(select(SatisfactionRating.score).where(
+        SatisfactionRating.complaint_id == complaint.id)) == 4
+    report = text_in(client, session, settings, "redis-down-2", "+821055559999",
+                     "역삼1동 가로등 고장")
+    assert report.outcome == "complaint"  # over the limit of 1, yet not rate_limited
