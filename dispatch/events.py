@@ -81,16 +81,20 @@ class EventPlace:
     flags: tuple[str, ...] = ()
 
 
-def event_place(event: ComplaintEvent, site: tuple[float, float],
+def event_place(event: ComplaintEvent, site: tuple[float, float] | None,
                 max_distance_m: float) -> EventPlace:
     """Return where ``event`` was recorded, relative to the complaint's ``site`` (lon, lat).
 
     An ``on_site`` event farther than ``max_distance_m`` (``DASAN_PHOTO_MAX_DISTANCE_M``, the
-    same tolerance as evidence photos) is flagged ``far_from_site``.
+    same tolerance as evidence photos) is flagged ``far_from_site``. ``site`` None: the
+    complaint knows no spot (a report by text stands for its whole dong), so the position is
+    given without a distance or a judgement.
     """
     if event.location is None:
         return EventPlace()
     point = to_shape(event.location)
+    if site is None:
+        return EventPlace((point.x, point.y))
     distance = round(haversine_m(*site, point.x, point.y), 1)
     far = event.kind in CHECKED_KINDS and distance > max_distance_m
     return EventPlace((point.x, point.y), distance, (PhotoFlag.FAR_FROM_SITE.value,) if far

@@ -45,6 +45,7 @@ from dispatch.models import (
     Complaint,
     ComplaintPhoto,
     ComplaintStatus,
+    LocationPrecision,
     PhotoFlag,
     PhotoKind,
     Staff,
@@ -82,11 +83,13 @@ def flags_for(complaint: Complaint, facts: PhotoFacts, max_distance_m: float
               ) -> tuple[list[str], float | None]:
     """Return the flags of an evidence photo and its distance (m) from the complaint.
 
-    Photos without GPS or capture time are not flagged: browsers often strip both.
+    Photos without GPS or capture time are not flagged: browsers often strip both. Nor is
+    the distance of a complaint that knows only its dong (a report by text): its point is a
+    stand-in inside the dong, not the spot.
     """
     flags: list[str] = []
     distance = None
-    if facts.lonlat is not None:
+    if facts.lonlat is not None and complaint.location_precision == LocationPrecision.POINT.value:
         site = to_shape(complaint.location)
         distance = round(haversine_m(site.x, site.y, *facts.lonlat), 1)
         if distance > max_distance_m:

@@ -241,6 +241,22 @@ def test_evidence_flags_are_shown_to_staff_only(client, session, complaint, repo
     assert all("flags" not in photo for photo in as_reporter["photos"])
 
 
+def test_evidence_on_a_report_by_text_is_not_judged_by_its_stand_in_point(
+        client, session, complaint, create_staff, login):
+    # A report by text is placed inside its dong, not at the spot: an inspector's photo a
+    # kilometre from that stand-in point may well be at the spot.
+    member = create_staff("inspector", "11140")
+    complaint.assignee_id = member.id
+    complaint.location_precision = "dong"
+    session.flush()
+    body = upload(client, complaint, login(member),
+                  make_image(exif=make_exif(lonlat=FAR_AWAY))).get_json()
+    assert body["photos"][0]["flags"] == [] and body["flags"] == []
+    assert body["photos"][0]["distance_m"] is None
+    assert body["photos"][0]["location"]["coordinates"] == pytest.approx(list(FAR_AWAY),
+                                                                         abs=1e-6)
+
+
 def test_evidence_equal_to_the_reporters_photo_is_refused_not_dropped(client, session, complaint,
                                                                      reporter, create_staff,
                                                                      login):

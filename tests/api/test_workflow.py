@@ -781,6 +781,27 @@ def test_staff_history_says_where_on_site_was_pressed_and_the_public_never(clien
     assert "location" not in str(staff_timeline["events"])
 
 
+def test_staff_history_does_not_judge_on_site_by_a_report_by_texts_stand_in_point(
+        client, staff, session):
+    from sqlalchemy import text
+
+    lon, lat = PLACES["city_hall"][0]
+    pid = client.post("/api/v1/complaints", json=complaint_json(
+        category="road_damage")).get_json()["public_id"]
+    # As a report by text is stored: a point inside the dong standing for the whole dong.
+    session.execute(text("UPDATE complaints SET location_precision = 'dong' "
+                         "WHERE public_id = :p"), {"p": pid})
+    assert move(client, pid, "accept", h(staff, "inspector", 1)).status_code == 200
+    answer = move(client, pid, "on-site", h(staff, "inspector", 2),
+                  location={"type": "Point", "coordinates": [lon + 0.01, lat]})
+    assert answer.status_code == 200, answer.get_json()
+    history = client.get(f"/api/v1/staff/complaints/{pid}",
+                         headers=h(staff, "supervisor")).get_json()["history"]
+    on_site = next(event for event in history if event["kind"] == "on_site")
+    assert on_site["location"] == {"type": "Point", "coordinates": [lon + 0.01, lat]}
+    assert on_site["distance_m"] is None and on_site["flags"] == []
+
+
 def test_the_public_view_names_the_outcome_once_closed(client, staff, filed, settings):
     pid = filed["public_id"]
     assert client.get(f"/api/v1/complaints/{pid}").get_json()["outcome"] is None
