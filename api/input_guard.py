@@ -262,8 +262,18 @@ def _reject_unsafe_input() -> None:
                   *(upload.filename for upload in request.files.values())]
     if any(isinstance(text, str) and _UNSAFE.search(text) for text in texts):
         raise InvalidText("the request holds a NUL character or an unpaired surrogate")
-    if request.is_json and request.content_length != 0:
+    if request.is_json and request.content_length != 0 and _route_may_read_json():
         _check_json_body()
+
+
+def _route_may_read_json() -> bool:
+    # A route that declares its body types without JSON (a form-only intake, Open311 POST)
+    # never parses this body: check_body_type answers 415 for it, as for a well-formed one.
+    # Undeclared routes are parsed here, since a plain view may read JSON by hand.
+    if request.url_rule is None or request.method not in _BODY_METHODS:
+        return True
+    accepted = accepted_media_types(current_app, request.endpoint, request.method)
+    return accepted is None or JSON in accepted
 
 
 def _advertise_identity(response):

@@ -85,6 +85,11 @@ def test_photos_refuse_a_json_body_with_the_same_code(client, complaint, reporte
     response = client.post("/api/v1/complaints/with-photos", data=BODY,
                            content_type="application/json")
     error_of(response, 415, "unsupported_media_type")
+    # Broken JSON to a form-only route is the same mistake: 415, not invalid_json.
+    for broken in ("{", "[" * 100 + "]" * 100):
+        response = client.post("/api/v1/complaints/with-photos", data=broken,
+                               content_type="application/json")
+        error_of(response, 415, "unsupported_media_type")
 
 
 def test_open311_post_with_json_is_the_specs_415_not_a_missing_key(client, session):
@@ -93,6 +98,9 @@ def test_open311_post_with_json_is_the_specs_415_not_a_missing_key(client, sessi
         "api_key": key, "service_code": "street_lamp", "lat": CITY_HALL[1],
         "long": CITY_HALL[0]}), content_type="application/json")
     assert "form" in open311_error(response, 415, "unsupported_media_type")
+    response = client.post("/open311/v2/requests.json", data="{",
+                           content_type="application/json")
+    open311_error(response, 415, "unsupported_media_type")
     response = client.post("/open311/v2/requests.xml", data="<x/>",
                            content_type="application/xml")
     assert response.status_code == 415 and b"<errors>" in response.data
