@@ -26,7 +26,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Only the names this upgrade made: "Phường " + the English name less its "-dong" (the
+    # sample's shape); a city's own "Phường …" names are left as they are.
     op.execute("""
         UPDATE dongs SET names = jsonb_set(names, '{vi}', to_jsonb((names->>'vi') || '-dong'))
-        WHERE names->>'vi' LIKE 'Phường %' AND names->>'vi' NOT LIKE '%-dong'
+        WHERE names->>'en' LIKE '%-dong'
+          AND names->>'vi' = 'Phường ' || left(names->>'en', -5)
     """)

@@ -194,18 +194,23 @@ def test_a_database_loaded_before_the_fix_gets_vietnamese_dong_names_without_don
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO districts (code, name, names, boundary) VALUES"
                               " ('11680', '강남구', '{}', " + square + ")"))
-            for code, vi in (("1", "Phường Samseong 1-dong"), ("2", "Own name-dong")):
+            for code, vi, en in (("1", "Phường Samseong 1-dong", "Samseong 1-dong"),
+                                 ("2", "Own name-dong", "Own name-dong"),
+                                 ("3", "Phường Bến Nghé", "Ben Nghe Ward")):
                 conn.execute(text(
                     "INSERT INTO dongs (code, district_code, name, names, boundary) VALUES"
-                    " (:code, '11680', :code, jsonb_build_object('vi', :vi), " + square + ")"),
-                    {"code": code, "vi": vi})
+                    " (:code, '11680', :code, jsonb_build_object('vi', :vi, 'en', :en), "
+                    + square + ")"), {"code": code, "vi": vi, "en": en})
         command.upgrade(config, "d9f1b3c5e7a2")
         with engine.connect() as conn:
             assert conn.execute(names).all() == [("1", "Phường Samseong 1"),
-                                                 ("2", "Own name-dong")]
+                                                 ("2", "Own name-dong"),
+                                                 ("3", "Phường Bến Nghé")]
         command.downgrade(config, "c8e0a2b4d6f7")
-        with engine.connect() as conn:
-            assert conn.execute(names).all()[0] == ("1", "Phường Samseong 1-dong")
+        with engine.connect() as conn:  # only the names the upgrade made go back
+            assert conn.execute(names).all() == [("1", "Phường Samseong 1-dong"),
+                                                 ("2", "Own name-dong"),
+                                                 ("3", "Phường Bến Nghé")]
     finally:
         engine.dispose()
         drop_database(name)
