@@ -14,25 +14,13 @@ from werkzeug.test import encode_multipart
 
 from dispatch import open311
 from dispatch.citizens import citizen_token
+from tests.api.answers import error_of, open311_error
 from tests.factories import CITY_HALL, complaint_json
 from tests.photo_factory import make_image
 
 BODY = json.dumps(complaint_json())
 
 
-def error_of(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "application/json"
-    body = json.loads(response.data)
-    assert body["error"] == code and body["code"] == status and body["request_id"]
-    return body
-
-
-def open311_error(response, status: int, code: str) -> str:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    [error] = response.get_json()
-    assert error["code"] == status and error["description"].startswith(code + ":")
-    return error["description"]
 
 
 @pytest.fixture

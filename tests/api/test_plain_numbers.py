@@ -1,25 +1,11 @@
 """Numbers sent as text are plain decimals on both APIs (no 3_7.5, full-width digits or 1e3)."""
 
-import json
 
 import pytest
 
 from dispatch import open311
+from tests.api.answers import error_of, open311_error
 from tests.factories import CITY_HALL
-
-
-def error_of(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    body = json.loads(response.data)
-    assert body["error"] == code
-    return body
-
-
-def open311_error(response, status: int, code: str) -> str:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    [error] = response.get_json()
-    assert error["code"] == status and error["description"].startswith(code + ":")
-    return error["description"]
 
 
 @pytest.mark.parametrize("lat", ["3_7.5", "３７.５", "37.5\u0660", "0x25", "1e1"])
