@@ -485,7 +485,7 @@ def test_switching_language_leaves_no_korean_on_the_dispatchers_page(new_context
 
 
 def test_the_open_panel_follows_another_users_move(new_context, live_server):
-    from tests.pwa.test_field import call, staff_headers
+    from tests.pwa.test_field import accept_as, staff_headers
 
     public_id = english_complaint(live_server, "browser test: moved elsewhere", (126.9910, 37.5575))
     page = open_dispatch(new_context)
@@ -493,18 +493,13 @@ def test_the_open_panel_follows_another_users_move(new_context, live_server):
     page.locator("#find button").click()
     state = page.locator("#detail p").first
     expect(state).not_to_contain_text(KO["s_assigned"])
-    headers = staff_headers(live_server, "insp1")
-    _, _, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
-                        headers=headers)
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
-                           {**headers, "If-Match": answer["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, public_id, staff_headers(live_server, "insp1"))
     # The stream says it changed: the panel shows the new state without a click.
     expect(state).to_contain_text(KO["s_assigned"])
 
 
 def test_a_refused_move_shows_the_complaints_latest_state(new_context, live_server):
-    from tests.pwa.test_field import call, staff_headers
+    from tests.pwa.test_field import accept_as, staff_headers
 
     public_id = english_complaint(live_server, "browser test: stale reassign", (126.9990, 37.5575))
     page = new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -513,12 +508,7 @@ def test_a_refused_move_shows_the_complaints_latest_state(new_context, live_serv
     page.fill("#find-id", public_id)
     page.locator("#find button").click()
     expect(page.locator("#assign-staff")).to_be_visible()
-    headers = staff_headers(live_server, "insp1")
-    _, _, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
-                        headers=headers)
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
-                           {**headers, "If-Match": answer["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, public_id, staff_headers(live_server, "insp1"))
     page.wait_for_timeout(500)
     expect(page.locator("#detail p").first).not_to_contain_text(KO["s_assigned"])  # stale
     page.fill("#assign-staff-note", "to the nearer one")

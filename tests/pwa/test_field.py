@@ -52,6 +52,16 @@ def staff_headers(live_server, username: str) -> dict:
     return {"Authorization": f"Bearer {body['token']}"}
 
 
+def accept_as(live_server, public_id: str, headers: dict) -> None:
+    """Accept ``public_id`` through the API as the staff member of ``headers`` (its ETag first)."""
+    status, view, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
+                                headers=headers)
+    assert status == 200, view
+    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
+                           {**headers, "If-Match": answer["ETag"]})
+    assert status == 200, body
+
+
 def item(page, public_id: str):
     return page.locator(f"#queue li[data-public-id='{public_id}']")
 
@@ -156,12 +166,7 @@ def test_someone_else_taking_it_first_is_shown_in_plain_words(new_context, live_
     context.set_offline(True)
     item(page, public_id).locator("button[data-move=accept]").click()
     other = staff_headers(live_server, "insp2")
-    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
-                                 headers=other)
-    assert status == 200, view
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
-                           {**other, "If-Match": headers["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, public_id, other)
     context.set_offline(False)
     failed = page.locator("#outbox li[data-error]:not([data-error=''])")
     expect(failed).to_have_count(1)
@@ -450,11 +455,7 @@ def test_only_the_moves_the_server_allows_are_offered(new_context, live_server):
     free = file_complaint(live_server, "browser test: nobody's yet", (126.9960, 37.5615))
     taken = file_complaint(live_server, "browser test: a colleague's", (127.0030, 37.5600))
     colleague = staff_headers(live_server, "insp2")
-    status, _, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{taken}",
-                              headers=colleague)
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{taken}/accept", {},
-                           {**colleague, "If-Match": headers["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, taken, colleague)
     page = open_field(new_context())
     expect(item(page, free).locator("button[data-move]")).to_have_count(1)
     expect(item(page, free).locator("button[data-move=accept]")).to_be_visible()
@@ -537,12 +538,7 @@ def test_the_inspectors_own_ticket_stays_first_when_the_district_list_is_cut(new
     # so a district page of two (?page_size=2) does not reach it.
     own = file_complaint(live_server, "browser test: my own lamp", (126.9895, 37.5588))
     inspector = staff_headers(live_server, "insp1")
-    status, view, headers = call(live_server, "GET", f"/api/v1/staff/complaints/{own}",
-                                 headers=inspector)
-    assert status == 200, view
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{own}/accept", {},
-                           {**inspector, "If-Match": headers["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, own, inspector)
     for n, spot in enumerate([(126.9812, 37.5601), (126.9822, 37.5612), (126.9832, 37.5623)]):
         file_complaint(live_server, f"browser test: storm {n}", spot, category="illegal_parking")
     status, first, _ = call(live_server, "GET", "/api/v1/queue?limit=2", headers=inspector)

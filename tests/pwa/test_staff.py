@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.factories import STAFF_PASSWORD
 from tests.pwa.conftest import KO, axe_violations, login, open_as, screenshot
-from tests.pwa.test_field import call, file_complaint, staff_headers
+from tests.pwa.test_field import accept_as, call, file_complaint, staff_headers
 
 pytestmark = pytest.mark.slow
 
@@ -129,12 +129,7 @@ def accepted_by(live_server, username: str, description: str, lonlat) -> str:
     """A complaint filed in Jung-gu and accepted by ``username``; returns its public id."""
     public_id = file_complaint(live_server, description, lonlat)
     headers = staff_headers(live_server, username)
-    status, view, answer = call(live_server, "GET", f"/api/v1/staff/complaints/{public_id}",
-                                headers=headers)
-    assert status == 200, view
-    status, body, _ = call(live_server, "POST", f"/api/v1/complaints/{public_id}/accept", {},
-                           {**headers, "If-Match": answer["ETag"]})
-    assert status == 200, body
+    accept_as(live_server, public_id, headers)
     return public_id
 
 
