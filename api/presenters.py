@@ -13,7 +13,8 @@ from dispatch.areas import describe_areas, office_phone_or_fallback
 from dispatch.categories import cached_categories, public_attributes
 from dispatch.events import event_place
 from dispatch.i18n import pick_name
-from dispatch.models import Category, Complaint, LocationPrecision
+from dispatch.models import Category, Complaint
+from dispatch.site import known_site
 from dispatch.stats import OPEN_STATUSES
 from dispatch.workflow import OUTCOME_CODES
 
@@ -127,10 +128,7 @@ def complaint_staff(complaint: Complaint, staff, language: str, timezone: str, *
 
     session = object_session(complaint)
     view = complaint_public(complaint, language, timezone)
-    # A report by text is placed inside its dong, not at the spot: distances from that
-    # stand-in point would flag honest inspectors as far from the site.
-    site = (tuple(view["location"]["coordinates"])
-            if complaint.location_precision == LocationPrecision.POINT.value else None)
+    site = known_site(complaint)  # None for a report by text: no spot to measure from
     phone = complaint.reporter_phone
     if phone and not workflow.may_see_phone(staff, complaint):
         phone = mask_phone(phone)

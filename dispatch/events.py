@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from dispatch.models import Complaint, ComplaintEvent, PhotoFlag
-from geo.points import haversine_m
+from dispatch.site import distance_from_site
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,7 @@ def event_place(event: ComplaintEvent, site: tuple[float, float] | None,
     if event.location is None:
         return EventPlace()
     point = to_shape(event.location)
-    if site is None:
-        return EventPlace((point.x, point.y))
-    distance = round(haversine_m(*site, point.x, point.y), 1)
-    far = event.kind in CHECKED_KINDS and distance > max_distance_m
-    return EventPlace((point.x, point.y), distance, (PhotoFlag.FAR_FROM_SITE.value,) if far
-                      else ())
+    distance, far = distance_from_site(site, (point.x, point.y), max_distance_m)
+    flagged = far and event.kind in CHECKED_KINDS
+    return EventPlace((point.x, point.y), distance,
+                      (PhotoFlag.FAR_FROM_SITE.value,) if flagged else ())

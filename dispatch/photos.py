@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
@@ -45,15 +45,14 @@ from dispatch.models import (
     Complaint,
     ComplaintPhoto,
     ComplaintStatus,
-    LocationPrecision,
     PhotoFlag,
     PhotoKind,
     Staff,
 )
 from dispatch.settings import Settings
+from dispatch.site import distance_from_site, known_site
 from dispatch.storage import PhotoStore
 from dispatch.tokens import same_secret
-from geo.points import haversine_m
 
 # Re-exported: intake and the PWA read a photo's position and time from here.
 __all__ = ["HEIC_SUPPORTED", "PhotoFacts", "PhotoLimits", "ProcessedPhoto", "Upload",
@@ -89,10 +88,9 @@ def flags_for(complaint: Complaint, facts: PhotoFacts, max_distance_m: float
     """
     flags: list[str] = []
     distance = None
-    if facts.lonlat is not None and complaint.location_precision == LocationPrecision.POINT.value:
-        site = to_shape(complaint.location)
-        distance = round(haversine_m(site.x, site.y, *facts.lonlat), 1)
-        if distance > max_distance_m:
+    if facts.lonlat is not None:
+        distance, far = distance_from_site(known_site(complaint), facts.lonlat, max_distance_m)
+        if far:
             flags.append(PhotoFlag.FAR_FROM_SITE.value)
     taken_at = facts.taken_at
     if taken_at is not None and taken_at.tzinfo is not None and complaint.created_at:
