@@ -200,9 +200,7 @@ def check_body_type() -> None:
             and not request.headers.get("Authorization")
             and not request.headers.get("X-Citizen-Token")):
         return
-    if request.url_rule is None or request.method not in _BODY_METHODS:
-        return
-    accepted = accepted_media_types(current_app, request.endpoint, request.method)
+    accepted = _route_body_types()
     if not accepted:
         return
     if JSON in accepted and request.is_json:
@@ -270,10 +268,16 @@ def _route_may_read_json() -> bool:
     # A route that declares its body types without JSON (a form-only intake, Open311 POST)
     # never parses this body: check_body_type answers 415 for it, as for a well-formed one.
     # Undeclared routes are parsed here, since a plain view may read JSON by hand.
-    if request.url_rule is None or request.method not in _BODY_METHODS:
-        return True
-    accepted = accepted_media_types(current_app, request.endpoint, request.method)
+    accepted = _route_body_types()
     return accepted is None or JSON in accepted
+
+
+def _route_body_types() -> tuple[str, ...] | None:
+    """The body types this request's route declares; None: unknown route, no body method,
+    or a route that declares none."""
+    if request.url_rule is None or request.method not in _BODY_METHODS:
+        return None
+    return accepted_media_types(current_app, request.endpoint, request.method)
 
 
 def _advertise_identity(response):
