@@ -11,10 +11,14 @@ const publicId = decodeURIComponent(location.pathname.split('/').pop());
 let token = '';
 let complaint = null;
 let retry = null;
+let failures = 0; // tries in a row that reached no server: each waits longer than the last
 let unreachable = false; // the notice says "no connection" and goes once the server answers
 // A closed report has no deadline left to keep: its "due" would read as still pending.
 const CLOSED = ['resolved', 'unfounded', 'referred', 'duplicate', 'cancelled'];
-const RETRY_MS = 20000;
+// Phones say `online` before the network carries anything (a radio waking, a captive portal),
+// so the try after it may fail too: the next comes within seconds, then less and less often.
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 60000;
 
 // The reporter's token gives cancel, reopen, rating and the photos: it must not stay in the
 // address bar, the history or a link copied to share. A link that brings it (after filing, or
@@ -50,9 +54,13 @@ async function render() {
     unreachable = err.status === 0;
     // "It will be tried again later" must come true: when the phone is back online (the
     // `online` listener), and every so often meanwhile (a server that was down sends no event).
-    if (err.status === 0) retry = setTimeout(render, RETRY_MS);
+    if (err.status === 0) {
+      retry = setTimeout(render, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures));
+      failures += 1;
+    }
     return;
   }
+  failures = 0;
   if (unreachable) { $('notice').hidden = true; unreachable = false; }
   const summary = $('summary');
   const rows = [
@@ -167,7 +175,7 @@ async function main() {
   $('reopen').addEventListener('click', () => act('reopen'));
   $('rating').addEventListener('submit', rate);
   document.addEventListener('dasan:language', render);
-  window.addEventListener('online', render);
+  window.addEventListener('online', () => { failures = 0; render(); });
   await render();
   document.body.dataset.ready = 'true';
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -626,6 +627,38 @@ def test_a_status_page_opened_offline_loads_by_itself_once_back_online(new_conte
     context.set_offline(True)
     context.set_offline(False)  # the phone is back: the `online` event
     expect(page.locator("#summary h2")).to_have_text(public_id)
+    expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_a_status_page_tries_again_soon_when_the_first_try_back_online_fails(new_context,
+                                                                            live_server):
+    # Phones say `online` before the network carries anything (a radio waking, a captive
+    # portal, Chromium's own emulation): the first try after it may fail too. The page must
+    # not then wait its long interval, but try again within seconds.
+    public_id, token = filed_with_token(live_server, "browser test: online too early",
+                                        [126.9810, 37.5550])
+    context = new_context()
+    page = context.new_page()
+    refused = []
+
+    def refuse(route):
+        refused.append(route.request.url)
+        route.abort()
+
+    page.route("**/api/v1/complaints/**", refuse)
+    page.goto(f"/status/{public_id}?t={token}")
+    page.wait_for_selector("body[data-ready=true]")
+    before = len(refused)
+    context.set_offline(True)
+    context.set_offline(False)
+    # The try the `online` event starts is refused as well ...
+    deadline = time.monotonic() + 5
+    while len(refused) <= before and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(refused) > before, "the `online` event started no new try"
+    page.unroute("**/api/v1/complaints/**")
+    # ... and the next one, a few seconds later, finds the server.
+    expect(page.locator("#summary h2")).to_have_text(public_id, timeout=8000)
     expect(page.locator("#notice")).to_be_hidden()
 
 
