@@ -12,7 +12,7 @@ const SHELL = [
   '/pwa/js/status.js', '/pwa/js/field.js', '/pwa/js/dispatch.js', '/pwa/js/session.js',
   '/pwa/js/workflow.js', '/pwa/js/chart.js', '/pwa/js/push.js',
   '/pwa/js/traffic.js', '/pwa/js/info.js', '/pwa/js/caller.js', '/pwa/js/photos.js', '/pwa/js/report_request.js',
-  '/pwa/js/staff.js', '/pwa/js/password.js', '/pwa/js/attributes.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
+  '/pwa/js/staff.js', '/pwa/js/password.js', '/pwa/js/attributes.js', '/pwa/js/retry.js', '/pwa/icons/icon-192.png', '/pwa/icons/icon-512.png',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
   '/static/vendor/leaflet/images/marker-shadow.png',

@@ -7,6 +7,7 @@ import {
   askForSync, enqueue, flush, pending, remove, saveTicket, tickets, update,
 } from './store.js';
 import { locate as locateArea, nearby } from './workflow.js';
+import { retrier } from './retry.js';
 import {
   attributeProblem, attributeSpecs, focusAttribute, missingRequired, readAttributes,
   renderAttributeInputs, requiredMessage,
@@ -246,6 +247,18 @@ function clearDraft() {
 
 export function flushReports() { return flush('report', sendReport, onSent); }
 
+// Reports waiting on this phone go when they can: at once, then by themselves again and again
+// while the network or the server fails (Background Sync does it in the browsers that have it;
+// the others would keep a report waiting until the page was opened again).
+const sendAgain = retrier(() => sendWaiting());
+
+async function sendWaiting() {
+  const done = await flushReports();
+  if (done === false) { askForSync('outbox'); sendAgain.later(); } else sendAgain.reset();
+  await renderMine();
+  return done;
+}
+
 // My reports on this phone: those sent (with their status link, also the ones the service
 // worker sent with no page open), those waiting, and those refused (retry or dismiss).
 async function renderMine() {
@@ -279,8 +292,7 @@ function unsentLine(entry) {
   retry.addEventListener('click', async () => {
     await update({ ...entry, error: null });
     show(notice, t('sending'), 'info');
-    if ((await flushReports()) === false) show(notice, t('queued_offline'), 'info');
-    await renderMine();
+    if ((await sendWaiting()) === false) show(notice, t('queued_offline'), 'info');
   });
   const dismiss = document.createElement('button');
   dismiss.type = 'button'; dismiss.className = 'secondary'; dismiss.dataset.action = 'dismiss'; dismiss.textContent = t('dismiss');
@@ -326,9 +338,7 @@ async function submit(event) {
     return;
   }
   show(notice, t('sending'), 'info');
-  const done = await flushReports();
-  if (done === false) { show(notice, t('queued_offline'), 'info'); askForSync('outbox'); }
-  await renderMine();
+  if ((await sendWaiting()) === false) show(notice, t('queued_offline'), 'info');
 }
 
 async function main() {
@@ -349,13 +359,13 @@ async function main() {
   $('gps').addEventListener('click', useGps);
   $('photo').addEventListener('change', (e) => addPhotos([...e.target.files]));
   form.addEventListener('submit', submit);
-  window.addEventListener('online', () => flushReports().then(renderMine));
+  window.addEventListener('online', () => { sendAgain.reset(); sendWaiting(); });
   navigator.serviceWorker?.addEventListener('message', (e) => {
-    if (e.data === 'flush-outbox') flushReports().then(renderMine);
+    if (e.data === 'flush-outbox') sendWaiting();
   });
   useGps();
   await renderMine();
-  if (navigator.onLine) flushReports().then(renderMine);
+  if (navigator.onLine) sendWaiting();
   document.body.dataset.ready = 'true';
 }
 

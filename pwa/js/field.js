@@ -12,6 +12,7 @@ import { move, queue, staffView } from './workflow.js';
 import { pushKey, subscribe } from './push.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { passwordChange } from './password.js';
+import { retrier } from './retry.js';
 
 const $ = (id) => document.getElementById(id);
 let sort = 'due';
@@ -507,23 +508,17 @@ async function replay() {
     if (error && error.status === 401) lostSession();
   }, mine);
   await renderOutbox();
-  if (done) { failures = 0; loadQueue(); } else if (token()) retryLater();
+  if (done) { replayAgain.reset(); loadQueue(); } else if (token()) retryLater();
 }
 
 // A weak connection fails requests while the browser still says it is online (no `online`
 // event will come): ask for a background sync, and try again by itself, waiting longer each
 // time; coming back to the app tries at once.
-const RETRY_FIRST_MS = 2000;
-const RETRY_MAX_MS = 120_000;
-let failures = 0;
-let retryTimer = null;
+const replayAgain = retrier(() => replay(), { maxMs: 120_000 });
 
 function retryLater() {
   askForSync('outbox');
-  if (retryTimer) return;
-  const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures);
-  failures += 1;
-  retryTimer = setTimeout(() => { retryTimer = null; replay(); }, wait);
+  replayAgain.later();
 }
 
 // A complaint moved to another district answers 404/403 to its old inspector: say so plainly.

@@ -3,6 +3,7 @@ import {
   api, explain, languageSwitcher, loadLanguage, registerServiceWorker, seoulTime, show, t,
 } from './common.js';
 import { citizenMove, timeline } from './workflow.js';
+import { retrier } from './retry.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { saveTicket, ticket } from './store.js';
 
@@ -10,15 +11,12 @@ const $ = (id) => document.getElementById(id);
 const publicId = decodeURIComponent(location.pathname.split('/').pop());
 let token = '';
 let complaint = null;
-let retry = null;
-let failures = 0; // tries in a row that reached no server: each waits longer than the last
 let unreachable = false; // the notice says "no connection" and goes once the server answers
 // A closed report has no deadline left to keep: its "due" would read as still pending.
 const CLOSED = ['resolved', 'unfounded', 'referred', 'duplicate', 'cancelled'];
-// Phones say `online` before the network carries anything (a radio waking, a captive portal),
-// so the try after it may fail too: the next comes within seconds, then less and less often.
-const RETRY_FIRST_MS = 2000;
-const RETRY_MAX_MS = 60000;
+// "It will be tried again later" must come true: when the phone is back online (the `online`
+// listener), and by itself meanwhile (a server that was down sends no event).
+const retry = retrier(() => render());
 
 // The reporter's token gives cancel, reopen, rating and the photos: it must not stay in the
 // address bar, the history or a link copied to share. A link that brings it (after filing, or
@@ -46,21 +44,15 @@ function shareLink() {
 }
 
 async function render() {
-  clearTimeout(retry);
   try {
     complaint = await api(`/api/v1/complaints/${encodeURIComponent(publicId)}`);
   } catch (err) {
     show($('notice'), explain(err), 'error');
     unreachable = err.status === 0;
-    // "It will be tried again later" must come true: when the phone is back online (the
-    // `online` listener), and every so often meanwhile (a server that was down sends no event).
-    if (err.status === 0) {
-      retry = setTimeout(render, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures));
-      failures += 1;
-    }
+    if (err.status === 0) retry.later();
     return;
   }
-  failures = 0;
+  retry.reset();
   if (unreachable) { $('notice').hidden = true; unreachable = false; }
   const summary = $('summary');
   const rows = [
@@ -175,7 +167,7 @@ async function main() {
   $('reopen').addEventListener('click', () => act('reopen'));
   $('rating').addEventListener('submit', rate);
   document.addEventListener('dasan:language', render);
-  window.addEventListener('online', () => { failures = 0; render(); });
+  window.addEventListener('online', () => { retry.reset(); render(); });
   await render();
   document.body.dataset.ready = 'true';
 }

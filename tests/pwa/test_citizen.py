@@ -86,6 +86,31 @@ def test_an_offline_report_arrives_once_when_back_online(new_context, live_serve
     })""") == 0
 
 
+def test_a_report_the_network_failed_goes_by_itself_with_no_online_event(new_context,
+                                                                       live_server):
+    """A weak connection: the browser says online, the request fails, no event will come."""
+    context = new_context()  # no background-sync permission: like the browsers without it
+    page = open_report(context)
+    page.locator("#categories input[value=garbage]").check()
+    page.fill("#description", "browser test: weak connection")
+    failed = []
+
+    def fail_posts(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        failed.append(route.request.url)
+        return route.abort()
+
+    page.route("**/api/v1/complaints**", fail_posts)
+    page.click("#submit")
+    expect(page.locator("#notice")).to_have_text(KO["queued_offline"])
+    assert failed and complaints_with(live_server, "browser test: weak connection") == []
+    page.unroute("**/api/v1/complaints**")
+    # No `online` event, no reload: the page tries again by itself within seconds.
+    page.wait_for_selector("#notice[data-kind=success]", timeout=8000)
+    assert len(complaints_with(live_server, "browser test: weak connection")) == 1
+
+
 def test_offline_a_newly_picked_place_is_queued_and_arrives_once_online(new_context,
                                                                        live_server):
     """Offline, /locate cannot answer: that says nothing about the place, so it is queued."""
