@@ -1,8 +1,9 @@
 """Generate realistic complaints with COPY: ``python -m bench.generate --count 1000000``.
 
 Spread by district population (approximate 2023 resident counts), ~43% illegal parking,
-one year of history, mostly closed except the last days, 5% duplicates, with a closing
-event per closed complaint so time-to-resolve can be computed. Writes into
+one year of history appended in time order (as a real table grows), mostly closed except the
+last days, ~5% duplicates of an earlier complaint a few metres away, with a closing event per
+closed complaint so time-to-resolve can be computed. Writes into
 DASAN_DATABASE_URL (or ``--database-url``). For benchmarks, never for production data.
 """
 
@@ -17,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg2
-from shapely import contains_xy, prepare
+from shapely import Polygon, contains_xy, prepare
 
 from bench.common import ROOT
 from geo.geojson import read_features, repair_area
@@ -43,11 +44,13 @@ RECENT = [("dispatched", 35), ("assigned", 25), ("on_site", 10), ("resolved", 25
 NULL = "\\N"  # COPY's text format for NULL
 COLUMNS = ("id, public_id, category_code, description, location, district_code, dong_code, "
            "routing_distance_m, status, priority, due_at, reporter_language, channel, "
-           "attributes, version, created_at, updated_at, closed_at, outcome")
+           "attributes, version, created_at, updated_at, closed_at, outcome, parent_id")
 
 
-def point_pool(per_dong: int, rng: random.Random) -> dict[str, list[tuple[str, list]]]:
-    """Random points inside each dong, grouped by district: {district: [(dong, points)]}."""
+def point_pool(per_dong: int, rng: random.Random
+               ) -> dict[str, list[tuple[str, list, Polygon]]]:
+    """Random points inside each dong, grouped by district: {district: [(dong, points, area)]}.
+    """
     pool: dict[str, list[tuple[str, list]]] = {}
     for feature in read_features(ROOT / "fixtures/seoul_dong.geojson"):
         polygon = repair_area(feature.geometry)[0]
@@ -59,8 +62,17 @@ def point_pool(per_dong: int, rng: random.Random) -> dict[str, list[tuple[str, l
             if contains_xy(polygon, lon, lat):
                 points.append((lon, lat))
         district = feature.properties["sgg"]
-        pool.setdefault(district, []).append((feature.properties["adm_cd2"], points))
+        pool.setdefault(district, []).append((feature.properties["adm_cd2"], points, polygon))
     return pool
+
+
+def _near(point: tuple[float, float], area, rng: random.Random) -> tuple[float, float]:
+    """A point within ~20 m of ``point`` and still inside ``area`` (its dong routes it)."""
+    for _ in range(10):
+        lon, lat = point[0] + rng.uniform(-0.0002, 0.0002), point[1] + rng.uniform(-0.0002, 0.0002)
+        if contains_xy(area, lon, lat):
+            return lon, lat
+    return point
 
 
 def _weighted(choices: list[tuple[str, int]], rng: random.Random) -> str:
@@ -76,6 +88,13 @@ def generate(url: str, count: int, start_id: int, seed: int = 42, chunk: int = 5
     categories = list(CATEGORY_MIX)
     category_weights = list(CATEGORY_MIX.values())
     now = datetime.now(UTC)
+    # A real table is appended as complaints come: its heap (and its ids) follow the clock, so
+    # a month's complaints sit together on disk. Ages are drawn first and handed out oldest
+    # first; drawing each row's age at random would scatter a month over the whole table.
+    ages = sorted((rng.random() * 365 for _ in range(count)), reverse=True)
+    # The last complaint of each district and category: what a duplicate is a duplicate of
+    # (a second report of the same thing, a few metres away, later).
+    latest: dict[tuple[str, str], tuple[int, float, float, str]] = {}
     connection = psycopg2.connect(url)
     started = time.monotonic()
     done = 0
@@ -85,14 +104,21 @@ def generate(url: str, count: int, start_id: int, seed: int = 42, chunk: int = 5
         for offset in range(size):
             complaint_id = start_id + done + offset
             district = rng.choices(districts, weights=weights)[0]
-            dong, points = rng.choice(pool[district])
-            lon, lat = rng.choice(points)
-            lon += rng.uniform(-0.0002, 0.0002)
-            lat += rng.uniform(-0.0002, 0.0002)
+            dong, points, area = rng.choice(pool[district])
+            lon, lat = _near(rng.choice(points), area, rng)
             category = rng.choices(categories, weights=category_weights)[0]
-            age = timedelta(days=rng.random() * 365)
+            age = timedelta(days=ages[done + offset])
             created = now - age
             status = _weighted(CLOSED if age > timedelta(days=3) else RECENT, rng)
+            parent = latest.get((district, category)) if status == "duplicate" else None
+            if status == "duplicate" and parent is None:
+                status = "resolved"  # nothing earlier to be a duplicate of
+            if parent:
+                dong = parent[3]
+                lon = parent[1] + rng.uniform(-0.0001, 0.0001)
+                lat = parent[2] + rng.uniform(-0.0001, 0.0001)
+            else:
+                latest[(district, category)] = (complaint_id, lon, lat, dong)
             due = created + timedelta(minutes=SLA_MINUTES[category])
             closed = None
             if status in ("resolved", "unfounded", "referred", "duplicate", "cancelled"):
@@ -104,7 +130,7 @@ def generate(url: str, count: int, start_id: int, seed: int = 42, chunk: int = 5
                 f"SRID=4326;POINT({lon:.6f} {lat:.6f})\t{district}\t{dong}\t0\t{status}\t3\t"
                 f"{due.isoformat()}\tko\tpwa\t{{}}\t1\t{created.isoformat()}\t"
                 f"{created.isoformat()}\t{closed.isoformat() if closed else NULL}\t"
-                f"{'fixed' if closed else NULL}\n")
+                f"{'fixed' if closed else NULL}\t{parent[0] if parent else NULL}\n")
             if closed:
                 events.write(f"{complaint_id}\t{closed.isoformat()}\tstaff\t{status}\t"
                              f"dispatched\t{status}\t{{}}\n")
