@@ -213,8 +213,11 @@ def test_a_waiting_move_stays_on_screen_when_the_queue_is_refreshed(new_context,
     expect(page.locator("#outbox-section")).to_be_hidden()
     assert live_server.sql("SELECT status FROM complaints WHERE public_id = :p",
                            p=public_id)[0][0] == "assigned"
-    # Given back, it waits for someone else to accept.
-    item(page, public_id).locator("button[data-move=release]").click()
+    # Given back, it waits for someone else to accept. (The outbox was already hidden before
+    # the click: wait for the server's answer, not for the screen.)
+    with page.expect_response(lambda r: f"/{public_id}/release" in r.url) as answer:
+        item(page, public_id).locator("button[data-move=release]").click()
+    assert answer.value.ok
     expect(item(page, public_id).locator("button[data-move=accept]")).to_be_visible()
     expect(page.locator("#outbox-section")).to_be_hidden()
     assert live_server.sql("SELECT status, assignee_id FROM complaints WHERE public_id = :p",
