@@ -636,18 +636,30 @@ def test_the_status_page_shows_seoul_times_on_a_phone_set_to_another_zone(new_co
     expect(page.locator("#timeline li").first).to_contain_text(filed)
 
 
-def test_a_status_page_opened_offline_loads_by_itself_once_back_online(new_context,
-                                                                       live_server):
-    public_id, token = filed_with_token(live_server, "browser test: back online",
-                                        [126.9800, 37.5540])
+def status_page_cut_off(new_context, live_server, description: str, place: list[float]):
+    """A status page whose data requests fail: the page itself comes (from the service worker,
+    in real life), its data does not. Returns (context, page, public_id, refused URLs)."""
+    public_id, token = filed_with_token(live_server, description, place)
     context = new_context()
     page = context.new_page()
-    # The page itself comes (from the service worker, in real life); its data does not.
-    page.route("**/api/v1/complaints/**", lambda route: route.abort())
+    refused = []
+
+    def refuse(route):
+        refused.append(route.request.url)
+        route.abort()
+
+    page.route("**/api/v1/complaints/**", refuse)
     page.goto(f"/status/{public_id}?t={token}")
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#notice")).to_have_text(KO["network_error"])
     expect(page.locator("#summary h2")).to_have_count(0)
+    return context, page, public_id, refused
+
+
+def test_a_status_page_opened_offline_loads_by_itself_once_back_online(new_context,
+                                                                       live_server):
+    context, page, public_id, _ = status_page_cut_off(
+        new_context, live_server, "browser test: back online", [126.9800, 37.5540])
     page.unroute("**/api/v1/complaints/**")
     context.set_offline(True)
     context.set_offline(False)  # the phone is back: the `online` event
@@ -660,19 +672,8 @@ def test_a_status_page_tries_again_soon_when_the_first_try_back_online_fails(new
     # Phones say `online` before the network carries anything (a radio waking, a captive
     # portal, Chromium's own emulation): the first try after it may fail too. The page must
     # not then wait its long interval, but try again within seconds.
-    public_id, token = filed_with_token(live_server, "browser test: online too early",
-                                        [126.9810, 37.5550])
-    context = new_context()
-    page = context.new_page()
-    refused = []
-
-    def refuse(route):
-        refused.append(route.request.url)
-        route.abort()
-
-    page.route("**/api/v1/complaints/**", refuse)
-    page.goto(f"/status/{public_id}?t={token}")
-    page.wait_for_selector("body[data-ready=true]")
+    context, page, public_id, refused = status_page_cut_off(
+        new_context, live_server, "browser test: online too early", [126.9810, 37.5550])
     before = len(refused)
     context.set_offline(True)
     context.set_offline(False)
