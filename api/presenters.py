@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from dispatch.areas import describe_areas, office_phone_or_fallback
+from dispatch.attributes import datatype
 from dispatch.categories import cached_categories, public_attributes
 from dispatch.events import event_place
 from dispatch.i18n import pick_name
@@ -80,12 +81,18 @@ def category_view(category: Category, language: str) -> dict:
         "priority": category.priority,
         "sla_minutes": category.sla_minutes,
         "duplicate_radius_m": category.duplicate_radius_m,
-        "attributes": [
-            {**{k: v for k, v in spec.items() if k != "names"},
-             "name": pick_name(spec.get("names"), language, spec["code"])}
-            for spec in category.attributes or []
-        ],
+        "attributes": [attribute_view(spec, language) for spec in category.attributes or []],
     }
+
+
+def attribute_view(spec: dict, language: str) -> dict:
+    """An attribute spec with its name, datatype and list values named in ``language``."""
+    return {**{k: v for k, v in spec.items() if k not in ("names", "values")},
+            "name": pick_name(spec.get("names"), language, spec["code"]),
+            "datatype": datatype(spec),
+            "values": [{"key": str(value["key"]),
+                        "name": pick_name(value.get("names"), language, str(value["key"]))}
+                       for value in spec.get("values") or []]}
 
 
 def event_view(event, timezone: str, *, internal: bool, site: tuple[float, float] | None = None,

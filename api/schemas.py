@@ -217,12 +217,23 @@ class AreaQueryArgsSchema(LanguageArgsSchema):
     district = fields.String(validate=validate.Length(max=16))
 
 
+class AttributeValueSchema(Schema):
+    """One choice of a list attribute: the key clients send, its name to show."""
+
+    key = fields.String()
+    name = fields.String()
+
+
 class CategoryAttributeSchema(Schema):
     """An extra field a category asks for (e.g. lamp-post number)."""
 
     code = fields.String()
     name = fields.String()
-    datatype = fields.String()
+    datatype = fields.String(metadata={
+        "description": "Open311's: string, number, datetime, text, singlevaluelist (send "
+                       "one key) or multivaluelist (send keys joined by ',')"})
+    values = fields.List(fields.Nested(AttributeValueSchema), metadata={
+        "description": "the choices of a list datatype, named in the reader's language"})
     required = fields.Boolean()
     order = fields.Integer()
     private = fields.Boolean(metadata={

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.abuse import PHONE_BLOCKED_MESSAGE, e164
 from dispatch.areas import route_point
+from dispatch.attributes import validated_attributes
 from dispatch.categories import CategoryRules, category_rules, due_time
 from dispatch.errors import (
     DispatchError,
@@ -41,7 +42,6 @@ from geo.errors import InvalidGeometry
 from geo.points import validate_lonlat
 
 _COMPLAINT_IDS = Sequence("complaints_id_seq")
-MAX_ATTRIBUTE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 4000
 MAX_ADDRESS_CHARS = 500
 
@@ -351,27 +351,8 @@ def _normalised_phone(raw: str | None) -> str | None:
 
 
 def _validated_attributes(category: CategoryRules, given: dict[str, str]) -> dict[str, str]:
-    specs = {spec["code"]: spec for spec in category.attributes or []}
-    unknown = sorted(set(given) - set(specs))
-    if unknown:
-        raise InvalidComplaint(
-            f"category {category.code} has no attribute {', '.join(unknown)}",
-            field="attributes", allowed=sorted(specs), attribute=unknown[0], problem="unknown")
-    result = {}
-    for code, spec in specs.items():
-        # Blank is missing (the PWA forms apply the same rule before sending): a required
-        # plate of spaces would otherwise be stored as an empty one.
-        value = "" if given.get(code) is None else str(given[code]).strip()
-        if not value:
-            if spec.get("required"):
-                raise InvalidComplaint(f"attribute {code} is required", field="attributes",
-                                       attribute=code, problem="required")
-            continue
-        if len(value) > MAX_ATTRIBUTE_CHARS:
-            raise InvalidComplaint(f"attribute {code} is longer than {MAX_ATTRIBUTE_CHARS}",
-                                   field="attributes", attribute=code, problem="too_long")
-        result[code] = value
-    return result
+    # The one rule of every channel (PWA, agent desk, Open311): dispatch/attributes.py.
+    return validated_attributes(category.code, category.attributes, given)
 
 
 def format_public_id(complaint_id: int, at: datetime, timezone: str) -> str:

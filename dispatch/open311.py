@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.abuse import e164
 from dispatch.areas import describe_areas
+from dispatch.attributes import datatype, repaired_datetime
 from dispatch.categories import cached_categories, list_categories, public_attributes
 from dispatch.errors import (
     InvalidApiKey,
@@ -48,7 +49,6 @@ WINDOW = timedelta(days=90)  # the spec's longest start_date..end_date span
 DEFAULT_PAGE_SIZE = 1000  # the spec's default number of records
 MAX_IDS = 100  # service_request_id values one query may list
 MAX_RADIUS_M = 50_000.0
-DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 OPEN_VALUES = frozenset(status.value for status in OPEN)
 CLOSED_VALUES = frozenset(status.value for status in CLOSED)
 
@@ -178,14 +178,13 @@ def service_definition(session: Session, code: str, language: str) -> dict:
         raise NotFound(f"no service {code[:64]!r}")
     attributes = []
     for position, spec in enumerate(rules.attributes or [], start=1):
-        datatype = spec.get("datatype", "string")
         values = [{"key": str(value["key"]),
                    "name": pick_name(value.get("names"), language, str(value["key"]))}
                   for value in spec.get("values", [])]
         attributes.append({
             "variable": True,
             "code": spec["code"],
-            "datatype": datatype if datatype in DATATYPES else "string",
+            "datatype": datatype(spec),
             "required": bool(spec.get("required")),
             "datatype_description": pick_name(spec.get("descriptions"), language),
             "order": _attribute_order(spec, position),
@@ -197,12 +196,14 @@ def service_definition(session: Session, code: str, language: str) -> dict:
 
 def validate_attributes(session: Session, code: str,
                         given: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Check Open311 ``attribute[...]`` values against the service's datatypes.
+    """Turn Open311 ``attribute[...]`` fields into the values intake checks and stores.
 
-    Returns the values as intake stores them (a multivaluelist as keys joined by ``,``);
-    intake itself checks unknown codes and required ones.
+    What is Open311's own: a field sent several times (``attribute[x][]``) is a
+    multivaluelist's keys, joined by ``,`` as intake stores them; an attribute sent empty
+    is not sent; a space before a datetime's offset was a ``+`` the form encoding lost.
+    Intake's one rule (``dispatch.attributes``) checks the values against their datatypes.
 
-    :raises InvalidComplaint: a value that does not fit its datatype or list.
+    :raises InvalidComplaint: several values for an attribute that takes one.
     """
     rules = cached_categories(session).get(code)
     specs = {spec["code"]: spec for spec in (rules.attributes if rules else []) or []}
@@ -215,23 +216,12 @@ def validate_attributes(session: Session, code: str,
         if spec is None:
             result[name] = values[0]  # intake refuses an unknown code by name
             continue
-        datatype = spec.get("datatype", "string")
-        allowed = {str(value["key"]) for value in spec.get("values", [])}
-        if datatype != "multivaluelist" and len(values) > 1:
-            raise InvalidComplaint(f"attribute {name} takes one value", field="attributes")
-        if datatype == "number":
-            try:
-                parse_decimal(values[0])
-            except ValueError:
-                raise InvalidComplaint(f"attribute {name} must be a number",
-                                       field="attributes") from None
-        elif datatype == "datetime":
-            parse_datetime(values[0], "UTC", f"attribute[{name}]")
-        elif datatype in ("singlevaluelist", "multivaluelist"):
-            unknown = [value for value in values if value not in allowed]
-            if unknown:
-                raise InvalidComplaint(f"attribute {name} has no value {unknown[0]!r}",
-                                       field="attributes", allowed=sorted(allowed))
+        kind = datatype(spec)
+        if kind != "multivaluelist" and len(values) > 1:
+            raise InvalidComplaint(f"attribute {name} takes one value", field="attributes",
+                                   attribute=name, problem="one_value")
+        if kind == "datetime":
+            values = [repaired_datetime(values[0])]
         result[name] = ",".join(values)
     return result
 
