@@ -397,6 +397,24 @@ def test_attributes_of_every_datatype_are_checked(post_request, session, rich_ca
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_attribute_refusals_name_the_problem_and_a_lost_plus_is_repaired(
+        post_request, session, rich_category, fmt):
+    # The checks are intake's one rule (dispatch/attributes.py), with its stable problems.
+    base = {"service_code": rich_category, "attribute[plate]": "12가3456"}
+    for bad, problem in (({"attribute[count]": "1e3"}, "plain decimal"),
+                         ({"attribute[size]": ["small", "large"]}, "takes one value"),
+                         ({"attribute[seen_at]": "1850-01-01"}, "between")):
+        response = post_request(fmt, **base, **bad)
+        assert response.status_code == 400
+        assert problem in parse(response, fmt, "errors")[0]["description"]
+    # A '+' sent unencoded in the form body arrives as a space.
+    public_id = _filed(post_request(fmt, **base, **{
+        "attribute[seen_at]": "2026-11-28T08:00:00 09:00"}), fmt)
+    complaint = session.query(Complaint).filter_by(public_id=public_id).one()
+    assert complaint.attributes["seen_at"] == "2026-11-28T08:00:00+09:00"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_multipart_media_is_stored_as_a_report_photo(client, session, api_key, settings, fmt):
     data = {"api_key": api_key, "service_code": "street_lamp", "lat": str(CITY_HALL[1]),
             "long": str(CITY_HALL[0]), "media": (io.BytesIO(make_image()), "lamp.jpg")}
