@@ -3,7 +3,7 @@ import { api, explain, LANG_NAMES, LANGS, show, t } from './common.js';
 import { locate as locateArea } from './workflow.js';
 import {
   attributeProblem, attributeSpecs, focusAttribute, missingRequired, readAttributes,
-  renderAttributeInputs, requiredMessage,
+  renderAttributeInputs, requiredMessage, typedValues,
 } from './attributes.js';
 
 const $ = (id) => document.getElementById(id);
@@ -16,9 +16,7 @@ function chosenSpecs() {
 // The chosen category's extra fields; what was typed stays over a language change.
 function renderAttributes() {
   const box = $('c-attributes');
-  const typed = {};
-  box.querySelectorAll('[data-attribute]').forEach((input) => { typed[input.dataset.attribute] = input.value; });
-  renderAttributeInputs(box, chosenSpecs(), typed);
+  renderAttributeInputs(box, chosenSpecs(), typedValues(box));
 }
 
 // `map`: the dispatcher's Leaflet map; `token()`: the staff token; `onFiled(publicId)`: after

@@ -10,7 +10,7 @@ import { locate as locateArea, nearby } from './workflow.js';
 import { retrier } from './retry.js';
 import {
   attributeProblem, attributeSpecs, focusAttribute, missingRequired, readAttributes,
-  renderAttributeInputs, requiredMessage,
+  renderAttributeInputs, requiredMessage, typedValues,
 } from './attributes.js';
 
 const $ = (id) => document.getElementById(id);
@@ -130,9 +130,8 @@ function chosenSpecs() {
   return attributeSpecs(categories.find((c) => c.code === code));
 }
 function renderAttributes() {
-  $('attributes').querySelectorAll('[data-attribute]').forEach((input) => {
-    typedAttributes[input.dataset.attribute] = input.value; // blank too: a cleared field stays so
-  });
+  // blank too: a cleared field stays so; a choice of a list is kept as its key(s)
+  Object.assign(typedAttributes, typedValues($('attributes')));
   renderAttributeInputs($('attributes'), chosenSpecs(), typedAttributes);
 }
 

@@ -106,6 +106,7 @@ def live_server(redis_url, tmp_path_factory):
            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
     _cli(env, "load-seoul")
     _cli(env, "load-traffic-fixtures")  # road links and facilities for the traffic layers
+    _give_road_damage_choices(database_url)
     _cli(env, "create-staff", "--role", "dispatcher", "disp1", stdin=STAFF_PASSWORD)
     _cli(env, "create-staff", "--role", "admin", "admin1", stdin=STAFF_PASSWORD)
     for username in ("insp1", "insp2"):
@@ -129,6 +130,32 @@ def live_server(redis_url, tmp_path_factory):
             process.wait()
         log.close()
         drop_database(name)
+
+
+# A city may give a category lists of choices (the sample file has none): road damage gets
+# two here, before any server process has cached the categories (each caches them 30 s).
+ROAD_DAMAGE_ATTRIBUTES = [
+    {"code": "pothole_size", "datatype": "singlevaluelist", "required": False, "order": 1,
+     "names": {"ko": "파인 크기", "en": "Pothole size", "zh": "坑洞大小", "ja": "穴の大きさ",
+               "mn": "Нүхний хэмжээ", "vi": "Kích thước ổ gà"},
+     "values": [{"key": "small", "names": {"ko": "작음", "en": "Small"}},
+                {"key": "large", "names": {"ko": "큼", "en": "Large"}}]},
+    {"code": "hazards", "datatype": "multivaluelist", "required": False, "order": 2,
+     "names": {"ko": "위험 요소", "en": "Hazards"},
+     "values": [{"key": "water", "names": {"ko": "물 고임", "en": "Standing water"}},
+                {"key": "edge", "names": {"ko": "날카로운 턱", "en": "Sharp edge"}}]},
+]
+
+
+def _give_road_damage_choices(database_url: str) -> None:
+    engine = create_engine(sqlalchemy_url(database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE categories SET attributes = CAST(:a AS jsonb) "
+                              "WHERE code = 'road_damage'"),
+                         {"a": json.dumps(ROAD_DAMAGE_ATTRIBUTES)})
+    finally:
+        engine.dispose()
 
 
 def _answering(url: str, seconds: float) -> bool:
