@@ -106,7 +106,7 @@ def live_server(redis_url, tmp_path_factory):
            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
     _cli(env, "load-seoul")
     _cli(env, "load-traffic-fixtures")  # road links and facilities for the traffic layers
-    _give_road_damage_choices(database_url)
+    _give_dumping_choices(database_url)
     _cli(env, "create-staff", "--role", "dispatcher", "disp1", stdin=STAFF_PASSWORD)
     _cli(env, "create-staff", "--role", "admin", "admin1", stdin=STAFF_PASSWORD)
     for username in ("insp1", "insp2"):
@@ -132,28 +132,28 @@ def live_server(redis_url, tmp_path_factory):
         drop_database(name)
 
 
-# A city may give a category lists of choices (the sample file has none): road damage gets
+# A city may give a category lists of choices (the sample file has none): illegal dumping gets
 # two here, before any server process has cached the categories (each caches them 30 s).
-ROAD_DAMAGE_ATTRIBUTES = [
-    {"code": "pothole_size", "datatype": "singlevaluelist", "required": False, "order": 1,
-     "names": {"ko": "파인 크기", "en": "Pothole size", "zh": "坑洞大小", "ja": "穴の大きさ",
-               "mn": "Нүхний хэмжээ", "vi": "Kích thước ổ gà"},
-     "values": [{"key": "small", "names": {"ko": "작음", "en": "Small"}},
-                {"key": "large", "names": {"ko": "큼", "en": "Large"}}]},
-    {"code": "hazards", "datatype": "multivaluelist", "required": False, "order": 2,
-     "names": {"ko": "위험 요소", "en": "Hazards"},
-     "values": [{"key": "water", "names": {"ko": "물 고임", "en": "Standing water"}},
-                {"key": "edge", "names": {"ko": "날카로운 턱", "en": "Sharp edge"}}]},
+DUMPING_ATTRIBUTES = [
+    {"code": "amount", "datatype": "singlevaluelist", "required": False, "order": 1,
+     "names": {"ko": "양", "en": "Amount", "zh": "数量", "ja": "量", "mn": "Хэмжээ",
+               "vi": "Số lượng"},
+     "values": [{"key": "small", "names": {"ko": "봉투 몇 개", "en": "A few bags"}},
+                {"key": "large", "names": {"ko": "트럭 한 대 분량", "en": "A truckload"}}]},
+    {"code": "waste_kinds", "datatype": "multivaluelist", "required": False, "order": 2,
+     "names": {"ko": "폐기물 종류", "en": "Kinds of waste"},
+     "values": [{"key": "furniture", "names": {"ko": "가구", "en": "Furniture"}},
+                {"key": "appliance", "names": {"ko": "가전제품", "en": "Appliances"}}]},
 ]
 
 
-def _give_road_damage_choices(database_url: str) -> None:
+def _give_dumping_choices(database_url: str) -> None:
     engine = create_engine(sqlalchemy_url(database_url), poolclass=NullPool)
     try:
         with engine.begin() as conn:
             conn.execute(text("UPDATE categories SET attributes = CAST(:a AS jsonb) "
-                              "WHERE code = 'road_damage'"),
-                         {"a": json.dumps(ROAD_DAMAGE_ATTRIBUTES)})
+                              "WHERE code = 'illegal_dumping'"),
+                         {"a": json.dumps(DUMPING_ATTRIBUTES)})
     finally:
         engine.dispose()
 

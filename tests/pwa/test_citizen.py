@@ -586,25 +586,28 @@ def test_a_required_attribute_left_empty_is_refused_before_sending(new_context, 
 
 def test_a_list_attribute_is_chosen_and_its_key_stored_through_the_offline_queue(
         new_context, live_server):
-    # road_damage has a singlevaluelist and a multivaluelist here (tests/pwa/conftest.py).
+    # illegal_dumping has a singlevaluelist and a multivaluelist here (tests/pwa/conftest.py).
     context = new_context()
     page = open_report(context)
-    page.locator("#categories input[value=road_damage]").check()
-    size = page.get_by_label("파인 크기")  # a <select> named by its label
-    expect(size).to_have_js_property("tagName", "SELECT")
-    expect(size.locator("option")).to_have_text([KO["attribute_choose"], "작음", "큼"])
-    expect(size).to_have_value("")  # nothing is chosen for the citizen
-    size.select_option(label="큼")
-    hazards = page.get_by_role("group", name="위험 요소")  # checkboxes in a fieldset
-    hazards.get_by_label("날카로운 턱").check()
-    hazards.get_by_label("물 고임").check()
+    page.locator("#categories input[value=illegal_dumping]").check()
+    amount = page.get_by_label("양", exact=True)  # a <select> named by its label
+    expect(amount).to_have_js_property("tagName", "SELECT")
+    expect(amount.locator("option")).to_have_text(
+        [KO["attribute_choose"], "봉투 몇 개", "트럭 한 대 분량"])
+    expect(amount).to_have_value("")  # nothing is chosen for the citizen
+    amount.select_option(label="트럭 한 대 분량")
+    kinds = page.get_by_role("group", name="폐기물 종류")  # checkboxes in a fieldset
+    kinds.get_by_label("가전제품").check()
+    kinds.get_by_label("가구").check()
     # A new language names the choices anew and keeps them.
     page.select_option("#lang", "en")
-    size = page.get_by_label("Pothole size")
-    expect(size.locator("option")).to_have_text([re.compile("Choose"), "Small", "Large"])
-    expect(size).to_have_value("large")
-    expect(page.get_by_role("group", name="Hazards").get_by_label("Sharp edge")).to_be_checked()
-    page.fill("#description", "browser test: pothole by the gate")
+    amount = page.get_by_label("Amount", exact=True)
+    expect(amount.locator("option")).to_have_text([re.compile("Choose"), "A few bags",
+                                                   "A truckload"])
+    expect(amount).to_have_value("large")
+    expect(page.get_by_role("group", name="Kinds of waste").get_by_label("Appliances")
+           ).to_be_checked()
+    page.fill("#description", "browser test: sofa and fridge by the wall")
     context.set_offline(True)
     page.click("#submit")
     expect(page.locator("#notice[data-kind=info]")).to_be_visible()
@@ -613,12 +616,12 @@ def test_a_list_attribute_is_chosen_and_its_key_stored_through_the_offline_queue
         open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
             .getAll().onsuccess = e => resolve(e.target.result.map(r => r.report.attributes));
     })""")
-    assert queued == [{"pothole_size": "large", "hazards": "water,edge"}]
+    assert queued == [{"amount": "large", "waste_kinds": "furniture,appliance"}]
     context.set_offline(False)
     page.wait_for_selector("#notice[data-kind=success]")
     stored = live_server.sql("SELECT attributes FROM complaints "
-                             "WHERE description = 'browser test: pothole by the gate'")
-    assert stored[0][0] == {"pothole_size": "large", "hazards": "water,edge"}
+                             "WHERE description = 'browser test: sofa and fridge by the wall'")
+    assert stored[0][0] == {"amount": "large", "waste_kinds": "furniture,appliance"}
 
 
 PHONE_390 = {"width": 390, "height": 844}

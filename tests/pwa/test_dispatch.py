@@ -391,6 +391,10 @@ def test_an_agent_files_a_lamp_post_number_and_the_panel_shows_it(new_context, l
     box = page.locator("#c-attributes")
     page.select_option("#c-category", "road_damage")
     expect(box).to_be_hidden()  # potholes ask for nothing more
+    # A list of choices (tests/pwa/conftest.py) is a select in this form too.
+    page.select_option("#c-category", "illegal_dumping")
+    expect(box.locator("select[data-attribute=amount] option")).to_have_text(
+        [KO["attribute_choose"], "봉투 몇 개", "트럭 한 대 분량"])
     page.select_option("#c-category", "street_lamp")
     expect(box.locator("label")).to_have_text(re.compile("가로등 번호"))
     box.locator("[data-attribute=lamp_post_number]").fill("J-2048")
