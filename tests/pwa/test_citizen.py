@@ -590,7 +590,7 @@ def test_a_list_attribute_is_chosen_and_its_key_stored_through_the_offline_queue
     context = new_context()
     page = open_report(context)
     page.locator("#categories input[value=illegal_dumping]").check()
-    amount = page.get_by_label("양", exact=True)  # a <select> named by its label
+    amount = page.get_by_role("combobox", name=re.compile("^양"))  # a <select> with its label
     expect(amount).to_have_js_property("tagName", "SELECT")
     expect(amount.locator("option")).to_have_text(
         [KO["attribute_choose"], "봉투 몇 개", "트럭 한 대 분량"])
@@ -601,7 +601,7 @@ def test_a_list_attribute_is_chosen_and_its_key_stored_through_the_offline_queue
     kinds.get_by_label("가구").check()
     # A new language names the choices anew and keeps them.
     page.select_option("#lang", "en")
-    amount = page.get_by_label("Amount", exact=True)
+    amount = page.get_by_role("combobox", name=re.compile("^Amount"))
     expect(amount.locator("option")).to_have_text([re.compile("Choose"), "A few bags",
                                                    "A truckload"])
     expect(amount).to_have_value("large")
