@@ -126,6 +126,14 @@ export function attributeProblem(error, specs = []) {
   return t(`attribute_${details.problem}`).replace('{name}', spec ? spec.name : details.attribute || '');
 }
 
+// A stored value as staff read it: the choices of a list by their names in the page's
+// language (the keys are what is stored), anything else as it is.
+export function attributeText(spec, value) {
+  if (!spec || !['singlevaluelist', 'multivaluelist'].includes(spec.datatype)) return String(value);
+  const names = new Map((spec.values || []).map((choice) => [choice.key, choice.name]));
+  return String(value).split(',').map((key) => names.get(key.trim()) || key.trim()).join(', ');
+}
+
 // A focus on the first input of a missing attribute, so it can be filled at once.
 export function focusAttribute(container, spec) {
   const element = container.querySelector(`[data-attribute="${CSS.escape(spec.code)}"]`);

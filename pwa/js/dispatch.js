@@ -5,7 +5,7 @@ import {
 } from './common.js';
 import { barChart } from './chart.js';
 import { callerForm, fillCallerChoices } from './caller.js';
-import { attributeSpecs } from './attributes.js';
+import { attributeSpecs, attributeText } from './attributes.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { trafficLayer } from './traffic.js';
 import { current, enterApp, forget, loginForm, logout } from './session.js';
@@ -362,11 +362,12 @@ function facts(c) {
   // read-only, named in the page's language as the forms name them.
   const specs = attributeSpecs(categoryList.find((k) => k.code === c.category.code));
   for (const [code, value] of Object.entries(c.attributes || {})) {
+    const spec = specs.find((one) => one.code === code);
     const term = document.createElement('dt');
-    term.textContent = specs.find((spec) => spec.code === code)?.name || code;
+    term.textContent = spec?.name || code;
     term.dataset.attribute = code;
     const detail = document.createElement('dd');
-    detail.textContent = value;
+    detail.textContent = attributeText(spec, value);
     list.append(term, detail);
   }
   add('duplicate_of', c.parent);

@@ -13,6 +13,7 @@ import { pushKey, subscribe } from './push.js';
 import { listPhotos, photoStrip } from './photos.js';
 import { passwordChange } from './password.js';
 import { retrier } from './retry.js';
+import { attributeText } from './attributes.js';
 
 const $ = (id) => document.getElementById(id);
 let sort = 'due';
@@ -28,8 +29,8 @@ const PAGE_MAX = 200;
 const PAGE = pageSize();
 // How many of the district's tickets the inspector asked to see ("load more" adds a page).
 let wanted = PAGE;
-// Attribute labels by category and attribute code, in the app's language (/api/v1/categories).
-let attributeLabels = {};
+// Attribute specs by category and attribute code, named in the app's language (/api/v1/categories).
+let attributeSpecsByCategory = {};
 const OUTCOMES = {
   resolve: ['fixed', 'repaired', 'removed', 'collected', 'towed', 'warned', 'fined', 'other'],
   unfounded: ['not_found', 'no_violation', 'already_fixed', 'other'],
@@ -142,14 +143,14 @@ function loadMore() {
   loadQueue();
 }
 
-// Labels of the categories' extra attributes (lamp-post number, vehicle plate) in the app's
-// language. The service worker keeps the categories, so the labels are there offline too;
-// without them the attribute's code stands in.
+// The categories' extra attributes (lamp-post number, vehicle plate) named in the app's
+// language, with the names of a list's choices. The service worker keeps the categories, so
+// the labels are there offline too; without them the attribute's code stands in.
 async function loadAttributeLabels() {
   try {
     const categories = await api('/api/v1/categories');
-    attributeLabels = Object.fromEntries((categories || []).map((category) => [category.code,
-      Object.fromEntries((category.attributes || []).map((spec) => [spec.code, spec.name]))]));
+    attributeSpecsByCategory = Object.fromEntries((categories || []).map((category) => [category.code,
+      Object.fromEntries((category.attributes || []).map((spec) => [spec.code, spec]))]));
   } catch (err) { /* keep the labels we have */ }
 }
 
@@ -226,13 +227,13 @@ function renderCount() {
 
 // The category's extra attributes with their labels; a vehicle plate too: the inspector needs it.
 function renderAttributes(item) {
-  const labels = attributeLabels[item.category?.code || item.category] || {};
+  const specs = attributeSpecsByCategory[item.category?.code || item.category] || {};
   return Object.entries(item.attributes || {}).filter(([, value]) => value !== null && value !== '')
     .map(([code, value]) => {
       const line = document.createElement('p');
       line.className = 'attribute';
       line.dataset.attribute = code;
-      line.textContent = `${labels[code] || code}: ${value}`;
+      line.textContent = `${specs[code]?.name || code}: ${attributeText(specs[code], value)}`;
       return line;
     });
 }

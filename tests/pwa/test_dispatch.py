@@ -416,6 +416,24 @@ def test_an_agent_files_a_lamp_post_number_and_the_panel_shows_it(new_context, l
     expect(box.locator("[data-attribute=lamp_post_number]")).to_have_value("")
 
 
+def test_the_panel_names_a_lists_choices_in_the_pages_language(new_context, live_server):
+    page = open_dispatch(new_context)
+    answer = page.request.post(f"{live_server.url}/api/v1/complaints", data={
+        "category": "illegal_dumping", "description": "browser test: bags and a wardrobe",
+        "location": {"type": "Point", "coordinates": [127.0320, 37.5470]},
+        "attributes": {"amount": "small", "waste_kinds": "furniture"},
+    }, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert answer.status == 201, answer.text()
+    public_id = answer.json()["public_id"]
+    page.fill("#find-id", public_id)
+    page.locator("#find button").click()
+    facts = page.locator("#detail dl.facts")
+    expect(facts.locator("dt[data-attribute=amount] + dd")).to_have_text("봉투 몇 개")
+    expect(facts.locator("dt[data-attribute=waste_kinds] + dd")).to_have_text("가구")
+    page.select_option("#lang", "en")
+    expect(facts.locator("dt[data-attribute=amount] + dd")).to_have_text("A few bags")
+
+
 def test_the_agent_form_refuses_a_required_attribute_left_empty(new_context, live_server):
     page = new_context(viewport={"width": 1280, "height": 1000},
                        service_workers="block").new_page()

@@ -526,6 +526,19 @@ def test_the_inspector_reads_the_reporters_words_and_the_plate_also_offline(new_
     expect(plate).to_have_text(f"{plate_label}: 34나5678")
 
 
+def test_the_inspector_reads_a_lists_choices_by_their_names(new_context, live_server):
+    # illegal_dumping has a singlevaluelist and a multivaluelist here (tests/pwa/conftest.py);
+    # the keys are stored, the names are read.
+    public_id = file_complaint(live_server, "browser test: sofa and fridge dumped",
+                               (126.9905, 37.5640), category="illegal_dumping",
+                               attributes={"amount": "large",
+                                           "waste_kinds": "furniture,appliance"})
+    page = open_field(new_context())
+    line = item(page, public_id)
+    expect(line.locator("[data-attribute=amount]")).to_have_text("양: 트럭 한 대 분량")
+    expect(line.locator("[data-attribute=waste_kinds]")).to_have_text("폐기물 종류: 가구, 가전제품")
+
+
 def mine_first(page) -> list[str]:
     """The public ids of the inspector's own lines, asserting they come before all others."""
     lines = page.eval_on_selector_all(
