@@ -12,12 +12,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatch.category_checks import category_problems
 from dispatch.errors import ImportFailed, UnknownCategory
 from dispatch.models import Category, DistrictSla
-from dispatch.settings import LANGUAGES
-
-_REQUIRED = ("code", "names", "group", "icon", "sla_minutes", "duplicate_radius_m",
-             "duplicate_window_hours")
 
 
 def load_categories(session: Session, path: Path | str) -> tuple[int, int]:
@@ -26,19 +23,28 @@ def load_categories(session: Session, path: Path | str) -> tuple[int, int]:
     Safe to rerun: existing categories are updated in place, none are deleted
     (complaints refer to them), and categories missing from the file stay as they are.
 
-    :raises ImportFailed: when the file is unreadable or a category lacks a field or a language.
+    :raises ImportFailed: when the file is unreadable or any category is not right (every
+        problem is named; nothing is stored then).
     """
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         entries = document["categories"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ImportFailed(f"cannot read categories from {path}: {exc}") from exc
+    if not isinstance(entries, list):
+        raise ImportFailed(f"cannot read categories from {path}: 'categories' is not a list")
+    problems = []
+    for position, entry in enumerate(entries, start=1):
+        name = entry.get("code") if isinstance(entry, dict) else None
+        problems += [f"category {name or position!r}: {problem}"
+                     for problem in category_problems(entry)]
+    codes = [entry["code"] for entry in entries if isinstance(entry, dict) and "code" in entry]
+    problems += [f"category {code!r} is listed twice"
+                 for code in sorted({code for code in codes if codes.count(code) > 1})]
+    if problems:
+        raise ImportFailed(f"{path}: " + "; ".join(problems))
     added = updated = 0
     for order, entry in enumerate(entries):
-        missing = [key for key in _REQUIRED if key not in entry]
-        missing += [f"names.{lang}" for lang in LANGUAGES if not entry.get("names", {}).get(lang)]
-        if missing:
-            raise ImportFailed(f"category {entry.get('code')!r} lacks {', '.join(missing)}")
         category = session.get(Category, entry["code"])
         if category is None:
             category = Category(code=entry["code"])
