@@ -43,6 +43,7 @@ from notify.textparse import (
     match_category,
     parse_rating,
     reply_language,
+    stop_reply_language,
 )
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,10 @@ def receive_text(session: Session, settings: Settings, *, gateway_id: str, sende
     if not body or enormous or looks_binary(body):
         inbound.outcome = "ignored"
         return _done(session, inbound)
-    language = reply_language(body, _latest_language(session, phone))
+    known = _latest_language(session, phone)
+    language = reply_language(body, known)
     if is_stop_request(body):
-        _opt_out(session, settings, inbound, phone, language, now)
+        _opt_out(session, settings, inbound, phone, stop_reply_language(body, known), now)
         return _done(session, inbound)
     rating = parse_rating(body)
     if rating is not None and _record_rating(session, settings, inbound, phone, rating,

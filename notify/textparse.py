@@ -22,7 +22,14 @@ def normalise(text: str) -> str:
 
 # What people write after the number, in the six languages (compared without spaces).
 _RATING_UNITS = sorted(("점", "点", "分", "điểm", "diem", "оноо", "points", "point", "pts", "pt",
-                        "stars", "star", "/5"), key=len, reverse=True)
+                        "stars", "star", "sao", "星", "개", "⭐", "★", "/5", "outof5"),
+                       key=len, reverse=True)
+# ...and before it ("별 5개": five stars, "⭐ 4").
+_RATING_PREFIXES = ("별", "⭐", "★")
+# Korean politeness after the answer ("5점요", "4점이요", "5점입니다"): not part of the score.
+_POLITE_ENDINGS = ("입니다", "이에요", "예요", "이요", "요")
+_FILLED_STARS = frozenset("⭐★")
+_EMPTY_STARS = frozenset("☆")
 # Number words, only those that alone cannot mean something else (not 이/오, に/ご).
 _RATING_WORDS = {
     "하나": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5,
@@ -34,32 +41,75 @@ _RATING_WORDS = {
 
 
 def parse_rating(text: str) -> int | None:
-    """Return 1-5 when the whole text is a score: ``"５"``, ``"3 점"``, ``"5/5"``, ``"五"``."""
-    cleaned = "".join(normalise(text).split()).rstrip(".!。！~")
-    for unit in _RATING_UNITS:
-        if cleaned.endswith(unit) and len(cleaned) > len(unit):
-            cleaned = cleaned[: -len(unit)]
+    """Return 1-5 when the whole text is a score: ``"５"``, ``"3 점"``, ``"5/5"``, ``"⭐⭐⭐"``."""
+    # Emoji variation selectors ("⭐️") say nothing about the score.
+    cleaned = "".join(normalise(text).replace("\ufe0f", "").split()).rstrip(".!。！~")
+    if cleaned and set(cleaned) <= _FILLED_STARS | _EMPTY_STARS:
+        filled = sum(ch in _FILLED_STARS for ch in cleaned)
+        # "★★★☆☆" is three of five; more than five symbols is no score we asked for.
+        return filled if 1 <= filled <= 5 and len(cleaned) <= 5 else None
+    for ending in _POLITE_ENDINGS:
+        if cleaned.endswith(ending) and len(cleaned) > len(ending):
+            cleaned = cleaned[: -len(ending)]
             break
+    # "5/5점", "4/5 stars", "별5개": at most two units, then at most one word before.
+    for _ in range(2):
+        unit = next((u for u in _RATING_UNITS
+                     if cleaned.endswith(u) and len(cleaned) > len(u)), None)
+        if unit is None:
+            break
+        cleaned = cleaned[: -len(unit)]
+    prefix = next((p for p in _RATING_PREFIXES
+                   if cleaned.startswith(p) and len(cleaned) > len(p)), None)
+    if prefix is not None:
+        cleaned = cleaned[len(prefix):]
     if len(cleaned) == 1 and cleaned in "12345":
         return int(cleaned)
     return _RATING_WORDS.get(cleaned)
 
 
-# Whole texts that ask for no more texts, in the six languages (compared without spaces).
-# Not "cancel": the status link cancels a complaint, and the word may mean that.
-_STOP_WORDS = frozenset({
-    "stop", "stopall", "unsubscribe", "optout", "opt-out", "quit",
-    "수신거부", "거부", "중지", "수신중지", "문자거부", "그만",
-    "退订", "停止", "取消订阅", "td",
-    "配信停止", "受信拒否",
-    "зогс", "зогсоо", "зогсоох",
-    "dừng", "dung", "ngừng", "hủy", "huỷ", "huy", "từchối",
-})
+# Whole texts that ask for no more texts, in the six languages (compared without spaces),
+# with the one language that uses the word (None: several do, or the script cannot tell).
+# Not "cancel"/取消: the status link cancels a complaint, and the word may mean that.
+_STOP_WORDS: dict[str, str | None] = {
+    **dict.fromkeys(("stop", "stopall", "unsubscribe", "optout", "opt-out", "quit"), None),
+    **dict.fromkeys(("수신거부", "거부", "중지", "수신중지", "문자거부", "그만", "수신거부요",
+                     "수신거부합니다", "문자그만"), "ko"),
+    # 停止 is written in Japanese too: the phone's language decides the reply.
+    "停止": None,
+    **dict.fromkeys(("退订", "退訂", "取消订阅", "td", "停止发送", "停止發送", "停止短信"), "zh"),
+    **dict.fromkeys(("配信停止", "受信拒否", "配信解除", "受信停止", "ストップ", "すとっぷ"), "ja"),
+    **dict.fromkeys(("зогс", "зогсоо", "зогсоох", "зогсооуу", "болих"), "mn"),
+    **dict.fromkeys(("dừng", "ngừng", "ngưng", "hủy", "huỷ", "từchối", "dừnglại", "ngừnglại",
+                     "ngưnglại", "ngừngnhận", "ngưngnhận", "dừngnhận", "hủyđăngký"), "vi"),
+    # Without the marks phones sometimes drop, still Vietnamese, but the script cannot tell.
+    **dict.fromkeys(("dung", "huy", "ngung", "dunglai"), None),
+}
+
+
+def _stop_key(text: str) -> str:
+    return "".join(normalise(text).split()).rstrip(".!。！")
 
 
 def is_stop_request(text: str) -> bool:
     """True when the whole text asks to stop the texts (``STOP``, ``수신거부``, ``退订``...)."""
-    return "".join(normalise(text).split()).rstrip(".!。！") in _STOP_WORDS
+    return _stop_key(text) in _STOP_WORDS
+
+
+# Languages written in the same script, which a text in it cannot tell apart.
+_SAME_SCRIPT = {"zh": "ja", "ja": "zh", "en": "vi", "vi": "en"}
+
+
+def stop_reply_language(text: str, known: str | None) -> str:
+    """The language to confirm a stop request in (``配信停止`` is Japanese, not Chinese).
+
+    The word's own language wins over a guess from its script; over the phone's language
+    only when that shares the word's script (a phone that reported in Korean hears Korean).
+    """
+    own = _STOP_WORDS.get(_stop_key(text))
+    if own is not None and (known is None or _SAME_SCRIPT.get(own) == known):
+        return own
+    return reply_language(text, known)
 
 
 def looks_binary(text: str) -> bool:

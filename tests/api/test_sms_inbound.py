@@ -231,3 +231,29 @@ def test_texts_are_taken_while_redis_is_down(client, session, use_settings,
     report = text_in(client, session, settings, "redis-down-2", "+821055559999",
                      "역삼1동 가로등 고장")
     assert report.outcome == "complaint"  # over the limit of 1, yet not rate_limited
+
+
+@pytest.mark.parametrize(("text", "known", "language"), [
+    ("配信停止", None, "ja"), ("受信拒否", "zh", "ja"), ("Dừng lại", "ko", "vi")])
+def test_a_stop_word_of_one_language_is_confirmed_in_that_language(
+        client, session, use_settings, create_complaint, text, known, language):
+    settings = use_settings()
+    if known:
+        create_complaint(phone="010-5555-7171", language=known)
+    inbound = text_in(client, session, settings, f"stop-{language}", "+821055557171", text)
+    assert inbound.outcome == "opt_out"
+    [confirmation] = [row for row in replies_to(session, "+821055557171")
+                      if row.inbound_id == inbound.id]
+    assert confirmation.language == language
+
+
+@pytest.mark.parametrize("text", ["⭐⭐⭐⭐⭐", "5⭐", "5점이요", "5 sao"])
+def test_a_rating_written_with_stars_or_politely_is_recorded(
+        client, session, use_settings, create_complaint, text):
+    settings = use_settings()
+    complaint = create_complaint(phone="010-5555-7272")
+    close(session, complaint)
+    inbound = text_in(client, session, settings, "stars-1", "+821055557272", text)
+    assert (inbound.outcome, inbound.complaint_id) == ("rating", complaint.id)
+    assert session.scalar(select(SatisfactionRating.score).where(
+        SatisfactionRating.complaint_id == complaint.id)) == 5

@@ -12,6 +12,7 @@ from notify.textparse import (
     name_variants,
     parse_rating,
     reply_language,
+    stop_reply_language,
 )
 
 DONGS = [
@@ -37,6 +38,19 @@ KEYWORDS = {"street_lamp": {"ko": ["가로등"], "en": ["street lamp", "lamp"], 
     ("10점", None), ("이", None), ("点", None), ("/5", None),
 ])
 def test_rating(text, score):
+    assert parse_rating(text) == score
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    # Stars as people type them: emoji (with or without the variation selector), a count.
+    ("⭐⭐⭐⭐⭐", 5), ("⭐️⭐️⭐️⭐️⭐️", 5), ("★★★☆☆", 3), ("★★", 2), ("5⭐", 5), ("⭐ 4", 4),
+    ("5 sao", 5), ("năm sao", 5), ("별 5개", 5), ("5개", 5),
+    # Korean politeness after the number, and "out of five".
+    ("5점요", 5), ("4점이요", 4), ("5점입니다", 5), ("다섯이요", 5), ("5/5점", 5),
+    ("5 out of 5", 5), ("4/5 stars", 4),
+    ("⭐⭐⭐⭐⭐⭐", None), ("☆☆☆", None), ("⭐⭐⭐⭐⭐⭐⭐", None), ("요", None), ("점요", None),
+])
+def test_rating_as_people_write_it(text, score):
     assert parse_rating(text) == score
 
 
@@ -123,3 +137,19 @@ def test_reply_language_prefers_the_phones_language_when_the_script_does_not_tel
 ])
 def test_stop_request(text, stop):
     assert is_stop_request(text) is stop
+
+
+@pytest.mark.parametrize("text", [
+    "ストップ", "配信解除", "受信停止", "退訂", "停止發送", "停止发送", "ngưng", "Dừng lại",
+    "ngừng nhận", "수신거부요", "зогсоо уу",
+])
+def test_stop_words_people_use_in_every_language(text):
+    assert is_stop_request(text) is True
+
+
+@pytest.mark.parametrize(("text", "known", "language"), [
+    ("配信停止", None, "ja"), ("受信拒否", "zh", "ja"), ("退订", None, "zh"), ("STOP", "vi", "vi"),
+    ("停止", "ja", "ja"), ("dừng", "ko", "vi"),
+])
+def test_a_stop_word_of_one_language_is_answered_in_it(text, known, language):
+    assert stop_reply_language(text, known) == language
