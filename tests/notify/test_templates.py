@@ -86,3 +86,17 @@ def test_unknown_or_missing_outcome_says_nothing():
 ])
 def test_a_note_ends_as_a_sentence(language, note, expected):
     assert templates.as_sentence(note, language) == expected
+
+
+# Texts in every language but English (whose source strings are the msgids) are UCS-2: a reply
+# over 70 characters costs two parts where one would do.
+ONE_PART_VALUES = dict(public_id="261128-0000042", score="5", url="https://dasan.seoul.go.kr/",
+                       district="Quận Dongdaemun")
+
+
+@pytest.mark.parametrize("language", [lang for lang in templates.LANGUAGES if lang != "en"])
+@pytest.mark.parametrize("template", ["sms_help", "rating_thanks", "rating_already",
+                                      "sms_stopped", "received", "reopened"])
+def test_replies_and_short_notices_fit_one_part(template, language):
+    text = templates.render(template, language, **ONE_PART_VALUES)
+    assert count_parts(text) == 1, (len(text), text)
