@@ -45,7 +45,8 @@ from dispatch.tokens import same_secret
 from notify import templates
 from notify.push import PushResult, send_push
 from notify.push import payload as push_payload
-from notify.sms import UCS2_PART, KannelGateway, LogGateway, SendResult, SmsGateway, fit_text
+from notify.sms import KannelGateway, LogGateway, SendResult, SmsGateway, count_parts, fit_text
+from notify.sms_parts import ellipsis_for
 
 log = logging.getLogger(__name__)
 
@@ -267,14 +268,35 @@ def _sms_text(session: Session, settings: Settings, event_row: ComplaintEvent,
         question = " " + templates.render("satisfaction", language)
         data["asks_rating"] = True
     # The inspector's note is the only free text: shorten it, never the question.
-    without_note = templates.render("result", language, **values, note="") + question
-    budget = UCS2_PART * settings.sms_max_parts - len(without_note.encode("utf-16-be")) // 2
     # Ended like a sentence: "Lamp replaced How satisfied…" read as one.
     note = templates.as_sentence(event_row.public_note or "", language)
-    while note and len(note.encode("utf-16-be")) // 2 > max(budget - 1, 0):
-        note = note[:-2] + "…"
-    body = templates.render("result", language, **values, note=note) + question
+
+    def with_note(text: str) -> str:
+        return " ".join((templates.render("result", language, **values, note=text)
+                         + question).split())
+
+    # Counted whole: the note's characters decide GSM-7 or UCS-2 for the entire text.
+    if note and count_parts(with_note(note)) > settings.sms_max_parts:
+        note = _longest_fitting_note(note, with_note, settings.sms_max_parts)
+    body = with_note(note)
     return fit_text(" ".join(body.split()), settings.sms_max_parts), data
+
+
+def _longest_fitting_note(note: str, with_note, max_parts: int) -> str:
+    # The longest prefix of the note, with an ellipsis that keeps the whole text's coding,
+    # that lets the text fit (bisection: a few renders, not one per character).
+    def cut(keep: int) -> str:
+        kept = note[:keep].rstrip()
+        return kept + ellipsis_for(with_note(kept))
+
+    low, high = 0, len(note) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count_parts(with_note(cut(middle))) <= max_parts:
+            low = middle
+        else:
+            high = middle - 1
+    return cut(low) if low else ""
 
 
 def _is_rated(session: Session, complaint: Complaint) -> bool:

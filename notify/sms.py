@@ -14,14 +14,13 @@ from typing import Protocol
 import requests
 
 from notify.phones import mask_phone
+from notify.sms_parts import count_parts, fit_text, is_gsm7
+
+# count_parts and fit_text live in notify.sms_parts; callers keep importing them from here.
+__all__ = ["KannelGateway", "LogGateway", "SendResult", "SmsGateway", "count_parts", "fit_text",
+           "without_link_tokens"]
 
 log = logging.getLogger(__name__)
-
-# UCS-2 (needed for Korean, Chinese, Japanese, Mongolian Cyrillic, Vietnamese marks):
-# 70 characters in one SMS, 67 in each part of a concatenated one.
-UCS2_SINGLE = 70
-UCS2_PART = 67
-
 
 @dataclass(frozen=True)
 class SendResult:
@@ -49,25 +48,6 @@ class SmsGateway(Protocol):
              report_url: str | None) -> SendResult:
         """Hand over one text; ``reference`` is our id, ``report_url`` our DLR callback."""
         ...
-
-
-def count_parts(text: str) -> int:
-    """Return how many UCS-2 SMS parts ``text`` needs (UTF-16 code units, as the SMSC counts)."""
-    units = len(text.encode("utf-16-be")) // 2
-    if units <= UCS2_SINGLE:
-        return 1
-    return -(-units // UCS2_PART)
-
-
-def fit_text(text: str, max_parts: int) -> str:
-    """Shorten ``text`` (with an ellipsis) so it fits in ``max_parts`` concatenated parts."""
-    if count_parts(text) <= max_parts:
-        return text
-    limit = UCS2_SINGLE if max_parts == 1 else UCS2_PART * max_parts
-    shortened = text
-    while len(shortened.encode("utf-16-be")) // 2 > limit - 1:
-        shortened = shortened[:-1]
-    return shortened.rstrip() + "…"
 
 
 # The reporter's status link carries their token (``…/status/<id>?t=<hex>``): whoever reads
@@ -98,7 +78,7 @@ class LogGateway:
 
 
 class KannelGateway:
-    """Kannel smsbox ``/cgi-bin/sendsms`` with UCS-2, delivery reports and our id in the DLR URL."""
+    """Kannel smsbox ``/cgi-bin/sendsms`` (GSM-7 or UCS-2), delivery reports, our id in the DLR."""
 
     name = "kannel"
     # 1 delivered, 2 undelivered, 4 buffered, 8 SMSC accepted, 16 SMSC rejected
@@ -119,8 +99,10 @@ class KannelGateway:
         params = {
             "username": self.username, "password": self.password,
             "from": sender, "to": to, "text": text,
-            # Without coding=2 and the charset Kannel answers 202 and delivers '???'.
-            "coding": "2", "charset": "UTF-8",
+            # GSM-7 (coding=0) when the text allows it: 160 characters a part instead of 70,
+            # and the carrier bills per part. Otherwise UCS-2: without coding=2 Kannel
+            # answers 202 and delivers '???'. Either way Kannel converts from UTF-8.
+            "coding": "0" if is_gsm7(text) else "2", "charset": "UTF-8",
         }
         if self.smsc:
             params["smsc"] = self.smsc

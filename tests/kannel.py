@@ -46,11 +46,27 @@ def _decode_line(line: str) -> SmscMessage | None:
     else:
         payload = " ".join(parts[3:])
     if kind == "text":
-        return SmscMessage(sender, receiver, payload, udh)
+        # A GSM-7 text alone: bearerbox writes Kannel's UTF-8 as is (the line was read as
+        # latin-1, byte for byte).
+        return SmscMessage(sender, receiver, payload.encode("latin-1").decode("utf-8", "replace"),
+                           udh)
     raw = unquote_to_bytes(payload.replace("+", "%20"))
-    if kind == "ucs-2" or (udh and len(raw) % 2 == 0):
+    if kind == "ucs-2" or (udh and _looks_utf16(raw)):
         return SmscMessage(sender, receiver, raw.decode("utf-16-be", "replace"), udh)
     return SmscMessage(sender, receiver, raw.decode("utf-8", "replace"), udh)
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    # A concatenated part says "data" for GSM-7 (UTF-8 bytes) and UCS-2 (UTF-16) alike.
+    # GSM-7 in UTF-8 has no NUL byte and is valid UTF-8; UTF-16 of Latin text has NULs and
+    # of Hangul is not valid UTF-8.
+    if len(raw) % 2:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in raw
 
 
 class FakeSmsc:

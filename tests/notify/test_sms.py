@@ -6,6 +6,11 @@ from notify.sms import KannelGateway, LogGateway, count_parts, fit_text
 from tests.services import free_port
 
 
+def test_part_counting_picks_the_coding():
+    assert count_parts("a" * 160) == 1
+    assert count_parts("a" * 161) == 2
+
+
 def test_part_counting_in_ucs2():
     assert count_parts("가" * 70) == 1
     assert count_parts("가" * 71) == 2
@@ -47,8 +52,36 @@ def test_korean_text_arrives_intact_with_delivery_reports(gateway, kannel):
     assert {path.rsplit("=", 1)[1] for path in reports} == {"8", "1"}
 
 
+def test_english_text_goes_as_gsm7_and_arrives_intact(gateway, kannel):
+    # Extension characters ([ ] { } ~ | \\ ^ €) and accented letters of the GSM alphabet.
+    text = "[Seoul 120] Complaint {42} ~ done | cost 0 € ^ \\ café Ärger ñ @ $ _"
+    result = gateway.send(to="+821012345678", text=text, sender="120", reference="43",
+                          report_url=None)
+    assert result.accepted and result.parts == 1
+    [part] = kannel.smsc.take(1)
+    assert part.text == text and part.udh == b""
+
+
+def test_english_text_of_161_septets_takes_two_gsm7_parts(gateway, kannel):
+    text = "a" * 152 + "€" + "b" * 7  # the escape pair moves whole into part two
+    result = gateway.send(to="+821012345678", text=text, sender="120", reference="44",
+                          report_url=None)
+    assert result.accepted and result.parts == 2
+    first, second = kannel.smsc.take(2)
+    assert (first.text, second.text) == ("a" * 152, "€" + "b" * 7)
+
+
+def test_a_character_outside_gsm7_goes_as_ucs2_intact(gateway, kannel):
+    text = "Façade `fixed`"
+    assert gateway.send(to="+821012345678", text=text, sender="120", reference="45",
+                        report_url=None).accepted
+    [message] = kannel.smsc.texts(1)
+    assert message.text == text
+
+
 @pytest.mark.parametrize("language_text", [("가로등 교체 완료. " * 12).strip(),
-                                           ("Lamp replaced. " * 15).strip()])
+                                           ("Lamp replaced. " * 15).strip(),
+                                           ("Lamp replaced [ok]. " * 20).strip()])
 def test_long_text_is_concatenated(gateway, kannel, language_text):
     assert gateway.send(to="+821012345678", text=language_text, sender="120", reference="42",
                         report_url=None).accepted
