@@ -107,3 +107,12 @@ def test_an_unreachable_gateway_is_the_gateways_fault_not_the_messages():
     result = KannelGateway(url, "u", "p", timeout=2).send(
         to="+821012345678", text="x", sender="120", reference="1", report_url=None)
     assert result.gateway_fault
+
+
+def test_parts_reported_for_the_row_follow_the_coding():
+    # The outbox stores SendResult.parts on the notification row.
+    send = LogGateway().send
+    assert send(to="+821012345678", text="a" * 100, sender="120", reference="8",
+                report_url=None).parts == 1
+    assert send(to="+821012345678", text="가" * 100, sender="120", reference="9",
+                report_url=None).parts == 2
