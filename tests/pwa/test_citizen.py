@@ -521,6 +521,18 @@ def test_the_photo_button_shows_keyboard_focus(new_context):
     assert label.evaluate("(el) => getComputedStyle(el).outlineStyle") == "solid"
 
 
+def attributes_queued_offline(context, page) -> list[dict]:
+    """Send the report with the phone offline; return the attributes of what waits to go."""
+    context.set_offline(True)
+    page.click("#submit")
+    expect(page.locator("#notice[data-kind=info]")).to_be_visible()
+    return page.evaluate("""async () => new Promise(resolve => {
+        const open = indexedDB.open('dasan');
+        open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
+            .getAll().onsuccess = e => resolve(e.target.result.map(r => r.report.attributes));
+    })""")
+
+
 def test_an_illegal_parking_report_keeps_the_plate_through_the_offline_queue(new_context,
                                                                             live_server):
     context = new_context()
@@ -539,14 +551,7 @@ def test_an_illegal_parking_report_keeps_the_plate_through_the_offline_queue(new
                                            "buffer": jpeg_bytes()}])
     page.wait_for_selector("#previews img")
     page.fill("#description", "browser test: car on the crossing")
-    context.set_offline(True)
-    page.click("#submit")
-    expect(page.locator("#notice[data-kind=info]")).to_be_visible()
-    queued = page.evaluate("""async () => new Promise(resolve => {
-        const open = indexedDB.open('dasan');
-        open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
-            .getAll().onsuccess = e => resolve(e.target.result.map(r => r.report.attributes));
-    })""")
+    queued = attributes_queued_offline(context, page)
     assert queued == [{"vehicle_plate": "12가3456"}]
     context.set_offline(False)
     page.wait_for_selector("#notice[data-kind=success]")
@@ -608,14 +613,7 @@ def test_a_list_attribute_is_chosen_and_its_key_stored_through_the_offline_queue
     expect(page.get_by_role("group", name="Kinds of waste").get_by_label("Appliances")
            ).to_be_checked()
     page.fill("#description", "browser test: sofa and fridge by the wall")
-    context.set_offline(True)
-    page.click("#submit")
-    expect(page.locator("#notice[data-kind=info]")).to_be_visible()
-    queued = page.evaluate("""async () => new Promise(resolve => {
-        const open = indexedDB.open('dasan');
-        open.onsuccess = () => open.result.transaction('outbox').objectStore('outbox')
-            .getAll().onsuccess = e => resolve(e.target.result.map(r => r.report.attributes));
-    })""")
+    queued = attributes_queued_offline(context, page)
     assert queued == [{"amount": "large", "waste_kinds": "furniture,appliance"}]
     context.set_offline(False)
     page.wait_for_selector("#notice[data-kind=success]")
