@@ -91,7 +91,7 @@ class VapidKeySchema(Schema):
 
 
 class IncomingSmsArgsSchema(Schema):
-    """What Kannel's sms-service get-url sends (``%p %P %a %I``), plus our secret."""
+    """What Kannel's sms-service get-url sends (``%p %P %a %I %C %c``), plus our secret."""
 
     class Meta:
         unknown = EXCLUDE
@@ -102,6 +102,9 @@ class IncomingSmsArgsSchema(Schema):
     receiver = fields.String(data_key="to", load_default="", validate=validate.Length(max=64))
     text = fields.String(load_default="")
     id = fields.String(load_default="")
+    # The text's charset and coding (``%C``, ``%c``): the text is read in that charset.
+    charset = fields.String(load_default=None, validate=validate.Length(max=32))
+    coding = fields.String(load_default=None, validate=validate.Length(max=8))
 
 
 class DeliveryReportArgsSchema(Schema):

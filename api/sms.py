@@ -16,6 +16,7 @@ from dispatch.errors import Forbidden
 from dispatch.notifications import apply_delivery_report
 from dispatch.queue import redis_connection
 from dispatch.sms_inbound import receive_text
+from notify.mo_text import incoming_text
 
 blp = Blueprint("sms", __name__, url_prefix="/api/v1/sms",
                 description="Callbacks of the SMS gateway (Kannel); not for browsers.")
@@ -40,9 +41,14 @@ class IncomingSms(MethodView):
         if not hmac.compare_digest(args["secret"].encode(),
                                    config.sms_mo_secret_value.encode()):
             raise Forbidden("wrong gateway secret")
+        # The query's text read as UTF-8 is right only when Kannel says UTF-8: read its bytes
+        # in the charset it names (a UCS-2 text it could not recode comes as UTF-16BE).
+        text = args["text"]
+        if args["charset"] is not None:
+            text = incoming_text(request.query_string, args["charset"]) or ""
         session = get_session()
         receive_text(session, config, gateway_id=args["id"], sender=args["sender"],
-                     receiver=args["receiver"], text=args["text"],
+                     receiver=args["receiver"], text=text,
                      redis=redis_connection(config.redis_url))
         session.commit()
         # Empty answer: with omit-empty Kannel sends nothing back to the citizen.

@@ -424,19 +424,17 @@ def cmd_kannel_config(args: argparse.Namespace) -> int:
     """Write a Kannel config (bearerbox, smsbox, fake SMSC port) for these settings."""
     from urllib.parse import urlsplit
 
-    from notify.kannel import KannelConfig, KannelPorts, write_config
+    from notify.kannel import KannelConfig, KannelPorts, mo_url, write_config
 
     settings = _settings()
     sendsms_port = urlsplit(settings.kannel_sendsms_url).port or 13013
-    base = settings.sms_callback_url.rstrip("/")
-    mo_url = (f"{base}/api/v1/sms/incoming?secret={settings.sms_mo_secret_value}"
-              "&from=%p&to=%P&text=%a&id=%I")
+    incoming = mo_url(settings.sms_callback_url, settings.sms_mo_secret_value)
     config = KannelConfig(
         folder=Path(args.dir).resolve(),
         ports=KannelPorts(admin=args.admin_port, smsbox=args.smsbox_port,
                           sendsms=sendsms_port, fake_smsc=args.smsc_port),
         username=settings.kannel_username, password=settings.kannel_password_value,
-        mo_url=mo_url, admin_password=settings.derived_secret("kannel-admin"),
+        mo_url=incoming, admin_password=settings.derived_secret("kannel-admin"),
         max_parts=settings.sms_max_parts)
     print(write_config(config))
     return 0

@@ -35,7 +35,8 @@ class KannelConfig:
     """What a Kannel config file needs: where to write, ports, credentials and our callbacks.
 
     ``mo_url`` is the full URL (with the secret) of our incoming-SMS endpoint; Kannel
-    escapes appear in it as ``%p`` (sender), ``%P`` (receiver), ``%a`` (text), ``%I`` (id).
+    escapes appear in it as ``%p`` (sender), ``%P`` (receiver), ``%a`` (text), ``%I`` (id),
+    ``%C`` (charset), ``%c`` (coding); ``mo_url`` builds it.
     """
 
     folder: Path
@@ -172,6 +173,16 @@ def write_config(config: KannelConfig) -> Path:
     path = config.folder / "kannel.conf"
     path.write_text(render_config(config), encoding="utf-8")
     return path
+
+
+def mo_url(base_url: str, secret: str) -> str:
+    """Our incoming-SMS endpoint as Kannel's sms-service calls it (with its ``%`` escapes).
+
+    ``%C`` and ``%c`` (charset and coding) come along with ``%a`` (the text's bytes): the
+    endpoint reads the text in the charset Kannel names (``notify.mo_text``).
+    """
+    return (f"{base_url.rstrip('/')}/api/v1/sms/incoming?secret={secret}"
+            "&from=%p&to=%P&text=%a&id=%I&charset=%C&coding=%c")
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
-from notify.kannel import BEARERBOX, SMSBOX, KannelConfig, KannelPorts, KannelProcesses
+from notify.kannel import BEARERBOX, SMSBOX, KannelConfig, KannelPorts, KannelProcesses, mo_url
 from tests.services import free_port
 
 
@@ -286,9 +286,8 @@ class KannelHarness:
         self.callback = callback or CallbackRecorder()
         self.carrier = CarrierStandIn()
         ports = KannelPorts(free_port(), free_port(), free_port(), free_port())
-        mo_url = (f"{self.callback.base_url}/api/v1/sms/incoming?secret={mo_secret}"
-                  "&from=%p&to=%P&text=%a&id=%I")
-        self.config = KannelConfig(folder, ports, self.username, self.password, mo_url,
+        self.config = KannelConfig(folder, ports, self.username, self.password,
+                                   mo_url(self.callback.base_url, mo_secret),
                                    max_parts=max_parts, log_level=log_level,
                                    carrier_send_url=self.carrier.send_url,
                                    carrier_port=free_port())

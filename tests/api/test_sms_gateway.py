@@ -81,6 +81,8 @@ def test_incoming_complaint_by_text(client, session, kannel, kannel_settings):
     [path] = kannel.callback.take("/api/v1/sms/incoming", count=1)
     query = parse_qs(urlsplit(path).query)
     assert query["text"] == ["역삼1동 가로등 고장"] and query["id"][0]
+    # Kannel names the text's charset and coding, so the app reads the bytes right.
+    assert (query["charset"], query["coding"]) == (["8-BIT"], ["1"])
     assert replay(client, [path])[0].status_code == 204
     inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == query["id"][0]))
     assert inbound.outcome == "complaint"

@@ -257,3 +257,65 @@ def test_a_rating_written_with_stars_or_politely_is_recorded(
     assert (inbound.outcome, inbound.complaint_id) == ("rating", complaint.id)
     assert session.scalar(select(SatisfactionRating.score).where(
         SatisfactionRating.complaint_id == complaint.id)) == 5
+
+
+def kannel_query(settings, gateway_id: str, phone: str, raw_text: bytes, charset: str,
+                 coding: str) -> str:
+    """The query string Kannel's get-url makes: the text's bytes percent-encoded as they are."""
+    from urllib.parse import quote
+
+    return (f"secret={quote(settings.sms_mo_secret_value)}&from={quote(phone)}&to=120"
+            f"&text={quote(raw_text, safe='')}&id={gateway_id}&charset={charset}"
+            f"&coding={coding}")
+
+
+@pytest.mark.parametrize(("charset", "encoding", "coding"), [
+    ("UTF-16BE", "utf-16-be", "2"),   # a UCS-2 text mo-recode left as it was
+    ("UTF-8", "utf-8", "0"),          # a GSM-7 text, or a UCS-2 one mo-recode converted
+    ("ISO-8859-1", "latin-1", "0"),   # a text Kannel recoded to Latin-1
+])
+def test_a_text_is_read_in_the_charset_kannel_names(client, session, use_settings, charset,
+                                                    encoding, coding):
+    from tests.api.test_sms_gateway import GATEWAY
+
+    settings = use_settings()
+    text = ("Street lamp out by the café, Yeoksam 1-dong" if encoding == "latin-1"
+            else "Đèn đường ở Yeoksam 1-dong bị hỏng")
+    gateway_id = f"charset-{charset}"
+    answer = client.get("/api/v1/sms/incoming?" + kannel_query(
+        settings, gateway_id, "+821055559999", text.encode(encoding), charset, coding),
+        environ_base=GATEWAY)
+    assert answer.status_code == 204
+    inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == gateway_id))
+    assert inbound.text == text
+    assert inbound.outcome == "complaint"  # "Yeoksam 1-dong" understood: the place was read
+    assert session.get(Complaint, inbound.complaint_id).dong_code == YEOKSAM_1
+
+
+def test_a_korean_ucs2_text_kannel_could_not_recode_is_read_whole(client, session,
+                                                                  use_settings):
+    from tests.api.test_sms_gateway import GATEWAY
+
+    settings = use_settings()
+    text = "역삼1동 가로등 고장 🙏"  # outside the BMP: UTF-16 surrogates
+    answer = client.get("/api/v1/sms/incoming?" + kannel_query(
+        settings, "ucs2-ko", "+821055558888", text.encode("utf-16-be"), "UTF-16BE", "2"),
+        environ_base=GATEWAY)
+    assert answer.status_code == 204
+    inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == "ucs2-ko"))
+    assert (inbound.text, inbound.outcome) == (text, "complaint")
+
+
+@pytest.mark.parametrize("charset", ["", "8-BIT", "no-such-charset"])
+def test_binary_or_unknown_charsets_are_read_as_utf8_as_before(client, session, use_settings,
+                                                              charset):
+    from tests.api.test_sms_gateway import GATEWAY
+
+    settings = use_settings()
+    gateway_id = f"bin-{charset or 'none'}"
+    answer = client.get("/api/v1/sms/incoming?" + kannel_query(
+        settings, gateway_id, "+821055557777", "역삼1동 가로등 고장".encode(), charset, "1"),
+        environ_base=GATEWAY)
+    assert answer.status_code == 204
+    inbound = session.scalar(select(SmsInbound).where(SmsInbound.gateway_id == gateway_id))
+    assert inbound.text == "역삼1동 가로등 고장"
