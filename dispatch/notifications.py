@@ -453,8 +453,13 @@ def claim(session: Session, settings: Settings, notification_id: int | None, now
         due = due.where(Notification.id == notification_id)
     else:
         due = due.order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+    # A CTE, materialized: run once. As `WHERE id IN (subquery)` the planner may rescan the
+    # subquery per row of a nested-loop semi join, and each rescan skips the rows this very
+    # statement has just updated and takes the next ones: `LIMIT 1` claimed (and sent) two
+    # rows in a full test run.
+    due = due.cte("due").prefix_with("MATERIALIZED")
     taken = session.scalars(
-        update(Notification).where(Notification.id.in_(due))
+        update(Notification).where(Notification.id == due.c.id)
         .values(state=NotificationState.SENDING.value, attempts=Notification.attempts + 1,
                 next_attempt_at=now + timedelta(seconds=settings.notify_settle_seconds))
         .returning(Notification)

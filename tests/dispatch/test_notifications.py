@@ -261,6 +261,29 @@ def test_delivery_reports(create_complaint, session, use_settings):
     assert row.state == "failed"  # a late success does not undo a failed part
 
 
+def test_a_claim_takes_at_most_its_limit_and_each_row_once(create_complaint, session,
+                                                          use_settings, settings):
+    # Once, `LIMIT 1` claimed two rows in a full run: the subquery of `WHERE id IN (…)` was
+    # rescanned and skipped the rows the statement had just updated (now a materialized CTE).
+    use_settings(quiet_hours="00:00-23:59")
+    complaints = [create_complaint(phone=f"010-2222-33{n:02d}", lonlat=PLACES[name][0])
+                  for n, name in enumerate(("city_hall", "coex", "gimpo_airport"))]
+    held = [rows_of(session, c, template="dispatched")[0] for c in complaints]
+    for row in held:
+        row.hold_until = row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.commit()
+    now = datetime.now(UTC)
+    due = session.scalars(select(Notification.id).where(*notifications._due(now))).all()
+    assert len(due) >= 3
+    claimed = []
+    for limit in (1, 2, 1, 100):
+        taken = notifications.claim(session, settings, None, now, limit)
+        assert len(taken) <= limit
+        claimed += [row.id for row in taken]
+    assert sorted(claimed) == sorted(due)  # each once, none left behind
+    session.rollback()
+
+
 def test_sweeper_sends_what_is_due(create_complaint, session, use_settings):
     use_settings(quiet_hours="00:00-23:59")
     places = [PLACES[name][0] for name in ("city_hall", "coex", "gimpo_airport")]
