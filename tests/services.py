@@ -7,7 +7,9 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 
@@ -98,3 +100,22 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def app_answers(url: str, seconds: float) -> bool:
+    """Wait until the app at ``url`` answers ``/health/live``, not only its socket: gunicorn
+    listens before its workers have imported the app (preload is off), and on a loaded
+    machine that import took longer than a browser's first 10 s navigation."""
+    deadline = time.monotonic() + seconds
+    answered = 0
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"{url}/health/live", timeout=5) as answer:
+                answered += answer.status == 200
+        except OSError:
+            answered = 0
+            time.sleep(0.2)
+        # A few answers in a row: every worker has usually booted by then.
+        if answered >= 4:
+            return True
+    return False

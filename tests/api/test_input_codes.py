@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from dispatch import open311
-from dispatch.citizens import citizen_token
 from tests.api.answers import error_of, open311_error
 from tests.factories import CITY_HALL, complaint_json
 from tests.photo_factory import make_image
@@ -21,16 +20,6 @@ from tests.photo_factory import make_image
 BODY = json.dumps(complaint_json())
 
 
-
-
-@pytest.fixture
-def complaint(create_complaint):
-    return create_complaint()
-
-
-@pytest.fixture
-def reporter(complaint, settings) -> dict:
-    return {"X-Citizen-Token": citizen_token(settings.secret_key, complaint.public_id)}
 
 
 # --- wrong Content-Type -------------------------------------------------------------------

@@ -25,16 +25,6 @@ def files(*blobs: bytes, field: str = "photos") -> dict:
                     for number, blob in enumerate(blobs)]}
 
 
-@pytest.fixture
-def complaint(create_complaint):
-    return create_complaint()
-
-
-@pytest.fixture
-def reporter(complaint, settings) -> dict:
-    return {"X-Citizen-Token": citizen_token(settings.secret_key, complaint.public_id)}
-
-
 def url(complaint, suffix: str = "") -> str:
     return f"/api/v1/complaints/{complaint.public_id}/photos{suffix}"
 

@@ -3,12 +3,11 @@
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.services import ROOT, free_port
+from tests.services import ROOT, app_answers, free_port
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +24,7 @@ def server(database_url, redis_url, tmp_path_factory):
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/health/live", timeout=5)
-                break
-            except requests.RequestException:  # not listening yet, or its worker booting
-                time.sleep(0.1)
+        assert app_answers(base, 60), "gunicorn did not answer"
         yield base
     finally:
         process.terminate()

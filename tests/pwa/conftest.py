@@ -25,7 +25,14 @@ from sqlalchemy.pool import NullPool
 from dispatch.db import sqlalchemy_url
 from tests.conftest import create_empty_database, drop_database
 from tests.factories import STAFF_PASSWORD
-from tests.services import ROOT, checkout_database_name, free_port, unavailable, wait_for_port
+from tests.services import (
+    ROOT,
+    app_answers,
+    checkout_database_name,
+    free_port,
+    unavailable,
+    wait_for_port,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -117,7 +124,7 @@ def live_server(redis_url, tmp_path_factory):
         [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn_conf.py", "api.wsgi:app"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not wait_for_port(port, 20) or not _answering(f"http://127.0.0.1:{port}", 60):
+        if not wait_for_port(port, 20) or not app_answers(f"http://127.0.0.1:{port}", 60):
             pytest.fail(f"gunicorn did not start; see {folder / 'gunicorn.log'}")
         yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
     finally:
@@ -156,27 +163,6 @@ def _give_dumping_choices(database_url: str) -> None:
                          {"a": json.dumps(DUMPING_ATTRIBUTES)})
     finally:
         engine.dispose()
-
-
-def _answering(url: str, seconds: float) -> bool:
-    """Wait until the app answers, not only the socket: gunicorn listens before its workers
-    have imported the app (preload is off), and on a loaded machine that import took longer
-    than the first page's 10 s navigation timeout."""
-    from urllib.request import urlopen
-
-    deadline = time.monotonic() + seconds
-    answered = 0
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(f"{url}/health/live", timeout=5) as answer:
-                answered += answer.status == 200
-        except OSError:
-            answered = 0
-            time.sleep(0.2)
-        # A few answers in a row: both workers have usually booted by then.
-        if answered >= 4:
-            return True
-    return False
 
 
 @pytest.fixture(scope="session")
